@@ -1,0 +1,53 @@
+# The README's two commands: `make demo` and `make test`. Each sets up what it needs on a fresh
+# machine (Python venv, npm packages, an offline solc) and reuses it on the next run.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+APE    := $(VENV)/bin/ape
+# ape-foundry starts `anvil` from PATH; npm puts it in node_modules/.bin.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: help setup demo test test-embedded test-anvil test-ganache slither bench clean
+
+help:
+	@echo "make demo   - the platform's day on the embedded chain"
+	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache"
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP)
+	@$(PY) -m twei.toolchain.solc
+
+demo: setup
+	$(APE) run demo
+
+test: test-embedded test-anvil test-ganache
+
+test-embedded: setup
+	$(APE) test tests -q
+
+test-anvil: setup
+	TWEI_HYPOTHESIS_PROFILE=node $(APE) test tests -q -m chain --network ethereum:local:foundry
+
+test-ganache: setup
+	TWEI_HYPOTHESIS_PROFILE=node $(PY) -m twei.toolchain.localnode ganache -- \
+		$(APE) test tests -q -m chain --network ethereum:local:node
+
+slither: setup
+	$(PY) -m twei.toolchain.slither
+
+clean:
+	rm -rf $(VENV) node_modules .build contracts/.cache

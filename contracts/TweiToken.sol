@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Burnable.sol";
+import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {ITweiToken} from "./interfaces/ITweiToken.sol";
+
+/// @title TweiToken
+/// @notice The platform's ERC-20 (`Twei`/`TWEI`, 18 decimals) with EIP-2612 permit, burning and a
+///         hard supply cap. New Twei only ever comes from `mint`, which only `MINTER_ROLE` holders
+///         (the reward distributor) may call.
+/// @dev A plain composition of OpenZeppelin 5 extensions; nothing here re-implements them.
+contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControl, ITweiToken {
+    /// @inheritdoc ITweiToken
+    bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
+
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (grants and revokes `MINTER_ROLE`).
+    /// @param supplyCap The most tokens that may ever exist, in wei.
+    constructor(address admin, uint256 supplyCap) ERC20("Twei", "TWEI") ERC20Capped(supplyCap) ERC20Permit("Twei") {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /// @inheritdoc ITweiToken
+    function mint(address to, uint256 amount) external onlyRole(MINTER_ROLE) {
+        _mint(to, amount);
+    }
+
+    /// @inheritdoc ITweiToken
+    function cap() public view override(ERC20Capped, ITweiToken) returns (uint256) {
+        return super.cap();
+    }
+
+    /// @inheritdoc ITweiToken
+    function burn(uint256 amount) public override(ERC20Burnable, ITweiToken) {
+        super.burn(amount);
+    }
+
+    /// @inheritdoc ITweiToken
+    function burnFrom(address account, uint256 amount) public override(ERC20Burnable, ITweiToken) {
+        super.burnFrom(account, amount);
+    }
+
+    /// @inheritdoc ERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @dev Every balance change passes here; `ERC20Capped` checks the cap on mint.
+    function _update(address from, address to, uint256 value) internal override(ERC20, ERC20Capped) {
+        super._update(from, to, value);
+    }
+}

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+
+/// @title ITweiToken
+/// @notice The Twei ERC-20: permit, burnable, capped, minted only by holders of `MINTER_ROLE`
+///         (the reward distributor).
+interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit {
+    /// @notice The role allowed to mint; granted to the reward distributor.
+    function MINTER_ROLE() external view returns (bytes32);
+
+    /// @notice The most tokens that may ever exist.
+    function cap() external view returns (uint256);
+
+    /// @notice Mints `amount` tokens to `to`.
+    /// @dev Reverts with `AccessControlUnauthorizedAccount` unless the caller holds `MINTER_ROLE`,
+    ///      and with `ERC20ExceededCap` if the supply would pass `cap()`.
+    function mint(address to, uint256 amount) external;
+
+    /// @notice Destroys `amount` of the caller's tokens.
+    function burn(uint256 amount) external;
+
+    /// @notice Destroys `amount` tokens of `account`, spending the caller's allowance.
+    function burnFrom(address account, uint256 amount) external;
+}

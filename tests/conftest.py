@@ -1,0 +1,83 @@
+"""Role accounts and factories shared by every test.
+
+Contract tests run on the embedded chain and, marked ``chain``, again on Anvil and Ganache;
+Ape isolates each test in a chain snapshot, so fixtures may deploy freely.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from twei.params import TOKEN_SUPPLY_CAP
+
+# Property tests send real transactions: fewer examples on a node over HTTP than in process.
+settings.register_profile(
+    "embedded", max_examples=40, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.register_profile(
+    "node", max_examples=10, deadline=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("TWEI_HYPOTHESIS_PROFILE", "embedded"))
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts):
+    """Deploys everything and holds every admin role."""
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def minter(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def alice(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def outsider(accounts):
+    """Holds no role anywhere."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="module")
+def create_token(project, deployer):
+    """Factory: a fresh TweiToken with the given admin and cap."""
+
+    def create(admin=None, cap=TOKEN_SUPPLY_CAP):
+        return deployer.deploy(project.TweiToken, admin or deployer, cap)
+
+    return create
+
+
+@pytest.fixture
+def token(create_token, deployer, minter):
+    """A TweiToken whose `minter` account holds MINTER_ROLE."""
+    contract = create_token()
+    contract.grantRole(contract.MINTER_ROLE(), minter, sender=deployer)
+    return contract
+
+
+@pytest.fixture
+def fund(token, minter):
+    """Factory: mint `amount` wei of Twei to an account."""
+
+    def mint(account, amount):
+        token.mint(account, amount, sender=minter)
+
+    return mint

@@ -1,0 +1,1 @@
+"""The project's own tooling: the offline solc adapter and the local nodes tests run on."""
