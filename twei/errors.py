@@ -6,7 +6,14 @@ either. Scripts turn a ``TweiError`` into a one-line message and a non-zero exit
 
 from __future__ import annotations
 
-__all__ = ["TweiError", "ToolchainError", "ConfigError"]
+__all__ = [
+    "TweiError",
+    "ToolchainError",
+    "ConfigError",
+    "MerkleError",
+    "SignatureError",
+    "ClaimError",
+]
 
 
 class TweiError(Exception):
@@ -19,3 +26,15 @@ class ToolchainError(TweiError, RuntimeError):
 
 class ConfigError(TweiError, ValueError):
     """A setting (from ``.env`` or a config file) is missing or invalid."""
+
+
+class MerkleError(TweiError, ValueError):
+    """A Merkle tree, dump or leaf is malformed or does not match."""
+
+
+class SignatureError(TweiError, ValueError):
+    """A daily-root signature is malformed or not from the expected signer."""
+
+
+class ClaimError(TweiError, RuntimeError):
+    """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ITweiToken} from "./interfaces/ITweiToken.sol";
+import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
+import {ILevels} from "./interfaces/ILevels.sol";
+
+/// @title RewardDistributor
+/// @notice Pays the daily reward pool through one cumulative Merkle root per UTC day (SPEC §5).
+///
+/// Trust: a root needs EIP-712 signatures of `threshold` distinct oracles, so one compromised
+/// oracle key can publish nothing. A root is pending for `challengePeriod` (under a day), during
+/// which a guardian may revoke it; `total` grows by at most `dailyCap` per root, which bounds what
+/// even a compromised quorum could mint before a guardian reacts.
+///
+/// Pending then active: at most one root is pending. A root becomes active when its period has
+/// passed, lazily: by the next `publishRoot`, or by the first claim whose proof needs it. A new root
+/// never replaces or restarts a pending one: if the previous root is still in its period,
+/// `publishRoot` reverts with `PendingRootNotDue` and may be retried once it is due (less than a
+/// day; amounts are cumulative, so a later root carries everything an earlier one did). Hence
+/// every pending root that is not revoked activates on its own schedule and claims never freeze.
+///
+/// Money: when a root activates, its increment over the previous active total is minted to this
+/// contract, so the contract's balance is the active total minus everything paid: no claim can
+/// ever pay past the active root's `total`, whatever the tree holds. A claim is a transfer.
+///
+/// Gas (see bench/distributor_gas.py): a claim reads the account's slot (claimed amount and level
+/// packed) and one root slot; pausing parks the root elsewhere, so the hot path needs no pause
+/// flag. Everything `publishRoot` reads and writes besides the roots and totals sits in one slot.
+contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
+    using SafeERC20 for IERC20;
+
+    /// @notice The role that may revoke a pending root and pause claims.
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    /// @inheritdoc IRewardDistributor
+    bytes32 public constant DAILY_ROOT_TYPEHASH =
+        keccak256("DailyRoot(uint64 epoch,bytes32 root,uint256 total,bytes32 dataHash)");
+
+    /// @dev The most oracles a set may hold: signer indexes are bits of one uint256.
+    uint256 private constant _MAX_ORACLES = 256;
+
+    /// @dev An account record: claimed amount in the low 240 bits, level in the high 16.
+    uint256 private constant _CLAIMED_MASK = type(uint240).max;
+    uint256 private constant _LEVEL_SHIFT = 240;
+
+    /// @dev Everything `publishRoot` checks, in one storage slot (8+16+24+96+8+40+32+32 = 256 bits).
+    ///      Epochs fit 32 bits because an epoch is a UTC day that has begun (`EpochInFuture`).
+    struct State {
+        uint8 threshold;
+        uint16 oracleGeneration; // bumps on every `setOracles`, retiring the previous set
+        uint24 challengePeriod; // below one day
+        uint96 dailyCap;
+        bool paused;
+        uint40 pendingActivatesAt; // 0 when no root is pending
+        uint32 pendingEpoch;
+        uint32 activeEpoch;
+    }
+
+    /// @dev The active and pending totals, in one slot.
+    struct Totals {
+        uint128 active;
+        uint128 pending;
+    }
+
+    ITweiToken private immutable _token;
+
+    State private _state;
+    Totals private _totals;
+
+    /// @dev The active root while claims are open, zero while paused: the only root slot a claim reads.
+    bytes32 private _openRoot;
+    /// @dev The active root while claims are paused, zero otherwise.
+    bytes32 private _parkedRoot;
+    bytes32 private _pendingRoot;
+
+    /// @dev account => claimed amount | level << 240.
+    mapping(address account => uint256 record) private _accounts;
+    /// @dev oracle => generation << 8 | index in the set; stale generations are not oracles.
+    mapping(address oracle => uint256 entry) private _oracleEntries;
+    address[] private _oracles;
+
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (oracles, cap, period, guardians, unpause).
+    /// @param token_ The Twei token; this contract needs its `MINTER_ROLE`.
+    /// @param oracles_ The oracle signers.
+    /// @param threshold_ Distinct oracle signatures a root needs.
+    /// @param dailyCap_ The most `total` may grow per root.
+    /// @param challengePeriod_ Seconds a root stays pending, below one day.
+    constructor(
+        address admin,
+        ITweiToken token_,
+        address[] memory oracles_,
+        uint8 threshold_,
+        uint96 dailyCap_,
+        uint32 challengePeriod_
+    ) EIP712("Twei RewardDistributor", "1") {
+        _token = token_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _setOracles(oracles_, threshold_);
+        _setDailyCap(dailyCap_);
+        _setChallengePeriod(challengePeriod_);
+    }
+
+    // ------------------------------------------------------------------------------------ roots
+
+    /// @inheritdoc IRewardDistributor
+    function publishRoot(
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        bytes32 dataHash,
+        bytes[] calldata signatures
+    ) external {
+        State memory s = _state;
+        Totals memory totals = _totals;
+        uint256 minted;
+        uint256 today = block.timestamp / 1 days;
+        if (epoch > today) revert EpochInFuture(epoch, uint64(today));
+        if (s.pendingActivatesAt != 0) {
+            if (block.timestamp < s.pendingActivatesAt) {
+                revert PendingRootNotDue(s.pendingEpoch, s.pendingActivatesAt);
+            }
+            minted = _activate(s, totals);
+        }
+        if (epoch <= s.activeEpoch) revert EpochNotIncreasing(epoch, s.activeEpoch);
+        uint256 previous = totals.active;
+        if (total < previous) revert TotalDecreased(total, previous);
+        // Safe: total >= previous was checked just above.
+        unchecked {
+            if (total - previous > s.dailyCap) revert TotalAboveDailyCap(total, previous, s.dailyCap);
+        }
+        _checkSignatures(s, _dailyRootDigest(epoch, root, total, dataHash), signatures);
+
+        // Safe casts: epoch <= today < 2**32 days; activatesAt < 2**40 seconds for 30,000 years.
+        s.pendingEpoch = uint32(epoch);
+        uint256 activatesAt = block.timestamp + s.challengePeriod;
+        s.pendingActivatesAt = uint40(activatesAt);
+        totals.pending = SafeCast.toUint128(total);
+        _state = s;
+        _totals = totals;
+        _pendingRoot = root;
+        emit RootPublished(epoch, root, total, dataHash, activatesAt);
+        if (minted != 0) _token.mint(address(this), minted);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function revokePendingRoot() external onlyRole(GUARDIAN_ROLE) {
+        State memory s = _state;
+        // A root past its period is active even if nothing has promoted it yet.
+        if (s.pendingActivatesAt == 0 || block.timestamp >= s.pendingActivatesAt) revert NoPendingRoot();
+        bytes32 root = _pendingRoot;
+        uint64 epoch = s.pendingEpoch;
+        s.pendingActivatesAt = 0;
+        s.pendingEpoch = 0;
+        _state = s;
+        _pendingRoot = 0;
+        emit RootRevoked(epoch, root, msg.sender);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        State memory s = _state;
+        if (s.paused) revert ClaimsArePaused();
+        s.paused = true;
+        _state = s;
+        (_parkedRoot, _openRoot) = (_openRoot, 0);
+        emit ClaimsPaused(msg.sender);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        State memory s = _state;
+        if (!s.paused) revert ClaimsNotPaused();
+        s.paused = false;
+        _state = s;
+        (_openRoot, _parkedRoot) = (_parkedRoot, 0);
+        emit ClaimsUnpaused(msg.sender);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function setOracles(address[] calldata oracles_, uint8 threshold_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setOracles(oracles_, threshold_);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function setDailyCap(uint96 dailyCap_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setDailyCap(dailyCap_);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function setChallengePeriod(uint32 challengePeriod_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setChallengePeriod(challengePeriod_);
+    }
+
+    // ----------------------------------------------------------------------------------- claims
+
+    /// @inheritdoc IRewardDistributor
+    function claim(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
+        external
+        returns (uint256 amount)
+    {
+        return _claim(account, cumulativeAmount, level, proof);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function claimMany(Claim[] calldata claims) external {
+        for (uint256 i = 0; i < claims.length; ++i) {
+            Claim calldata c = claims[i];
+            _claim(c.account, c.cumulativeAmount, c.level, c.proof);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ views
+
+    /// @inheritdoc IRewardDistributor
+    function token() external view returns (address) {
+        return address(_token);
+    }
+
+    /// @inheritdoc ILevels
+    function levelOf(address account) external view returns (uint16) {
+        return uint16(_accounts[account] >> _LEVEL_SHIFT);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function claimed(address account) external view returns (uint256) {
+        return _accounts[account] & _CLAIMED_MASK;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function dailyRootDigest(uint64 epoch, bytes32 root, uint256 total, bytes32 dataHash)
+        external
+        view
+        returns (bytes32)
+    {
+        return _dailyRootDigest(epoch, root, total, dataHash);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total) {
+        State memory s = _state;
+        if (_isDue(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
+        return (_openRoot | _parkedRoot, s.activeEpoch, _totals.active);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt) {
+        State memory s = _state;
+        if (s.pendingActivatesAt == 0 || _isDue(s)) return (0, 0, 0, 0);
+        return (_pendingRoot, s.pendingEpoch, _totals.pending, s.pendingActivatesAt);
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function oracles() external view returns (address[] memory) {
+        return _oracles;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function threshold() external view returns (uint8) {
+        return _state.threshold;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function dailyCap() external view returns (uint256) {
+        return _state.dailyCap;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function challengePeriod() external view returns (uint32) {
+        return _state.challengePeriod;
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function paused() external view returns (bool) {
+        return _state.paused;
+    }
+
+    // --------------------------------------------------------------------------------- internal
+
+    /// @dev Pays `account` up to `cumulativeAmount` and records `level`. The common path reads two
+    ///      storage slots: the open root and the account record.
+    function _claim(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
+        private
+        returns (uint256 amount)
+    {
+        bytes32 computed = MerkleProof.processProofCalldata(proof, _leaf(account, cumulativeAmount, level));
+        if (computed != _openRoot) _activateForClaim(account, computed);
+        if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
+
+        uint256 record = _accounts[account];
+        uint256 already = record & _CLAIMED_MASK;
+        uint256 claimedNow = already;
+        if (cumulativeAmount > already) {
+            // Safe: strictly greater, checked just above.
+            unchecked {
+                amount = cumulativeAmount - already;
+            }
+            claimedNow = cumulativeAmount;
+        }
+        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | claimedNow;
+        if (updated != record) _accounts[account] = updated;
+        if (amount != 0) IERC20(address(_token)).safeTransfer(account, amount);
+        emit Claimed(account, amount, level);
+    }
+
+    /// @dev The slow path of a claim whose proof does not reach the open root: claims are paused, or
+    ///      the proof is for the pending root that is now due (activate it), or the proof is wrong.
+    function _activateForClaim(address account, bytes32 computed) private {
+        State memory s = _state;
+        if (s.paused) revert ClaimsArePaused();
+        if (!_isDue(s) || computed != _pendingRoot) revert InvalidProof(account);
+        Totals memory totals = _totals;
+        uint256 minted = _activate(s, totals);
+        _state = s;
+        _totals = totals;
+        if (minted != 0) _token.mint(address(this), minted);
+    }
+
+    /// @dev Makes the (due) pending root the active one. Updates `s` and `totals` in memory; the
+    ///      caller stores them, then mints the returned increment to this contract.
+    function _activate(State memory s, Totals memory totals) private returns (uint256 minted) {
+        bytes32 root = _pendingRoot;
+        // Safe: a root is accepted only if its total is at least the active total.
+        unchecked {
+            minted = totals.pending - totals.active;
+        }
+        if (s.paused) _parkedRoot = root;
+        else _openRoot = root;
+        _pendingRoot = 0;
+        s.activeEpoch = s.pendingEpoch;
+        s.pendingEpoch = 0;
+        s.pendingActivatesAt = 0;
+        totals.active = totals.pending;
+        emit RootActivated(s.activeEpoch, root, totals.active, minted);
+    }
+
+    /// @dev Reverts unless `signatures` holds at least `threshold` signatures of `digest`, each by a
+    ///      different oracle of the current set.
+    function _checkSignatures(State memory s, bytes32 digest, bytes[] calldata signatures) private view {
+        if (signatures.length < s.threshold) revert InsufficientSignatures(signatures.length, s.threshold);
+        uint256 seen; // bit i set: oracle i has signed
+        for (uint256 i = 0; i < signatures.length; ++i) {
+            address signer = ECDSA.recover(digest, signatures[i]);
+            uint256 entry = _oracleEntries[signer];
+            if (entry >> 8 != s.oracleGeneration) revert SignerNotOracle(signer);
+            uint256 bit = 1 << (entry & 0xff);
+            if (seen & bit != 0) revert DuplicateSigner(signer);
+            seen |= bit;
+        }
+    }
+
+    function _dailyRootDigest(uint64 epoch, bytes32 root, uint256 total, bytes32 dataHash)
+        private
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(keccak256(abi.encode(DAILY_ROOT_TYPEHASH, epoch, root, total, dataHash)));
+    }
+
+    /// @dev Whether a pending root exists and its challenge period has passed.
+    function _isDue(State memory s) private view returns (bool) {
+        return s.pendingActivatesAt != 0 && block.timestamp >= s.pendingActivatesAt;
+    }
+
+    /// @dev The StandardMerkleTree leaf `keccak256(bytes.concat(keccak256(abi.encode(account,
+    ///      cumulativeAmount, level))))`, hashed without allocating memory.
+    function _leaf(address account, uint256 cumulativeAmount, uint16 level) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            // Safe: the 96 bytes at the free memory pointer are unallocated, so nothing reads them;
+            // the inner hash then goes to scratch space (0x00-0x1f), which is free for such use.
+            let ptr := mload(0x40)
+            mstore(ptr, and(account, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(ptr, 0x20), cumulativeAmount)
+            mstore(add(ptr, 0x40), and(level, 0xffff))
+            mstore(0x00, keccak256(ptr, 0x60))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+
+    function _setOracles(address[] memory oracles_, uint8 threshold_) private {
+        uint256 count = oracles_.length;
+        if (count == 0 || count > _MAX_ORACLES) revert InvalidOracleSet();
+        if (threshold_ == 0 || threshold_ > count) revert InvalidThreshold(threshold_, count);
+        State memory s = _state;
+        uint256 generation = ++s.oracleGeneration;
+        for (uint256 i = 0; i < count; ++i) {
+            address oracle = oracles_[i];
+            // A repeated address would already carry this generation.
+            if (oracle == address(0) || _oracleEntries[oracle] >> 8 == generation) revert InvalidOracleSet();
+            _oracleEntries[oracle] = (generation << 8) | i;
+        }
+        s.threshold = threshold_;
+        _state = s;
+        _oracles = oracles_;
+        emit OraclesSet(oracles_, threshold_);
+    }
+
+    function _setDailyCap(uint96 dailyCap_) private {
+        _state.dailyCap = dailyCap_;
+        emit DailyCapSet(dailyCap_);
+    }
+
+    function _setChallengePeriod(uint32 challengePeriod_) private {
+        if (challengePeriod_ >= 1 days) revert ChallengePeriodTooLong(challengePeriod_, 1 days - 1);
+        // Safe cast: below one day, so below 2**24.
+        _state.challengePeriod = uint24(challengePeriod_);
+        emit ChallengePeriodSet(challengePeriod_);
+    }
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.30;
+
+import {ILevels} from "./ILevels.sol";
+
+/// @title IRewardDistributor
+/// @notice The daily cumulative Merkle distributor of the Twei reward pool (SPEC §5). Once per UTC
+///         day the settlement job publishes one root over leaves `(account, cumulative amount ever
+///         earned, level)`, signed by a quorum of oracles. After a challenge period the root is
+///         active and every account can claim, in one transaction, all it has earned and not yet
+///         claimed; the claim also records the account's level.
+interface IRewardDistributor is ILevels {
+    /// @notice One account's claim, as `claimMany` takes it.
+    struct Claim {
+        address account;
+        uint256 cumulativeAmount;
+        uint16 level;
+        bytes32[] proof;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A root with enough oracle signatures was accepted; it activates at `activatesAt`.
+    event RootPublished(
+        uint64 indexed epoch, bytes32 root, uint256 total, bytes32 dataHash, uint256 activatesAt
+    );
+
+    /// @notice A guardian revoked the pending root of `epoch`; it will never activate.
+    event RootRevoked(uint64 indexed epoch, bytes32 root, address indexed guardian);
+
+    /// @notice The pending root of `epoch` passed its challenge period and is now the one claims use;
+    ///         the day's increment `minted` was minted to the distributor.
+    event RootActivated(uint64 indexed epoch, bytes32 root, uint256 total, uint256 minted);
+
+    /// @notice `account` received `amount` (possibly 0) and its level is now `level`.
+    event Claimed(address indexed account, uint256 amount, uint16 level);
+
+    /// @notice The oracle set and the number of distinct signatures a root needs changed.
+    event OraclesSet(address[] oracles, uint8 threshold);
+
+    /// @notice The most `total` may grow from one published root to the next changed.
+    event DailyCapSet(uint256 dailyCap);
+
+    /// @notice How long a published root stays pending changed (applies to roots published later).
+    event ChallengePeriodSet(uint32 challengePeriod);
+
+    /// @notice A guardian paused claims.
+    event ClaimsPaused(address indexed guardian);
+
+    /// @notice The admin resumed claims.
+    event ClaimsUnpaused(address indexed admin);
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice A root's `epoch` is not after the latest accepted root's `latest`.
+    error EpochNotIncreasing(uint64 epoch, uint64 latest);
+
+    /// @notice A root's `epoch` is a UTC day that has not begun yet (`today`).
+    error EpochInFuture(uint64 epoch, uint64 today);
+
+    /// @notice A root's `total` is below the latest accepted root's `previous`.
+    error TotalDecreased(uint256 total, uint256 previous);
+
+    /// @notice A root's `total` grows by more than `dailyCap` over the latest accepted root's.
+    error TotalAboveDailyCap(uint256 total, uint256 previous, uint256 dailyCap);
+
+    /// @notice Only `count` distinct oracle signatures, fewer than `threshold`.
+    error InsufficientSignatures(uint256 count, uint256 threshold);
+
+    /// @notice A signature recovers to `signer`, who is not in the current oracle set.
+    error SignerNotOracle(address signer);
+
+    /// @notice Two signatures come from the same oracle `signer`.
+    error DuplicateSigner(address signer);
+
+    /// @notice The previous root (`epoch`) is still in its challenge period, until `activatesAt`;
+    ///         publish the next one after that (nothing is lost: amounts are cumulative).
+    error PendingRootNotDue(uint64 epoch, uint256 activatesAt);
+
+    /// @notice There is no pending root to revoke.
+    error NoPendingRoot();
+
+    /// @notice The proof does not lead from `account`'s leaf to the active root.
+    error InvalidProof(address account);
+
+    /// @notice A leaf's cumulative amount does not fit the claimed-amount record.
+    error AmountTooLarge(address account, uint256 cumulativeAmount);
+
+    /// @notice Claims are paused.
+    error ClaimsArePaused();
+
+    /// @notice Claims are not paused.
+    error ClaimsNotPaused();
+
+    /// @notice The oracle set is empty, too large, or holds the zero address.
+    error InvalidOracleSet();
+
+    /// @notice `threshold` is zero or above the number of oracles.
+    error InvalidThreshold(uint256 threshold, uint256 oracles);
+
+    /// @notice The challenge period must be shorter than a day, so a root is always active before
+    ///         the next day's root arrives.
+    error ChallengePeriodTooLong(uint256 challengePeriod, uint256 maximum);
+
+    // ---------------------------------------------------------------- roots
+
+    /// @notice Publishes the root of UTC day `epoch`; anyone may submit it.
+    /// @param epoch The UTC day settled (days since 1970-01-01); strictly increasing.
+    /// @param root The StandardMerkleTree root over `(address account, uint256 cumulative, uint16 level)`.
+    /// @param total The sum of all cumulative amounts: never decreasing, growing by at most `dailyCap()`.
+    /// @param dataHash keccak256 of the day's published breakdown file.
+    /// @param signatures EIP-712 `DailyRoot` signatures of at least `threshold()` distinct oracles.
+    function publishRoot(
+        uint64 epoch,
+        bytes32 root,
+        uint256 total,
+        bytes32 dataHash,
+        bytes[] calldata signatures
+    ) external;
+
+    /// @notice Revokes the pending root; only a `GUARDIAN_ROLE` holder. The oracles may then publish
+    ///         a corrected root for the same epoch.
+    function revokePendingRoot() external;
+
+    /// @notice Pauses claims; only a `GUARDIAN_ROLE` holder. Roots still publish and activate.
+    function pause() external;
+
+    /// @notice Resumes claims; only the admin.
+    function unpause() external;
+
+    /// @notice Replaces the oracle set and the signature threshold; only the admin.
+    function setOracles(address[] calldata oracles, uint8 threshold) external;
+
+    /// @notice Sets the most `total` may grow per published root; only the admin.
+    function setDailyCap(uint96 dailyCap) external;
+
+    /// @notice Sets the challenge period (below one day) of roots published from now on; only the admin.
+    function setChallengePeriod(uint32 challengePeriod) external;
+
+    // ---------------------------------------------------------------- claims
+
+    /// @notice Pays `account` what it has earned and not yet claimed under the active root and records
+    ///         its level; anyone may call, the Twei always goes to `account`.
+    /// @return amount The Twei paid now (0 if everything was already claimed).
+    function claim(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
+        external
+        returns (uint256 amount);
+
+    /// @notice `claim` for many accounts in one transaction.
+    function claimMany(Claim[] calldata claims) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The token paid out (minted to this contract as roots activate).
+    function token() external view returns (address);
+
+    /// @notice The role that may revoke pending roots and pause claims.
+    function GUARDIAN_ROLE() external view returns (bytes32);
+
+    /// @notice The EIP-712 typehash of `DailyRoot(uint64 epoch,bytes32 root,uint256 total,bytes32 dataHash)`.
+    function DAILY_ROOT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 digest the oracles sign for a root.
+    function dailyRootDigest(uint64 epoch, bytes32 root, uint256 total, bytes32 dataHash)
+        external
+        view
+        returns (bytes32);
+
+    /// @notice The root claims use now (a pending root that passed its period counts as active).
+    function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total);
+
+    /// @notice The root waiting for its challenge period to end (zero root if none).
+    function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt);
+
+    /// @notice What `account` has claimed so far.
+    function claimed(address account) external view returns (uint256);
+
+    /// @notice The current oracles.
+    function oracles() external view returns (address[] memory);
+
+    /// @notice Distinct oracle signatures a root needs.
+    function threshold() external view returns (uint8);
+
+    /// @notice The most `total` may grow per published root.
+    function dailyCap() external view returns (uint256);
+
+    /// @notice How long a root published now stays pending, in seconds.
+    function challengePeriod() external view returns (uint32);
+
+    /// @notice Whether claims are paused.
+    function paused() external view returns (bool);
+}

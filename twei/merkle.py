@@ -1,0 +1,341 @@
+"""Merkle trees in the exact format of OpenZeppelin's ``StandardMerkleTree`` (JS ``@openzeppelin/merkle-tree``).
+
+The settlement job commits each day's `(account, cumulative amount, level)` leaves in one root that
+`RewardDistributor` checks with OpenZeppelin's ``MerkleProof``; wallets and the JS library must be
+able to load the published file. So this module reproduces the library byte for byte:
+
+* leaf hash ``keccak256(keccak256(abi.encode(values...)))``;
+* node hash ``keccak256(sorted(a, b))`` (pairs compared as big-endian numbers);
+* leaves sorted by hash ascending, then stored from the END of a flat heap array
+  (``tree[len-1-i]`` is the i-th smallest leaf), so the tree's last slots hold leaves in descending
+  hash order; node ``i`` has children ``2i+1`` and ``2i+2`` (``core.js: makeMerkleTree``);
+* proofs list siblings from the leaf up (``core.js: getProof``);
+* ``dump()`` is ``{"format": "standard-v1", "leafEncoding": [...], "tree": [hex...],
+  "values": [{"value": [...], "treeIndex": n}...]}`` with values in input order.
+
+Written by hand rather than taken from a library because no maintained Python port exists, and
+speed matters (a day may have a million leaves): levels are flat lists of ``bytes`` hashed with
+safe-pysha3's C keccak (several times faster per call than pycryptodome behind eth-hash). Only the
+leaf types the distributor uses are encoded natively (address, uint*, bytes32, bool); other types go
+through eth-abi.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from eth_abi import encode as abi_encode
+
+from twei.errors import MerkleError
+
+# C keccak from PyPI safe-pysha3: ~0.6 µs per 64-byte hash, against ~4 µs through eth-hash.
+from sha3 import keccak_256 as _keccak256
+
+
+def keccak(data: bytes) -> bytes:
+    """keccak256 of ``data``."""
+    return _keccak256(data).digest()
+
+__all__ = [
+    "DISTRIBUTOR_LEAF_ENCODING",
+    "StandardMerkleTree",
+    "keccak",
+    "leaf_hash",
+    "node_hash",
+    "process_proof",
+    "verify",
+]
+
+#: The distributor's leaf: (account, cumulative amount ever earned, level).
+DISTRIBUTOR_LEAF_ENCODING: tuple[str, ...] = ("address", "uint256", "uint16")
+
+_FORMAT = "standard-v1"
+
+
+def _word_encoder(kind: str):
+    """A function encoding one static ABI value of type ``kind`` to its 32-byte word, or None."""
+    if kind == "address":
+        return lambda v: bytes(12) + bytes.fromhex(v[2:] if isinstance(v, str) else bytes(v).hex())
+    if kind.startswith("uint"):
+        bits = int(kind[4:] or 256)
+        limit = 1 << bits
+
+        def uint(v: Any) -> bytes:
+            n = int(v)
+            if not 0 <= n < limit:
+                raise MerkleError(f"{v} does not fit {kind}")
+            return n.to_bytes(32, "big")
+
+        return uint
+    if kind == "bytes32":
+        return lambda v: bytes.fromhex(v[2:]) if isinstance(v, str) else bytes(v)
+    if kind == "bool":
+        return lambda v: (1 if v else 0).to_bytes(32, "big")
+    return None
+
+
+def _leaf_hasher(encoding: Sequence[str]):
+    """A function hashing one leaf value (a sequence) for ``encoding``: the hot loop of a build."""
+    words = [_word_encoder(kind) for kind in encoding]
+    types = list(encoding)
+    if all(words):
+
+        def static_leaf(value: Sequence[Any]) -> bytes:
+            if len(value) != len(words):
+                raise MerkleError(f"leaf {value!r} does not match encoding {types}")
+            return keccak(keccak(b"".join(w(v) for w, v in zip(words, value))))
+
+        return static_leaf
+
+    def abi_leaf(value: Sequence[Any]) -> bytes:
+        return keccak(keccak(abi_encode(types, list(value))))
+
+    return abi_leaf
+
+
+def leaf_hash(encoding: Sequence[str], value: Sequence[Any]) -> bytes:
+    """The StandardMerkleTree leaf hash of one value."""
+    return _leaf_hasher(encoding)(value)
+
+
+def node_hash(a: bytes, b: bytes) -> bytes:
+    """Hash of a pair, smaller first (OpenZeppelin ``Hashes.commutativeKeccak256``)."""
+    return keccak(a + b if a < b else b + a)
+
+
+def process_proof(leaf: bytes, proof: Iterable[bytes]) -> bytes:
+    """The root a proof leads to from ``leaf`` (what the contract computes)."""
+    for sibling in proof:
+        leaf = node_hash(leaf, sibling)
+    return leaf
+
+
+def verify(root: bytes | str, encoding: Sequence[str], value: Sequence[Any], proof: Iterable[bytes | str]) -> bool:
+    """Whether ``proof`` shows ``value`` is a leaf of the tree with ``root``."""
+    return process_proof(leaf_hash(encoding, value), (_to_bytes(p) for p in proof)) == _to_bytes(root)
+
+
+def _to_bytes(node: bytes | str) -> bytes:
+    return bytes.fromhex(node[2:]) if isinstance(node, str) else bytes(node)
+
+
+def _hex(node: bytes) -> str:
+    return "0x" + node.hex()
+
+
+def _address(v: Any) -> str:
+    """An address as JSON holds it: kept as given if it is 0x + 40 hex digits (checksummed or not;
+    checksumming a million addresses would dominate a build), else 0x-lowercase hex of 20 bytes."""
+    if isinstance(v, str):
+        if len(v) != 42 or v[:2] not in ("0x", "0X"):
+            raise MerkleError(f"{v!r} is not an address")
+        try:
+            bytes.fromhex(v[2:])
+        except ValueError:
+            raise MerkleError(f"{v!r} is not an address") from None
+        return v
+    raw = bytes(v)
+    if len(raw) != 20:
+        raise MerkleError(f"{v!r} is not an address")
+    return "0x" + raw.hex()
+
+
+def _normalise(encoding: Sequence[str], value: Sequence[Any]) -> list[Any]:
+    """A leaf value as JSON holds it: addresses as hex strings, integers as decimal strings."""
+    if len(value) != len(encoding):
+        raise MerkleError(f"leaf {value!r} does not match encoding {list(encoding)}")
+    out: list[Any] = []
+    for kind, v in zip(encoding, value):
+        if kind == "address":
+            out.append(_address(v))
+        elif kind.startswith(("uint", "int")):
+            out.append(str(int(v)))
+        elif kind == "bool":
+            out.append(bool(v))
+        elif isinstance(v, (bytes, bytearray)):
+            out.append(_hex(bytes(v)))
+        else:
+            out.append(v)
+    return out
+
+
+def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes]]:
+    """Normalised values and leaf hashes for the distributor's encoding, in one tight loop: the
+    settlement job's case, about 3x faster than the generic path at a million leaves."""
+    k = _keccak256
+    fromhex = bytes.fromhex
+    pad = bytes(12)
+    rows: list[list[Any]] = []
+    hashes: list[bytes] = []
+    for value in values:
+        if len(value) != 3:
+            raise MerkleError(f"leaf {value!r} does not match encoding {list(DISTRIBUTOR_LEAF_ENCODING)}")
+        account, amount, level = value
+        if type(account) is not str or len(account) != 42 or account[1] not in "xX":
+            account = _address(account)
+        amount = int(amount)
+        level = int(level)
+        if amount < 0 or amount >> 256 or level < 0 or level >> 16:
+            raise MerkleError(f"leaf {value!r} has an amount or level out of range")
+        try:
+            body = pad + fromhex(account[2:]) + amount.to_bytes(32, "big") + level.to_bytes(32, "big")
+        except ValueError:
+            raise MerkleError(f"{account!r} is not an address") from None
+        hashes.append(k(k(body).digest()).digest())
+        rows.append([account, str(amount), str(level)])
+    return rows, hashes
+
+
+class StandardMerkleTree:
+    """A tree of ABI-typed leaves, identical to the JS ``StandardMerkleTree``.
+
+    Build with :meth:`of`, read a JS or Python ``dump()`` with :meth:`load`. ``values`` keeps the
+    input order; ``tree`` is the flat heap of 32-byte nodes (``tree[0]`` is the root).
+    """
+
+    def __init__(self, tree: list[bytes], values: list[list[Any]], tree_indices: list[int], encoding: Sequence[str]):
+        self.tree = tree
+        self.values = values
+        self.tree_indices = tree_indices
+        self.leaf_encoding = list(encoding)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def of(cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], *, sort_leaves: bool = True) -> StandardMerkleTree:
+        """Build the tree of ``values`` (each a sequence matching ``encoding``)."""
+        if tuple(encoding) == DISTRIBUTOR_LEAF_ENCODING:
+            values, hashes = _distributor_leaves(values)
+        else:
+            values = [_normalise(encoding, v) for v in values]
+            hasher = _leaf_hasher(encoding)
+            hashes = [hasher(v) for v in values]
+        n = len(hashes)
+        if n == 0:
+            raise MerkleError("a tree needs at least one leaf")
+        order = sorted(range(n), key=hashes.__getitem__) if sort_leaves else list(range(n))
+        size = 2 * n - 1
+        # Leaves fill the end of the heap in reverse: tree[size-1-i] = i-th leaf in order.
+        tree: list[bytes] = [b""] * (n - 1)
+        tree.extend(hashes[i] for i in reversed(order))
+        tree_indices = [0] * n
+        for rank, i in enumerate(order):
+            tree_indices[i] = size - 1 - rank
+        k = _keccak256
+        for i in range(n - 2, -1, -1):
+            a = tree[2 * i + 1]
+            b = tree[2 * i + 2]
+            tree[i] = k(a + b if a < b else b + a).digest()
+        return cls(tree, values, tree_indices, encoding)
+
+    @classmethod
+    def load(cls, data: dict[str, Any] | str | Path) -> StandardMerkleTree:
+        """Read a ``dump()`` (a dict, a JSON string, or a path to a JSON file) and validate it."""
+        if isinstance(data, Path):
+            data = json.loads(data.read_text())
+        elif isinstance(data, str):
+            data = json.loads(data)
+        if data.get("format") != _FORMAT:
+            raise MerkleError(f"unknown tree format {data.get('format')!r}")
+        if "leafEncoding" not in data:
+            raise MerkleError("the tree dump has no leafEncoding")
+        encoding = data["leafEncoding"]
+        tree = [_to_bytes(node) for node in data["tree"]]
+        values = [entry["value"] for entry in data["values"]]
+        indices = [int(entry["treeIndex"]) for entry in data["values"]]
+        loaded = cls(tree, values, indices, encoding)
+        loaded.validate()
+        return loaded
+
+    def validate(self) -> None:
+        """Raise :class:`MerkleError` unless every node and every value's leaf is consistent."""
+        tree = self.tree
+        size = len(tree)
+        if size == 0 or any(len(node) != 32 for node in tree):
+            raise MerkleError("the tree is empty or has a node that is not 32 bytes")
+        for i in range(size):
+            left = 2 * i + 1
+            if left >= size:
+                break
+            if left + 1 >= size or tree[i] != node_hash(tree[left], tree[left + 1]):
+                raise MerkleError(f"tree node {i} does not hash its children")
+        hasher = _leaf_hasher(self.leaf_encoding)
+        for value, index in zip(self.values, self.tree_indices):
+            if not (size // 2 <= index < size) or tree[index] != hasher(value):
+                raise MerkleError(f"value {value!r} is not the leaf at {index}")
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def root(self) -> str:
+        """The root, 0x-hex."""
+        return _hex(self.tree[0])
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def entries(self) -> Iterable[tuple[int, list[Any]]]:
+        """(index, value) in input order."""
+        return enumerate(self.values)
+
+    def proof_nodes(self, index: int) -> list[bytes]:
+        """The proof of value ``index`` as raw bytes (fast; what the benchmark times)."""
+        tree = self.tree
+        i = self.tree_indices[index]
+        proof = []
+        while i > 0:
+            proof.append(tree[i - 1] if i % 2 == 0 else tree[i + 1])
+            i = (i - 1) // 2
+        return proof
+
+    def get_proof(self, leaf: int | Sequence[Any]) -> list[str]:
+        """The proof of a value, given by its index or by the value itself, as 0x-hex strings."""
+        if isinstance(leaf, int):
+            index = leaf
+            if not 0 <= index < len(self.values):
+                raise MerkleError(f"index {index} out of bounds")
+        else:
+            index = self.leaf_lookup(leaf)
+        return [_hex(node) for node in self.proof_nodes(index)]
+
+    def all_proofs(self) -> list[list[bytes]]:
+        """Every value's proof, in input order."""
+        return [self.proof_nodes(i) for i in range(len(self.values))]
+
+    def leaf_lookup(self, value: Sequence[Any]) -> int:
+        """The index of ``value``; :class:`MerkleError` if it is not in the tree."""
+        target = leaf_hash(self.leaf_encoding, _normalise(self.leaf_encoding, value))
+        for index, tree_index in enumerate(self.tree_indices):
+            if self.tree[tree_index] == target:
+                return index
+        raise MerkleError("leaf is not in tree")
+
+    def verify(self, leaf: int | Sequence[Any], proof: Iterable[bytes | str]) -> bool:
+        """Whether ``proof`` proves ``leaf`` (an index or a value) against this root."""
+        value = self.values[leaf] if isinstance(leaf, int) else leaf
+        return verify(self.tree[0], self.leaf_encoding, value, proof)
+
+    # ------------------------------------------------------------------ dumping
+
+    def dump(self) -> dict[str, Any]:
+        """The JS library's ``dump()`` object."""
+        return {
+            "format": _FORMAT,
+            "leafEncoding": self.leaf_encoding,
+            "tree": ["0x" + node.hex() for node in self.tree],
+            "values": [
+                {"value": value, "treeIndex": index} for value, index in zip(self.values, self.tree_indices)
+            ],
+        }
+
+    def dump_json(self) -> str:
+        """``JSON.stringify(tree.dump())`` as the JS library writes it (no spaces)."""
+        return json.dumps(self.dump(), separators=(",", ":"))
+
+    def write(self, path: Path) -> None:
+        """Write the dump to ``path`` (creating folders)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.dump_json())
