@@ -135,8 +135,8 @@ def pass_challenge(chain):
     """Helper: move the chain past a challenge period."""
 
     def advance(seconds=CHALLENGE_PERIOD):
-        chain.pending_timestamp += seconds
-        chain.mine()
+        # From the head block: after `chain.isolate()` the pending timestamp may lag behind it.
+        chain.mine(timestamp=max(chain.pending_timestamp, chain.blocks.head.timestamp + 1) + seconds)
 
     return advance
 
