@@ -90,8 +90,15 @@ def _leaf_hasher(encoding: Sequence[str]):
 
         return static_leaf
 
+    def abi_value(kind: str, v: Any) -> Any:
+        if kind.startswith("bytes") and isinstance(v, str):
+            return _to_bytes(v)
+        if kind.startswith(("uint", "int")):
+            return int(v)
+        return v
+
     def abi_leaf(value: Sequence[Any]) -> bytes:
-        return keccak(keccak(abi_encode(types, list(value))))
+        return keccak(keccak(abi_encode(types, [abi_value(k, v) for k, v in zip(types, value)])))
 
     return abi_leaf
 

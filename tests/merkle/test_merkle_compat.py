@@ -1,0 +1,108 @@
+"""twei.merkle is byte-for-byte the JS StandardMerkleTree: roots, proofs, leaf order and dumps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from twei.errors import MerkleError
+from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree, leaf_hash, node_hash, process_proof
+
+addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
+leaves = st.tuples(addresses, st.integers(0, 2**256 - 1), st.integers(0, 2**16 - 1))
+trees = st.lists(leaves, min_size=1, max_size=40, unique_by=lambda v: v[0])
+
+
+@settings(max_examples=25)
+@given(values=trees)
+def test_merkle__random_trees_match_js(oz_merkle, values):
+    ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    theirs = oz_merkle({"cmd": "build", "encoding": list(DISTRIBUTOR_LEAF_ENCODING), "values": ours.values})
+    assert ours.root == theirs["root"]
+    assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
+    assert ours.dump() == theirs["dump"]
+    assert ours.dump_json() == json.dumps(theirs["dump"], separators=(",", ":"))
+
+
+@settings(max_examples=10)
+@given(values=trees)
+def test_merkle__js_loads_python_dump_and_python_loads_js_dump(oz_merkle, values):
+    ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    loaded_by_js = oz_merkle({"cmd": "load", "dump": json.loads(ours.dump_json())})
+    assert loaded_by_js["root"] == ours.root
+    reloaded = StandardMerkleTree.load(json.dumps(loaded_by_js["dump"]))
+    assert reloaded.root == ours.root
+    assert reloaded.dump() == ours.dump()
+
+
+def test_merkle__other_leaf_types_match_js(oz_merkle):
+    encoding = ["bytes32", "bool", "uint8", "string"]
+    values = [["0x" + "ab" * 32, True, "7", "hello"], ["0x" + "01" * 32, False, "255", ""]]
+    ours = StandardMerkleTree.of(values, encoding)
+    theirs = oz_merkle({"cmd": "build", "encoding": encoding, "values": values})
+    assert ours.root == theirs["root"]
+    assert [ours.get_proof(i) for i in range(2)] == theirs["proofs"]
+
+
+def test_merkle__single_leaf_tree_is_its_leaf(alice_address="0x" + "12" * 20):
+    tree = StandardMerkleTree.of([(alice_address, 5, 1)], DISTRIBUTOR_LEAF_ENCODING)
+    assert tree.root == "0x" + leaf_hash(DISTRIBUTOR_LEAF_ENCODING, [alice_address, 5, 1]).hex()
+    assert tree.get_proof(0) == []
+
+
+def test_merkle__leaves_sorted_ascending_stored_from_the_end():
+    values = [("0x" + f"{i:040x}", i, 0) for i in range(1, 6)]
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    stored = tree.tree[len(tree.tree) - len(values):]
+    assert stored == sorted(stored, reverse=True)
+
+
+def test_merkle__proofs_verify_and_node_hash_is_commutative():
+    values = [("0x" + f"{i:040x}", i * 10, i) for i in range(1, 12)]
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    a, b = tree.tree[1], tree.tree[2]
+    assert node_hash(a, b) == node_hash(b, a) == tree.tree[0]
+    for i, value in tree.entries():
+        assert tree.verify(i, tree.get_proof(i))
+        assert tree.leaf_lookup(value) == i
+        assert "0x" + process_proof(tree.tree[tree.tree_indices[i]], tree.proof_nodes(i)).hex() == tree.root
+    assert not tree.verify(values[0], tree.get_proof(1))
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.update(format="standard-v2"), "unknown tree format"),
+        (lambda d: d.pop("leafEncoding"), "no leafEncoding"),
+        (lambda d: d["tree"].__setitem__(0, "0x" + "00" * 32), "does not hash its children"),
+        (lambda d: d["values"][0].__setitem__("value", [d["values"][0]["value"][0], "999", "1"]), "is not the leaf"),
+    ],
+)
+def test_merkle__load_rejects_bad_dumps(mutate, message):
+    tree = StandardMerkleTree.of([("0x" + "12" * 20, 5, 1), ("0x" + "34" * 20, 6, 2)], DISTRIBUTOR_LEAF_ENCODING)
+    data = json.loads(tree.dump_json())
+    mutate(data)
+    with pytest.raises(MerkleError, match=message):
+        StandardMerkleTree.load(data)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [("0x1234", 1, 1), ("0x" + "zz" * 20, 1, 1), ("0x" + "12" * 20, -1, 1), ("0x" + "12" * 20, 1, 2**16), ("0x" + "12" * 20, 1)],
+)
+def test_merkle__bad_leaves_raise(value):
+    with pytest.raises(MerkleError):
+        StandardMerkleTree.of([value], DISTRIBUTOR_LEAF_ENCODING)
+
+
+def test_merkle__empty_tree_and_unknown_leaf_raise():
+    with pytest.raises(MerkleError, match="at least one leaf"):
+        StandardMerkleTree.of([], DISTRIBUTOR_LEAF_ENCODING)
+    tree = StandardMerkleTree.of([("0x" + "12" * 20, 5, 1)], DISTRIBUTOR_LEAF_ENCODING)
+    with pytest.raises(MerkleError, match="not in tree"):
+        tree.leaf_lookup(("0x" + "12" * 20, 6, 1))
+    with pytest.raises(MerkleError, match="out of bounds"):
+        tree.get_proof(3)
