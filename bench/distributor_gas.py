@@ -1,0 +1,146 @@
+"""Gas of RewardDistributor on the embedded chain and on Anvil (a benchmark: prints, asserts nothing).
+
+    .venv/bin/python -m bench.distributor_gas [--network ethereum:local:test] [--network ethereum:local:foundry]
+
+Proofs are 20 levels, as in a tree of a million leaves: the benchmark builds a 128-leaf tree and
+extends every proof with 13 fixed siblings above its root (the contract cannot tell the difference,
+and the calldata and hashing are those of a 20-level proof).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree, keccak, process_proof
+from twei.signing import DailyRoot, sign_with_quorum
+from twei.units import twei
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+DEPTH = 20
+LEAVES = 128  # 7 levels, padded to DEPTH
+ORACLE_KEYS = ["0x" + f"{i:02x}" * 32 for i in range(0x11, 0x16)]
+PEERS = {
+    "first claim (new holder)": ("95,561", "98,506", 95_000),
+    "repeat claim": ("61,363", "64,279", 61_000),
+    "claimMany per repeat account @100": ("-", "-", 30_000),
+    "publishRoot 3 signatures (steady state)": ("-", "97,635 + 38,736", 100_000),
+}
+
+
+class DeepTree:
+    """A real StandardMerkleTree whose proofs are lengthened to DEPTH levels."""
+
+    def __init__(self, entries):
+        self.tree = StandardMerkleTree.of(entries, DISTRIBUTOR_LEAF_ENCODING)
+        levels = (len(entries) - 1).bit_length()
+        self.pad = [keccak(b"pad" + bytes([i])) for i in range(DEPTH - levels)]
+        self.root = process_proof(self.tree.tree[0], self.pad)
+        self.total = sum(int(v[1]) for v in self.tree.values)
+
+    def claim(self, index):
+        account, amount, level = self.tree.values[index]
+        return account, int(amount), int(level), self.tree.proof_nodes(index) + self.pad
+
+
+def measure(network_choice: str) -> dict[str, int]:
+    from ape import accounts, chain, networks, project
+
+    results: dict[str, int] = {}
+    with networks.parse_network_choice(network_choice):
+        deployer, holder, other, sender = accounts.test_accounts[:4]
+        token = deployer.deploy(project.TweiToken, deployer, twei(10**10))
+        minter_role = token.MINTER_ROLE()
+        from eth_account import Account
+
+        oracles = [Account.from_key(k) for k in ORACLE_KEYS]
+        randoms = ["0x" + keccak(bytes([i, j])).hex()[:40] for i in range(LEAVES) for j in range(1)]
+
+        def deploy(threshold):
+            d = deployer.deploy(
+                project.RewardDistributor, deployer, token, [o.address for o in oracles], threshold, twei(10**6), 60
+            )
+            token.grantRole(minter_role, d, sender=deployer)
+            return d
+
+        def publish(d, epoch, deep, threshold):
+            message = DailyRoot.make(
+                chain_id=chain.chain_id, distributor=d.address, epoch=epoch, root=deep.root, total=deep.total,
+                data_hash=b"\0" * 32,
+            )
+            sigs = sign_with_quorum([o.key for o in oracles[:threshold]], message)
+            return d.publishRoot(epoch, deep.root, deep.total, b"\0" * 32, sigs, sender=sender)
+
+        def wait():
+            chain.mine(timestamp=max(chain.pending_timestamp, chain.blocks.head.timestamp + 1) + 61)
+
+        def day(n):
+            base = [holder.address, other.address] + randoms[2:]
+            return DeepTree([(a, twei(n) + i, 5 + n) for i, a in enumerate(base[:LEAVES])])
+
+        # publishRoot: first ever (nothing to activate) and steady state (activates and mints the previous).
+        for threshold in (1, 3, 5):
+            d = deploy(threshold)
+            first = publish(d, 1, day(1), threshold)
+            wait()
+            second = publish(d, 2, day(2), threshold)  # first mint ever: zero balances become non-zero
+            wait()
+            steady = publish(d, 3, day(3), threshold)
+            results[f"publishRoot {threshold} signature(s), first root"] = first.gas_used
+            results[f"publishRoot {threshold} signature(s), second (first mint)"] = second.gas_used
+            results[f"publishRoot {threshold} signature(s) (steady state)"] = steady.gas_used
+
+        d = deploy(2)
+        d1 = day(1)
+        publish(d, 1, d1, 2)
+        wait()
+        # The first claim after the period activates the root and mints the day (once a day).
+        results["claim that activates the root (once a day)"] = d.claim(*d1.claim(5), sender=sender).gas_used
+        results["first claim (new holder)"] = d.claim(*d1.claim(0), sender=holder).gas_used
+        results["first claim sent by a third party"] = d.claim(*d1.claim(1), sender=sender).gas_used
+        results["claim with nothing left to pay"] = d.claim(*d1.claim(0), sender=holder).gas_used
+        many_first = d.claimMany([d1.claim(i) for i in range(10, 110)], sender=sender)
+        results["claimMany per new account @100"] = many_first.gas_used // 100
+
+        d2 = day(2)
+        publish(d, 2, d2, 2)
+        wait()
+        d.claim(*d2.claim(7), sender=sender)  # activates day 2
+        results["repeat claim"] = d.claim(*d2.claim(0), sender=holder).gas_used
+        results["repeat claim sent by a third party"] = d.claim(*d2.claim(1), sender=sender).gas_used
+        ten = d.claimMany([d2.claim(i) for i in range(10, 20)], sender=sender)
+        results["claimMany per repeat account @10"] = ten.gas_used // 10
+        hundred = d.claimMany([d2.claim(i) for i in range(20, 120)], sender=sender)
+        # 100 accounts: 90 of them repeat holders (20..109), 10 first-timers (110..119).
+        results["claimMany per account @100 (90 repeat + 10 new)"] = hundred.gas_used // 100
+
+        d3 = day(3)
+        publish(d, 3, d3, 2)
+        wait()
+        d.claim(*d3.claim(7), sender=sender)
+        hundred = d.claimMany([d3.claim(i) for i in range(10, 110)], sender=sender)
+        results["claimMany per repeat account @100"] = hundred.gas_used // 100
+    return results
+
+
+@click.command()
+@click.option("--network", "network_choices", multiple=True, default=("ethereum:local:test", "ethereum:local:foundry"))
+def main(network_choices):
+    os.environ["PATH"] = f"{ROOT_DIR / 'node_modules' / '.bin'}:{os.environ['PATH']}"
+    columns = {choice: measure(choice) for choice in network_choices}
+    names = list(next(iter(columns.values())))
+    header = ["operation (20-level proofs)"] + [c.split(":")[-1] for c in network_choices] + ["1inch", "Morpho URD", "target"]
+    rows = []
+    for name in names:
+        peer = PEERS.get(name, ("", "", None))
+        target = f"<= {peer[2]:,}" if peer[2] else ""
+        rows.append([name] + [f"{columns[c][name]:,}" for c in network_choices] + [peer[0], peer[1], target])
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    for r in [header] + rows:
+        click.echo(" | ".join(str(v).ljust(w) for v, w in zip(r, widths)))
+
+
+if __name__ == "__main__":
+    main()
