@@ -28,15 +28,6 @@ contract Engagement is AccessControl, IEngagement {
     /// @dev 100 % in basis points.
     uint16 private constant _BPS = 10_000;
 
-    /// @dev A permit signature handed down to the payment, which uses it only when `given`.
-    struct PermitSig {
-        bool given;
-        uint256 deadline;
-        uint8 v;
-        bytes32 r;
-        bytes32 s;
-    }
-
     ITweiToken private immutable _token;
 
     // Slot: what a dislike reads (the treasury also serves every other fee).
@@ -91,8 +82,8 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function publishPost(bytes32 contentHash, uint32 wordCount) external returns (uint256 postId) {
-        PermitSig memory none;
-        return _publishPost(contentHash, wordCount, none);
+        postId = _publishPost(contentHash, wordCount);
+        _payTreasury(postId, FlowCategory.PostPublishTribute, _publishTribute);
     }
 
     /// @inheritdoc IEngagement
@@ -100,13 +91,14 @@ contract Engagement is AccessControl, IEngagement {
         external
         returns (uint256 postId)
     {
-        return _publishPost(contentHash, wordCount, PermitSig(true, deadline, v, r, s));
+        postId = _publishPost(contentHash, wordCount);
+        _payTreasuryWithPermit(postId, FlowCategory.PostPublishTribute, _publishTribute, deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
     function comment(uint256 postId, bytes32 contentHash) external returns (uint256 commentId) {
-        PermitSig memory none;
-        return _comment(postId, contentHash, none);
+        commentId = _comment(postId, contentHash);
+        _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute);
     }
 
     /// @inheritdoc IEngagement
@@ -114,7 +106,8 @@ contract Engagement is AccessControl, IEngagement {
         external
         returns (uint256 commentId)
     {
-        return _comment(postId, contentHash, PermitSig(true, deadline, v, r, s));
+        commentId = _comment(postId, contentHash);
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _commentTribute, deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -124,13 +117,14 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function minus(uint256 postId) external {
-        PermitSig memory none;
-        _minus(postId, none);
+        _vote(postId, Vote.Minus);
+        _payTreasury(postId, FlowCategory.SpentForMinuses, _minusFee);
     }
 
     /// @inheritdoc IEngagement
     function minusWithPermit(uint256 postId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
-        _minus(postId, PermitSig(true, deadline, v, r, s));
+        _vote(postId, Vote.Minus);
+        _payTreasuryWithPermit(postId, FlowCategory.SpentForMinuses, _minusFee, deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -140,19 +134,22 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function dislike(uint256 commentId) external {
-        PermitSig memory none;
-        _dislike(commentId, none);
+        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislike(commentId);
+        _transferSplit(author, authorPart, treasury_, treasuryPart);
     }
 
     /// @inheritdoc IEngagement
     function dislikeWithPermit(uint256 commentId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
-        _dislike(commentId, PermitSig(true, deadline, v, r, s));
+        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislike(commentId);
+        uint256 fee = authorPart + treasuryPart;
+        if (fee != 0) _permit(fee, deadline, v, r, s);
+        _transferSplit(author, authorPart, treasury_, treasuryPart);
     }
 
     /// @inheritdoc IEngagement
     function buyReport(uint256 postId) external returns (uint256 reportId) {
-        PermitSig memory none;
-        return _buyReport(postId, none);
+        reportId = _buyReport(postId);
+        _payTreasury(postId, FlowCategory.PnlReports, _reportPrice);
     }
 
     /// @inheritdoc IEngagement
@@ -160,7 +157,8 @@ contract Engagement is AccessControl, IEngagement {
         external
         returns (uint256 reportId)
     {
-        return _buyReport(postId, PermitSig(true, deadline, v, r, s));
+        reportId = _buyReport(postId);
+        _payTreasuryWithPermit(postId, FlowCategory.PnlReports, _reportPrice, deadline, v, r, s);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -203,13 +201,13 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     /// @inheritdoc IEngagement
-    function setTreasury(address treasury_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setTreasury(treasury_);
+    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setTreasury(newTreasury);
     }
 
     /// @inheritdoc IEngagement
-    function setLevels(address levels_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setLevels(levels_);
+    function setLevels(address newLevels) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setLevels(newLevels);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -292,18 +290,18 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Action bodies: check, write state, emit, then take the payment (permit, transfer).
+    // Action bodies: check and write state and emit; the callers then take the payment, whose
+    // Flows are emitted before the permit and the transfers, the only external calls.
     // ---------------------------------------------------------------------------------------
 
-    function _publishPost(bytes32 contentHash, uint32 wordCount, PermitSig memory sig) private returns (uint256 postId) {
+    function _publishPost(bytes32 contentHash, uint32 wordCount) private returns (uint256 postId) {
         if (wordCount == 0) revert EmptyPost();
         postId = _takeId();
         _posts[postId] = Post({author: msg.sender, wordCount: wordCount, pluses: 0, minuses: 0});
         emit PostPublished(postId, msg.sender, contentHash, wordCount);
-        _payTreasury(postId, FlowCategory.PostPublishTribute, _publishTribute, sig);
     }
 
-    function _comment(uint256 postId, bytes32 contentHash, PermitSig memory sig) private returns (uint256 commentId) {
+    function _comment(uint256 postId, bytes32 contentHash) private returns (uint256 commentId) {
         _requirePost(postId);
         uint16 required = _commentMinLevel;
         // A view call (STATICCALL) to the level source: it cannot re-enter or change state.
@@ -313,36 +311,12 @@ contract Engagement is AccessControl, IEngagement {
         // postId < _nextId, and ids would need 2^96 transactions to outgrow a uint96.
         _comments[commentId] = Comment({commenter: msg.sender, postId: uint96(postId)});
         emit Commented(commentId, postId, msg.sender, contentHash);
-        _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute, sig);
     }
 
-    function _minus(uint256 postId, PermitSig memory sig) private {
-        _vote(postId, Vote.Minus);
-        _payTreasury(postId, FlowCategory.SpentForMinuses, _minusFee, sig);
-    }
-
-    function _dislike(uint256 commentId, PermitSig memory sig) private {
-        uint256 postId = _react(commentId, Reaction.Dislike);
-        uint256 fee = _dislikeFee;
-        if (fee == 0) return;
-        address author = _posts[postId].author;
-        address treasury_ = _treasury;
-        // fee < 2^80 and the share <= 10,000, so the product cannot overflow.
-        uint256 authorPart = (fee * _dislikeAuthorShareBps) / _BPS;
-        uint256 treasuryPart = fee - authorPart;
-        emit Flow(postId, msg.sender, uint8(FlowCategory.DislikesOwn), fee);
-        if (authorPart != 0) emit Flow(postId, author, uint8(FlowCategory.DislikesAuthor), authorPart);
-        if (treasuryPart != 0) emit Flow(postId, treasury_, uint8(FlowCategory.DislikesOwn), treasuryPart);
-        if (sig.given) _permit(fee, sig);
-        if (authorPart != 0) _token.safeTransferFrom(msg.sender, author, authorPart);
-        if (treasuryPart != 0) _token.safeTransferFrom(msg.sender, treasury_, treasuryPart);
-    }
-
-    function _buyReport(uint256 postId, PermitSig memory sig) private returns (uint256 reportId) {
+    function _buyReport(uint256 postId) private returns (uint256 reportId) {
         _requirePost(postId);
         reportId = _takeId();
         emit ReportPurchased(reportId, postId, msg.sender);
-        _payTreasury(postId, FlowCategory.PnlReports, _reportPrice, sig);
     }
 
     /// @dev One vote per account per post: a plus and a minus by one account are two votes.
@@ -371,22 +345,66 @@ contract Engagement is AccessControl, IEngagement {
         emit Reacted(commentId, postId, msg.sender, reaction);
     }
 
+    /// @dev Records the dislike and emits its Flows; returns who gets how much of the fee.
+    function _dislike(uint256 commentId)
+        private
+        returns (address author, uint256 authorPart, address treasury_, uint256 treasuryPart)
+    {
+        uint256 postId = _react(commentId, Reaction.Dislike);
+        uint256 fee = _dislikeFee;
+        if (fee == 0) return (author, 0, treasury_, 0);
+        author = _posts[postId].author;
+        treasury_ = _treasury;
+        // fee < 2^80 and the share <= 10,000, so the product cannot overflow.
+        authorPart = (fee * _dislikeAuthorShareBps) / _BPS;
+        treasuryPart = fee - authorPart;
+        emit Flow(postId, msg.sender, uint8(FlowCategory.DislikesOwn), fee);
+        if (authorPart != 0) emit Flow(postId, author, uint8(FlowCategory.DislikesAuthor), authorPart);
+        if (treasuryPart != 0) emit Flow(postId, treasury_, uint8(FlowCategory.DislikesOwn), treasuryPart);
+    }
+
+    /// @dev Moves a dislike fee's two parts from the caller.
+    function _transferSplit(address author, uint256 authorPart, address treasury_, uint256 treasuryPart) private {
+        if (authorPart != 0) _token.safeTransferFrom(msg.sender, author, authorPart);
+        if (treasuryPart != 0) _token.safeTransferFrom(msg.sender, treasury_, treasuryPart);
+    }
+
     /// @dev Emits the payer's and the treasury's Flow, then moves `amount` from the caller.
-    function _payTreasury(uint256 postId, FlowCategory category, uint256 amount, PermitSig memory sig) private {
+    function _payTreasury(uint256 postId, FlowCategory category, uint256 amount) private {
         if (amount == 0) return;
-        address treasury_ = _treasury;
+        address treasury_ = _treasuryFlows(postId, category, amount);
+        _token.safeTransferFrom(msg.sender, treasury_, amount);
+    }
+
+    /// @dev `_payTreasury`, applying the caller's permit for `amount` before the transfer.
+    function _payTreasuryWithPermit(
+        uint256 postId,
+        FlowCategory category,
+        uint256 amount,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) private {
+        if (amount == 0) return;
+        address treasury_ = _treasuryFlows(postId, category, amount);
+        _permit(amount, deadline, v, r, s);
+        _token.safeTransferFrom(msg.sender, treasury_, amount);
+    }
+
+    /// @dev Emits the Flows of a fee paid wholly to the treasury; returns the treasury.
+    function _treasuryFlows(uint256 postId, FlowCategory category, uint256 amount) private returns (address treasury_) {
+        treasury_ = _treasury;
         emit Flow(postId, msg.sender, uint8(category), amount);
         emit Flow(postId, treasury_, uint8(category), amount);
-        if (sig.given) _permit(amount, sig);
-        _token.safeTransferFrom(msg.sender, treasury_, amount);
     }
 
     /// @dev Applies the caller's permit for `value`. Anyone who saw the permit in the mempool may
     ///      have submitted it first (the "ERC20Permit front-running" of OpenZeppelin's SafeERC20
     ///      docs): then it reverts here, yet the allowance is in place and the action must go on.
     ///      Only when the allowance is short is the token's own error re-raised.
-    function _permit(uint256 value, PermitSig memory sig) private {
-        try _token.permit(msg.sender, address(this), value, sig.deadline, sig.v, sig.r, sig.s) {}
+    function _permit(uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+        try _token.permit(msg.sender, address(this), value, deadline, v, r, s) {}
         catch (bytes memory reason) {
             if (_token.allowance(msg.sender, address(this)) < value) {
                 // Re-raise the revert data exactly as the token gave it; `reason` is a bytes

@@ -256,11 +256,11 @@ interface IEngagement {
     /// @notice Set the level needed to comment.
     function setCommentMinLevel(uint16 level) external;
 
-    /// @notice Send fees to `treasury` from now on (not the zero address).
-    function setTreasury(address treasury) external;
+    /// @notice Send fees to `newTreasury` from now on (not the zero address).
+    function setTreasury(address newTreasury) external;
 
-    /// @notice Read levels from `levels` from now on (not the zero address).
-    function setLevels(address levels) external;
+    /// @notice Read levels from `newLevels` from now on (not the zero address).
+    function setLevels(address newLevels) external;
 
     // ---------------------------------------------------------------------------------------
     // Views
