@@ -1,0 +1,198 @@
+"""Gas of every Engagement action on the embedded chain, against the targets of issue 4.
+
+Run from the project root: ``.venv/bin/python -m bench.engagement_gas``. Prints a table and
+asserts nothing.
+
+Each action is measured three times per payment form, by an account that has never acted:
+
+* **first**: the fee goes to a treasury that holds no Twei yet (its balance slot is written from
+  zero, the expensive case), the account's vote/reaction bitmap word is new and, in the permit
+  form, the payer's permit nonce is still 0;
+* **repeat**: the same account again, on a target whose id is in the same 256-id bitmap word;
+* **new word**: the same account again, on a target 256+ ids away (its bitmap word is written
+  from zero: the steady-state worst case for votes and reactions; for the other actions it is
+  just another repeat).
+
+"allowance" means the payer approved 1,000 TWEI once beforehand (a finite allowance, so the token
+writes it down on every payment); "permit" means the `*WithPermit` form with a fresh EIP-2612
+permit for exactly the fee. Totals are whole-transaction gas (21,000 base included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ape
+from ape import accounts, chain, networks, project
+from ape.logging import logger
+
+from twei.params import ENGAGEMENT_DEFAULTS, TOKEN_SUPPLY_CAP
+from twei.permit import sign_permit
+from twei.units import twei
+
+__all__ = ["main"]
+
+CONTENT = b"\x22" * 32
+WORDS = 1_190
+ALLOWANCE = twei(1_000)
+FUNDS = twei(10_000)
+
+#: Issue 4's targets, whole transaction, embedded chain.
+TARGETS = {
+    "publishPost": 110_000,
+    "comment": 110_000,
+    "plus": 55_000,
+    "minus": 90_000,
+    "like": 55_000,
+    "dislike": 90_000,
+    "buyReport": 80_000,
+}
+
+
+@dataclass
+class Row:
+    action: str
+    form: str
+    first: int
+    repeat: int
+    new_word: int
+
+
+class Bench:
+    """A fresh deployment with an author, a commenter, two posts and two comments to act on."""
+
+    def __init__(self) -> None:
+        self.deployer = accounts.test_accounts[0]
+        self.token = self.deployer.deploy(project.TweiToken, self.deployer, TOKEN_SUPPLY_CAP)
+        self.token.grantRole(self.token.MINTER_ROLE(), self.deployer, sender=self.deployer)
+        self.levels = self.deployer.deploy(project.MockLevels)
+        self.engagement = self.deployer.deploy(
+            project.Engagement,
+            self.token,
+            self.deployer,
+            accounts.test_accounts[5],
+            self.levels,
+            ENGAGEMENT_DEFAULTS.as_struct(),
+        )
+        self._treasuries = 0
+        self.author = self.new_account()
+        self.commenter = self.new_account()
+        self.posts: list[int] = []
+        self.comments: list[int] = []
+        self._targets()
+        # Push the id counter into the next 256-id bitmap word, then make one more of each.
+        while self.engagement.lastId() < 256:
+            self.engagement.buyReport(self.posts[0], sender=self.commenter)
+        self._targets(1)
+
+    def _targets(self, count: int = 2) -> None:
+        for _ in range(count):
+            self.posts.append(self._id(self.engagement.publishPost(CONTENT, WORDS, sender=self.author)))
+            self.comments.append(self._id(self.engagement.comment(self.posts[0], CONTENT, sender=self.commenter)))
+
+    def new_account(self, *, approve: bool = True) -> Any:
+        """An account with ether, 1,000 TWEI, comment level and (unless told) an allowance."""
+        account = accounts.test_accounts.generate_test_account()
+        self.deployer.transfer(account, 10**18)
+        self.token.mint(account, FUNDS, sender=self.deployer)
+        self.levels.setLevel(account, ENGAGEMENT_DEFAULTS.comment_min_level, sender=self.deployer)
+        if approve:
+            self.token.approve(self.engagement, ALLOWANCE, sender=account)
+        return account
+
+    def fresh_treasury(self) -> None:
+        """Point fees at an address that has never held Twei."""
+        self._treasuries += 1
+        self.engagement.setTreasury(f"0x{0xFEE0000 + self._treasuries:040x}", sender=self.deployer)
+
+    def permit(self, owner: Any, value: int) -> tuple[int, int, bytes, bytes]:
+        signed = sign_permit(
+            owner.private_key,
+            token_name=self.token.name(),
+            token_address=self.token.address,
+            chain_id=chain.chain_id,
+            spender=self.engagement.address,
+            value=value,
+            nonce=self.token.nonces(owner),
+            deadline=chain.pending_timestamp + 3600,
+        )
+        return signed.deadline, signed.v, signed.r, signed.s
+
+    @staticmethod
+    def _id(tx: Any) -> int:
+        for log in tx.events:
+            if log.event_name == "Commented":
+                return log.commentId
+            if log.event_name == "PostPublished":
+                return log.postId
+        raise RuntimeError(f"{tx.txn_hash} published nothing")
+
+
+def _actions(b: Bench) -> dict[str, tuple[Callable[[Any, int], Any], Callable[[Any, int], Any] | None]]:
+    """Per action: (with allowance, with permit), each called as f(account, repetition index)."""
+    e = b.engagement
+    fee = {
+        "publishPost": e.publishTribute(),
+        "comment": e.commentTribute(),
+        "minus": e.minusFee(),
+        "dislike": e.dislikeFee(),
+        "buyReport": e.reportPrice(),
+    }
+    p, c = b.posts, b.comments
+    return {
+        "publishPost": (
+            lambda a, i: e.publishPost(CONTENT, WORDS, sender=a),
+            lambda a, i: e.publishPostWithPermit(CONTENT, WORDS, *b.permit(a, fee["publishPost"]), sender=a),
+        ),
+        "comment": (
+            lambda a, i: e.comment(p[i], CONTENT, sender=a),
+            lambda a, i: e.commentWithPermit(p[i], CONTENT, *b.permit(a, fee["comment"]), sender=a),
+        ),
+        "plus": (lambda a, i: e.plus(p[i], sender=a), None),
+        "minus": (
+            lambda a, i: e.minus(p[i], sender=a),
+            lambda a, i: e.minusWithPermit(p[i], *b.permit(a, fee["minus"]), sender=a),
+        ),
+        "like": (lambda a, i: e.like(c[i], sender=a), None),
+        "dislike": (
+            lambda a, i: e.dislike(c[i], sender=a),
+            lambda a, i: e.dislikeWithPermit(c[i], *b.permit(a, fee["dislike"]), sender=a),
+        ),
+        "buyReport": (
+            lambda a, i: e.buyReport(p[i], sender=a),
+            lambda a, i: e.buyReportWithPermit(p[i], *b.permit(a, fee["buyReport"]), sender=a),
+        ),
+    }
+
+
+def measure() -> list[Row]:
+    b = Bench()
+    rows = []
+    for action, (with_allowance, with_permit) in _actions(b).items():
+        for form, do in (("allowance", with_allowance), ("permit", with_permit)):
+            if do is None:
+                continue
+            actor = b.new_account(approve=form == "allowance")
+            b.fresh_treasury()
+            first, repeat, new_word = (do(actor, i).gas_used for i in range(3))
+            rows.append(Row(action, "free" if action in ("plus", "like") else form, first, repeat, new_word))
+    return rows
+
+
+def main() -> None:
+    logger.set_level("ERROR")
+    with networks.parse_network_choice("ethereum:local:test"):
+        rows = measure()
+    print(f"{'action':<12} {'form':<10} {'first':>8} {'repeat':>8} {'new word':>9} {'target':>8}")
+    for row in rows:
+        print(
+            f"{row.action:<12} {row.form:<10} {row.first:>8,} {row.repeat:>8,} {row.new_word:>9,}"
+            f" {TARGETS[row.action]:>8,}"
+        )
+    print("Targets are for the allowance/free forms; permit rows are shown beside them.")
+
+
+if __name__ == "__main__":
+    main()

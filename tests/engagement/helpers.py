@@ -1,0 +1,31 @@
+"""Constants and small readers shared by the Engagement tests."""
+
+from __future__ import annotations
+
+from twei.params import ENGAGEMENT_DEFAULTS
+
+CONTENT = b"\x11" * 32
+WORDS = 1_190  # five minutes at 238 words per minute
+COMMENT_LEVEL = ENGAGEMENT_DEFAULTS.comment_min_level
+
+
+def flows(tx) -> list[tuple[int, str, int, int]]:
+    """The Flow events of `tx` as (postId, account, category, amount), in log order."""
+    return [
+        (log.postId, log.account, log.category, log.amount)
+        for log in tx.events
+        if log.event_name == "Flow"
+    ]
+
+
+def new_id(tx) -> int:
+    """The id a publish, comment or report transaction gave (read from its event, which works
+    on every chain, unlike return values that need a trace)."""
+    for log in tx.events:
+        if log.event_name == "PostPublished":
+            return log.postId
+        if log.event_name == "Commented":
+            return log.commentId
+        if log.event_name == "ReportPurchased":
+            return log.reportId
+    raise AssertionError(f"{tx.txn_hash} gave no id")
