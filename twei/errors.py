@@ -6,7 +6,21 @@ either. Scripts turn a ``TweiError`` into a one-line message and a non-zero exit
 
 from __future__ import annotations
 
-__all__ = ["TweiError", "ToolchainError", "ConfigError"]
+__all__ = [
+    "TweiError",
+    "ToolchainError",
+    "ConfigError",
+    "OracleError",
+    "UnknownPost",
+    "UnknownSession",
+    "PostConflict",
+    "SessionFinished",
+    "ReplayedHeartbeat",
+    "ImplausibleHeartbeat",
+    "ClientTimeInFuture",
+    "ClientTimeBackwards",
+    "OracleUnavailable",
+]
 
 
 class TweiError(Exception):
@@ -19,3 +33,43 @@ class ToolchainError(TweiError, RuntimeError):
 
 class ConfigError(TweiError, ValueError):
     """A setting (from ``.env`` or a config file) is missing or invalid."""
+
+
+class OracleError(TweiError):
+    """The reading-time oracle refused a request; the message says what was wrong."""
+
+
+class UnknownPost(OracleError, LookupError):
+    """No post with this id is registered with the oracle."""
+
+
+class UnknownSession(OracleError, LookupError):
+    """No reading session with this id exists."""
+
+
+class PostConflict(OracleError, ValueError):
+    """A post id is registered already, with other data."""
+
+
+class SessionFinished(OracleError, ValueError):
+    """The reading session was finished; it takes no more heartbeats."""
+
+
+class ReplayedHeartbeat(OracleError, ValueError):
+    """A heartbeat's ``seq`` is not after the session's last one (a replay or out of order)."""
+
+
+class ImplausibleHeartbeat(OracleError, ValueError):
+    """A heartbeat the reading rules refuse as impossible."""
+
+
+class ClientTimeInFuture(ImplausibleHeartbeat):
+    """The client's clock runs ahead of the server's by more than the allowed skew."""
+
+
+class ClientTimeBackwards(ImplausibleHeartbeat):
+    """The client's clock went backwards since the session's previous heartbeat."""
+
+
+class OracleUnavailable(OracleError, RuntimeError):
+    """The oracle could not make a change durable (storage failed or the service is stopping)."""
