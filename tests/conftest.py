@@ -11,6 +11,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.ganache_compat import is_ganache, use_evm_methods
 from twei.params import TOKEN_SUPPLY_CAP
 
 # Property tests send real transactions: fewer examples on a node over HTTP than in process.
@@ -21,6 +22,13 @@ settings.register_profile(
     "node", max_examples=10, deadline=None, suppress_health_check=list(HealthCheck)
 )
 settings.load_profile(os.environ.get("TWEI_HYPOTHESIS_PROFILE", "embedded"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ganache_test_hooks(chain):
+    """On Ganache, give Ape snapshots and time travel through `evm_*` (see ganache_compat)."""
+    if is_ganache(chain.provider):
+        use_evm_methods(chain.provider)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,259 @@
+"""The daily pool's rules (SPEC §2–§3) as pure functions: rates, caps, netting, scaling, XP, levels.
+
+Everything here works in wei and whole numbers so that the settlement, the report and the tests
+agree to the last wei. Inputs are plain records of one UTC day's activity; nothing here reads a
+chain or a database.
+
+Design choices where SPEC is silent, made as a user would expect:
+
+* A comment earns its Comment Reward once, on the day of its first like (likes come from others
+  only: the chain refuses self-reactions).
+* Read rewards are 0.1 TWEI per credited minute, pro rata to the second, and a reader's reads of
+  the day are paid in the order they qualified until the 50 TWEI daily cap is reached.
+* Netting: an account's dislike penalties of a day are deducted from its rewards of that day, and
+  never take it below zero; the penalty lines then show what was actually deducted.
+* Pro-rata scaling, when the day's net sum exceeds the pool, rounds every line down (the pool is
+  never exceeded); penalty lines absorb the rounding so that each account's lines add up to what
+  it is paid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from twei.units import twei
+
+__all__ = [
+    "Category",
+    "PoolRates",
+    "DayActivity",
+    "Read",
+    "Plus",
+    "Like",
+    "Dislike",
+    "DayResult",
+    "settle_day",
+    "level_for_xp",
+    "xp_deltas",
+    "apply_xp",
+    "gross_lines",
+]
+
+
+class Category(IntEnum):
+    """The thirteen PnL categories of SPEC §5, numbered as on-chain."""
+
+    EARNED_FOR_PLUSES = 0
+    COMMENT_REWARDS = 1
+    LIKES_OWN = 2
+    LIKES_COMMENTER = 3
+    LIKES_AUTHOR = 4
+    DISLIKES_AUTHOR = 5
+    READ_REWARDS = 6
+    SPENT_FOR_MINUSES = 7
+    COMMENT_TRIBUTES = 8
+    DISLIKES_OWN = 9
+    DISLIKES_COMMENTER = 10
+    POST_PUBLISH_TRIBUTE = 11
+    PNL_REPORTS = 12
+
+
+#: Pool categories that pay the account; `DISLIKES_COMMENTER` is the pool's one deduction.
+POOL_PROFIT = (
+    Category.EARNED_FOR_PLUSES,
+    Category.COMMENT_REWARDS,
+    Category.LIKES_OWN,
+    Category.LIKES_COMMENTER,
+    Category.LIKES_AUTHOR,
+    Category.READ_REWARDS,
+)
+
+
+@dataclass(frozen=True)
+class PoolRates:
+    """Off-chain pool parameters of SPEC §2, in wei."""
+
+    read_per_minute: int = twei("0.1")
+    plus_to_author: int = twei(2)
+    like_to_liker: int = twei("0.2")
+    like_to_commenter: int = twei(1)
+    like_to_author: int = twei("0.5")
+    comment_reward: int = twei(1)
+    dislike_penalty: int = twei("0.5")
+    reader_daily_cap: int = twei(50)
+    daily_pool: int = twei(100_000)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A qualifying read: ``credited_seconds`` of reading ``post_id`` by ``reader``."""
+
+    reader: str
+    post_id: int
+    credited_seconds: int
+    qualified_at: int = 0
+
+
+@dataclass(frozen=True)
+class Plus:
+    post_id: int
+    voter: str
+    author: str
+
+
+@dataclass(frozen=True)
+class Like:
+    comment_id: int
+    post_id: int
+    liker: str
+    commenter: str
+    author: str
+    first_like_of_comment: bool
+
+
+@dataclass(frozen=True)
+class Dislike:
+    comment_id: int
+    post_id: int
+    disliker: str
+    commenter: str
+
+
+@dataclass
+class DayActivity:
+    """One UTC day's pool-relevant activity, in the order it happened."""
+
+    reads: list[Read] = field(default_factory=list)
+    pluses: list[Plus] = field(default_factory=list)
+    likes: list[Like] = field(default_factory=list)
+    dislikes: list[Dislike] = field(default_factory=list)
+
+
+Lines = dict[tuple[int, int], int]  # (post_id, category) -> wei
+
+
+@dataclass
+class DayResult:
+    """What the day pays: per account, its lines and the total it is paid."""
+
+    lines: dict[str, Lines]
+    paid: dict[str, int]
+    scaled: bool
+
+    @property
+    def total(self) -> int:
+        return sum(self.paid.values())
+
+
+def level_for_xp(xp: int) -> int:
+    """The largest L with 10·L² ≤ XP (SPEC §3): LVL 13 needs 1,690 XP."""
+    if xp < 0:
+        raise ValueError("XP is never negative")
+    level = math.isqrt(xp // 10)
+    # isqrt(xp // 10) is exact: 10·L² ≤ xp ⇔ L² ≤ xp // 10 for whole L.
+    return level
+
+
+def xp_deltas(day: DayActivity) -> dict[str, int]:
+    """XP each account gains (or loses) from the day: SPEC §3's weights."""
+    delta: dict[str, int] = defaultdict(int)
+    for read in day.reads:
+        delta[read.reader] += read.credited_seconds // 60
+    for plus in day.pluses:
+        delta[plus.author] += 5
+    for like in day.likes:
+        delta[like.commenter] += 2
+        delta[like.liker] += 1
+    for dislike in day.dislikes:
+        delta[dislike.commenter] -= 2
+    return dict(delta)
+
+
+def apply_xp(xp: Mapping[str, int], day: DayActivity) -> dict[str, int]:
+    """Cumulative XP after the day, never below zero."""
+    out = dict(xp)
+    for account, change in xp_deltas(day).items():
+        out[account] = max(0, out.get(account, 0) + change)
+    return out
+
+
+def gross_lines(day: DayActivity, rates: PoolRates) -> dict[str, Lines]:
+    """Every account's pool lines for the day before netting and scaling."""
+    lines: dict[str, Lines] = defaultdict(lambda: defaultdict(int))
+
+    read_paid: dict[str, int] = defaultdict(int)
+    for read in sorted(day.reads, key=lambda r: r.qualified_at):
+        amount = read.credited_seconds * rates.read_per_minute // 60
+        amount = min(amount, rates.reader_daily_cap - read_paid[read.reader])
+        if amount > 0:
+            read_paid[read.reader] += amount
+            lines[read.reader][(read.post_id, Category.READ_REWARDS)] += amount
+
+    for plus in day.pluses:
+        lines[plus.author][(plus.post_id, Category.EARNED_FOR_PLUSES)] += rates.plus_to_author
+
+    for like in day.likes:
+        lines[like.liker][(like.post_id, Category.LIKES_OWN)] += rates.like_to_liker
+        lines[like.commenter][(like.post_id, Category.LIKES_COMMENTER)] += rates.like_to_commenter
+        lines[like.author][(like.post_id, Category.LIKES_AUTHOR)] += rates.like_to_author
+        if like.first_like_of_comment:
+            lines[like.commenter][(like.post_id, Category.COMMENT_REWARDS)] += rates.comment_reward
+
+    for dislike in day.dislikes:
+        key = (dislike.post_id, Category.DISLIKES_COMMENTER)
+        lines[dislike.commenter][key] += rates.dislike_penalty
+
+    return {account: dict(acc_lines) for account, acc_lines in lines.items()}
+
+
+def _split(amount: int, weights: Mapping[tuple[int, int], int]) -> Lines:
+    """Split ``amount`` over keys in proportion to ``weights``, exactly (largest remainder)."""
+    total = sum(weights.values())
+    if total == 0:
+        return {key: 0 for key in weights}
+    shares = {key: amount * w // total for key, w in weights.items()}
+    left = amount - sum(shares.values())
+    by_remainder = sorted(weights, key=lambda k: (-(amount * weights[k] % total), k))
+    for key in by_remainder[:left]:
+        shares[key] += 1
+    return shares
+
+
+def _net(lines: Lines) -> Lines:
+    """Cap the account's penalties at its rewards: the day never takes it below zero."""
+    profit = {k: v for k, v in lines.items() if k[1] != Category.DISLIKES_COMMENTER}
+    penalty = {k: v for k, v in lines.items() if k[1] == Category.DISLIKES_COMMENTER}
+    deducted = min(sum(penalty.values()), sum(profit.values()))
+    return {**profit, **_split(deducted, penalty)}
+
+
+def _paid(lines: Lines) -> int:
+    return sum(-v if k[1] == Category.DISLIKES_COMMENTER else v for k, v in lines.items())
+
+
+def _scale(lines: Lines, pool: int, total: int) -> Lines:
+    profit = {k: v * pool // total for k, v in lines.items() if k[1] != Category.DISLIKES_COMMENTER}
+    penalty = {k: v * pool // total for k, v in lines.items() if k[1] == Category.DISLIKES_COMMENTER}
+    room = sum(profit.values())
+    if sum(penalty.values()) > room:  # rounding may not turn a net ≥ 0 negative
+        penalty = _split(room, penalty)
+    return {**profit, **penalty}
+
+
+def settle_day(day: DayActivity, rates: PoolRates = PoolRates()) -> DayResult:
+    """The day's per-account lines and payouts: gross, netted per account, scaled to the pool."""
+    netted = {account: _net(lines) for account, lines in gross_lines(day, rates).items()}
+    total = sum(_paid(lines) for lines in netted.values())
+    scaled = total > rates.daily_pool
+    if scaled:
+        netted = {a: _scale(lines, rates.daily_pool, total) for a, lines in netted.items()}
+    final = {a: {k: v for k, v in lines.items() if v} for a, lines in netted.items()}
+    return DayResult(
+        lines={a: lines for a, lines in final.items() if lines},
+        paid={a: _paid(lines) for a, lines in final.items() if _paid(lines)},
+        scaled=scaled,
+    )
