@@ -305,7 +305,7 @@ def test_heartbeat__oversized_body_is_413(api, client, live):
     body = json.dumps({"seq": 2, "visible": True, "focused": True, "scroll": 1, "idle_ms": 0,
                        "client_time": api.clock.ms, "pad": "x" * 2_000}).encode()  # fmt: skip
     r = client.post(HB.format(live), content=body, headers={"content-type": "application/json"})
-    assert (r.status_code, r.json()) == (413, {"detail": "request body too large (limit 1024 bytes)"})
+    assert (r.status_code, r.text) == (413, "Content Too Large")  # FastAPI's max_body_size
     assert_untouched(api, live)
 
 
@@ -315,7 +315,7 @@ def test_heartbeat__oversized_chunked_body_is_413(api, client, live):
             yield b"x" * 100
 
     r = client.post(HB.format(live), content=chunks(), headers={"content-type": "application/json"})
-    assert r.status_code == 413
+    assert (r.status_code, r.json()) == (413, {"detail": "Content Too Large"})
     assert_untouched(api, live)
 
 
@@ -325,6 +325,13 @@ def test_heartbeat__small_chunked_body_is_read(api, client, live):
     r = client.post(HB.format(live), content=iter([body[:10], body[10:]]),
                     headers={"content-type": "application/json"})  # fmt: skip
     assert r.status_code == 200 and r.json()["max_scroll"] == 30
+
+
+def test_register_post__oversized_body_is_413(client):
+    body = b'{"post_id": 1, "body": "' + b"x" * 1_100_000 + b'"}'
+    r = client.post("/v1/posts", content=body,
+                    headers={"content-type": "application/json", "X-API-Key": API_KEY})  # fmt: skip
+    assert r.status_code == 413
 
 
 def test_openapi__documents_the_endpoints(client):

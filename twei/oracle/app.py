@@ -18,7 +18,6 @@ signature at session start) is the platform's login's job, not the oracle's.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,7 +49,7 @@ from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled
 from twei.oracle.store.sqlite import SQLiteStore
 from twei.units import format_twei
 
-__all__ = ["create_app", "BodyLimit"]
+__all__ = ["create_app", "format_duration"]
 
 HERE = Path(__file__).parent
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -145,83 +144,6 @@ class ReadOut(BaseModel):
     earned_pending_twei: str
 
 
-class BodyLimit:
-    """ASGI middleware: refuse a request body over the limit with 413, before anything parses it.
-
-    Heartbeats get a small limit of their own. A body without Content-Length (chunked) is
-    buffered up to the limit and refused beyond it.
-    """
-
-    def __init__(self, app: Any, limit: int, heartbeat_limit: int) -> None:
-        self.app = app
-        self.limit = limit
-        self.heartbeat_limit = heartbeat_limit
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        limit = self.heartbeat_limit if scope["path"].endswith("/heartbeats") else self.limit
-        length = None
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-                break
-        if length is not None:
-            if not length.isdigit() or int(length) > limit:
-                await self._refuse(send, limit)
-                return
-            await self.app(scope, receive, send)
-            return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._refuse(send, limit)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    @staticmethod
-    async def _refuse(send: Any, limit: int) -> None:
-        body = json.dumps({"detail": f"request body too large (limit {limit} bytes)"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
-def get_oracle(request: Request) -> Oracle:
-    """The app's :class:`Oracle` (created in the lifespan)."""
-    return request.app.state.oracle
-
-
-OracleDep = Annotated[Oracle, Depends(get_oracle)]
-
-
 def _validation_message(err: RequestValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -254,34 +176,36 @@ def create_app(
     settings = settings or OracleSettings()
     rules: Rules = settings.rules()
     templates = Jinja2Templates(directory=HERE / "templates")
+    # The running Oracle, reached from the handlers without a dependency (FastAPI runs a plain
+    # ``def`` dependency in a worker thread: too costly on the heartbeat path).
+    live: list[Oracle] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal oracle
-        own = oracle is None
-        if oracle is None:
+        current = oracle
+        if current is None:
             store = SQLiteStore(settings.db, synchronous=settings.sqlite_synchronous)
             kwargs = {"clock": clock} if clock is not None else {}
-            oracle = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
-        app.state.oracle = oracle
+            current = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
+        app.state.oracle = current
+        live.append(current)
         try:
             yield
         finally:
-            if own:
-                oracle.close()
+            live.remove(current)
+            if oracle is None:
+                current.close()
 
     app = FastAPI(
         title="Twei reading-time oracle",
         version="1",
         description="Turns the page tracker's heartbeats into credited reading time (SPEC §4).",
         lifespan=lifespan,
-    )
-    app.add_middleware(
-        BodyLimit, limit=settings.max_body_bytes, heartbeat_limit=settings.max_heartbeat_bytes
+        max_body_size=settings.max_body_bytes,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+    async def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
         expected = settings.api_key.get_secret_value() if settings.api_key else ""
         if not expected:
             raise _HTTPError(403, "registering posts is disabled: TWEI_ORACLE_API_KEY is not set")
@@ -312,9 +236,9 @@ def create_app(
         dependencies=[Depends(require_api_key)],
         responses={200: {"description": "registered already with the same data"}},
     )
-    async def register_post(body: PostIn, oracle: OracleDep) -> JSONResponse:
+    async def register_post(body: PostIn) -> JSONResponse:
         """Register a post (platform backend only). Same data again answers 200."""
-        post, new = await oracle.register_post(
+        post, new = await live[0].register_post(
             body.post_id, body.author, body.word_count, body.title, body.body
         )
         out = {
@@ -327,9 +251,9 @@ def create_app(
         return JSONResponse(out, status_code=201 if new else 200)
 
     @app.get("/v1/posts/{post_id}", response_model=PostOut)
-    async def get_post(post_id: PostId, oracle: OracleDep) -> dict:
+    async def get_post(post_id: PostId) -> dict:
         """A registered post and its Time to Read."""
-        post = oracle.get_post(post_id)
+        post = live[0].get_post(post_id)
         if post is None:
             raise UnknownPost(f"unknown post {post_id}")
         return {
@@ -341,10 +265,10 @@ def create_app(
         }
 
     @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
-    async def start_session(body: SessionIn, oracle: OracleDep) -> JSONResponse:
+    async def start_session(body: SessionIn) -> JSONResponse:
         """Open a reading session; the answer carries the id every heartbeat must name."""
-        session = await oracle.start_session(body.post_id, body.reader, body.client_time)
-        post = oracle.get_post(body.post_id)
+        session = await live[0].start_session(body.post_id, body.reader, body.client_time)
+        post = live[0].get_post(body.post_id)
         return JSONResponse(
             {
                 "session_id": session.session_id,
@@ -357,10 +281,14 @@ def create_app(
             status_code=201,
         )
 
-    @app.post("/v1/sessions/{session_id}/heartbeats", response_model=HeartbeatOut)
-    async def heartbeat(session_id: str, body: HeartbeatIn, oracle: OracleDep) -> JSONResponse:
+    @app.post(
+        "/v1/sessions/{session_id}/heartbeats",
+        response_model=HeartbeatOut,
+        max_body_size=settings.max_heartbeat_bytes,
+    )
+    async def heartbeat(session_id: str, body: HeartbeatIn) -> JSONResponse:
         """One heartbeat. Answered only once it is committed to the store."""
-        session = await oracle.heartbeat(
+        session = await live[0].heartbeat(
             session_id,
             HeartbeatInput(
                 body.seq, body.visible, body.focused, body.scroll, body.idle_ms, body.client_time
@@ -377,9 +305,9 @@ def create_app(
         )
 
     @app.post("/v1/sessions/{session_id}/finish")
-    async def finish(session_id: str, oracle: OracleDep) -> dict:
+    async def finish(session_id: str) -> dict:
         """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
-        session = await oracle.finish(session_id)
+        session = await live[0].finish(session_id)
         return {"session_id": session_id, "finished": True, "credited_s": session.credited_ms / 1000}
 
     def read_status(oracle: Oracle, post_id: int, reader: str) -> dict:
@@ -405,23 +333,21 @@ def create_app(
     async def get_read(
         post_id: Annotated[int, Query(ge=0, lt=2**256)],
         reader: Annotated[str, Query(pattern=_ADDRESS.pattern)],
-        oracle: OracleDep,
     ) -> dict:
         """Time to Read, credited time, qualified or not, and Twei earned (settled, pending)."""
-        return read_status(oracle, post_id, to_checksum_address(reader))
+        return read_status(live[0], post_id, to_checksum_address(reader))
 
     @app.get("/posts/{post_id}", response_class=HTMLResponse, include_in_schema=False)
     async def post_page(
         request: Request,
         post_id: PostId,
-        oracle: OracleDep,
         reader: Annotated[str | None, Query(pattern=_ADDRESS.pattern)] = None,
     ) -> HTMLResponse:
-        post = oracle.get_post(post_id)
+        post = live[0].get_post(post_id)
         if post is None:
             return HTMLResponse(f"<h1>Post {post_id} not found</h1>", status_code=404)
         account = to_checksum_address(reader) if reader else None
-        read = read_status(oracle, post_id, account) if account else None
+        read = read_status(live[0], post_id, account) if account else None
         lines = (
             settled_lines(settings.settlements_dir, settings.chain_id, account, post_id)
             if account
