@@ -305,7 +305,7 @@ def test_heartbeat__oversized_body_is_413(api, client, live):
     body = json.dumps({"seq": 2, "visible": True, "focused": True, "scroll": 1, "idle_ms": 0,
                        "client_time": api.clock.ms, "pad": "x" * 2_000}).encode()  # fmt: skip
     r = client.post(HB.format(live), content=body, headers={"content-type": "application/json"})
-    assert (r.status_code, r.text) == (413, "Content Too Large")  # FastAPI's max_body_size
+    assert (r.status_code, r.json()) == (413, {"detail": "Content Too Large"})
     assert_untouched(api, live)
 
 
@@ -336,5 +336,10 @@ def test_register_post__oversized_body_is_413(client):
 
 def test_openapi__documents_the_endpoints(client):
     paths = client.get("/openapi.json").json()["paths"]
+    beat = paths["/v1/sessions/{session_id}/heartbeats"]["post"]
+    assert beat["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HeartbeatIn"
+    }
+    assert set(beat["responses"]) == {"200", "404", "409", "413", "422"}
     assert {"/v1/posts", "/v1/sessions", "/v1/sessions/{session_id}/heartbeats",
             "/v1/sessions/{session_id}/finish", "/v1/reads"} <= set(paths)  # fmt: skip

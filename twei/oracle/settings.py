@@ -8,6 +8,7 @@ tests (and the browser test) can shrink them; production leaves them alone.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,10 @@ class OracleSettings(BaseSettings):
     #: ``FULL`` makes every acknowledged heartbeat survive a power cut; ``NORMAL`` only a crash.
     sqlite_synchronous: str = "FULL"
     host: str = "127.0.0.1"
+    #: Event loop for uvicorn. ``asyncio`` by default: under 1,000 connections on this kind of
+    #: machine uvloop served slightly more but starved some connections for seconds (p99 3-6 s
+    #: against 0.5 s; see bench/oracle_load.py).
+    loop: Literal["asyncio", "uvloop"] = "asyncio"
     port: int = Field(default=8238, ge=1, le=65535)
     #: Chain id whose settlement files (``settlements/<chain>/<epoch>.breakdown.json``) feed the
     #: settled amounts and the PnL block of the post page.
