@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup demo test test-embedded test-anvil test-ganache slither bench clean
+.PHONY: help setup browser demo test test-embedded test-anvil test-ganache slither bench clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
@@ -36,7 +36,11 @@ demo: setup
 
 test: test-embedded test-anvil test-ganache
 
-test-embedded: setup
+# Debian's headless Chromium for the oracle's browser test (Playwright drives it; no download).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+
+test-embedded: setup browser
 	$(APE) test tests -q
 
 test-anvil: setup

@@ -13,6 +13,16 @@ __all__ = [
     "MerkleError",
     "SignatureError",
     "ClaimError",
+    "OracleError",
+    "UnknownPost",
+    "UnknownSession",
+    "PostConflict",
+    "SessionFinished",
+    "ReplayedHeartbeat",
+    "ImplausibleHeartbeat",
+    "ClientTimeInFuture",
+    "ClientTimeBackwards",
+    "OracleUnavailable",
 ]
 
 
@@ -38,3 +48,43 @@ class SignatureError(TweiError, ValueError):
 
 class ClaimError(TweiError, RuntimeError):
     """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""
+
+
+class OracleError(TweiError):
+    """The reading-time oracle refused a request; the message says what was wrong."""
+
+
+class UnknownPost(OracleError, LookupError):
+    """No post with this id is registered with the oracle."""
+
+
+class UnknownSession(OracleError, LookupError):
+    """No reading session with this id exists."""
+
+
+class PostConflict(OracleError, ValueError):
+    """A post id is registered already, with other data."""
+
+
+class SessionFinished(OracleError, ValueError):
+    """The reading session was finished; it takes no more heartbeats."""
+
+
+class ReplayedHeartbeat(OracleError, ValueError):
+    """A heartbeat's ``seq`` is not after the session's last one (a replay or out of order)."""
+
+
+class ImplausibleHeartbeat(OracleError, ValueError):
+    """A heartbeat the reading rules refuse as impossible."""
+
+
+class ClientTimeInFuture(ImplausibleHeartbeat):
+    """The client's clock runs ahead of the server's by more than the allowed skew."""
+
+
+class ClientTimeBackwards(ImplausibleHeartbeat):
+    """The client's clock went backwards since the session's previous heartbeat."""
+
+
+class OracleUnavailable(OracleError, RuntimeError):
+    """The oracle could not make a change durable (storage failed or the service is stopping)."""

@@ -1,0 +1,157 @@
+"""A real browser reads the post page: headless Chromium (Debian's) driven by Playwright.
+
+The oracle runs for real (uvicorn in a thread, SQLite on a temp file, real clock). To keep the
+test short the post has 60 words (Time to Read 15 s, so 7.6 s of credited time qualifies) and
+the tracker beats every 0.5 s (the page's ``data-interval``). Playwright's ``page.clock`` is not
+used: the oracle credits its own receive times, so fast-forwarding the browser's clock would
+credit nothing; the server clock is only faked in the API tests.
+
+Three readers at once: one scrolls to the end and stays (qualifies), one whose page is made
+hidden (``visibilityState`` overridden by an init script, ``visibilitychange`` fired), one who
+never touches the page. Only the first earns.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from tests.oracle.conftest import API_KEY, AUTHOR
+from twei.oracle.app import create_app
+from twei.oracle.settings import OracleSettings
+
+CHROMIUM = "/usr/bin/chromium"
+READERS = {name: "0x" + f"{n:02x}" * 20 for n, name in enumerate(("reads", "hidden", "idle"), 1)}
+WORDS = ("reading honestly measured is the whole point of this little post so take your time "
+         "and scroll down to the very end").split()  # fmt: skip
+BODY = "\n\n".join(" ".join(WORDS[i % 20:] + WORDS[: i % 20])[:60] + "." for i in range(12))
+
+HIDE = """
+window.__tweiHide = () => {
+  Object.defineProperty(Document.prototype, "visibilityState",
+                        { get: () => "hidden", configurable: true });
+  Object.defineProperty(Document.prototype, "hidden", { get: () => true, configurable: true });
+  document.dispatchEvent(new Event("visibilitychange"));
+};
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, object]]:
+    """The oracle on a free loopback port; yields its base URL and the app."""
+    settings = OracleSettings(
+        _env_file=None, api_key=API_KEY, db=tmp_path / "oracle.db",
+        settlements_dir=tmp_path / "settlements", heartbeat_interval_ms=500,
+    )  # fmt: skip
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the oracle did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def status(page: Page, base: str, reader: str) -> dict:
+    r = page.request.get(f"{base}/v1/reads", params={"post_id": 1, "reader": reader})
+    assert r.ok, r.text()
+    return r.json()
+
+
+def tracker(page: Page) -> dict:
+    return page.evaluate("() => window.tweiTracker")
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_nothing(served):
+    base, app = served
+    assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        try:
+            r = browser.new_context().request.post(
+                f"{base}/v1/posts",
+                data={"post_id": 1, "author": AUTHOR, "word_count": 60, "title": "Sixty words",
+                      "body": BODY},
+                headers={"X-API-Key": API_KEY},
+            )  # fmt: skip
+            assert r.status == 201, r.text()
+            pages: dict[str, Page] = {}
+            for name, reader in READERS.items():
+                context = browser.new_context(viewport={"width": 390, "height": 420})
+                context.add_init_script(HIDE)
+                page = context.new_page()
+                page.goto(f"{base}/posts/1?reader={reader}")
+                pages[name] = page
+            for page in pages.values():
+                wait_for(lambda p=page: (tracker(p) or {}).get("accepted", 0) >= 1, 10, "a beat")
+            assert tracker(pages["idle"])["maxScroll"] < 75, "the article must need scrolling"
+
+            pages["hidden"].evaluate("() => window.__tweiHide()")
+            for name in ("reads", "hidden"):
+                page = pages[name]
+                page.mouse.move(200, 200)
+                for _ in range(15):
+                    page.mouse.wheel(0, 300)
+                    time.sleep(0.05)
+            assert tracker(pages["reads"])["maxScroll"] == 100
+
+            reads = pages["reads"]
+            wait_for(lambda: status(reads, base, READERS["reads"])["qualified"], 30, "qualifying")
+            got = status(reads, base, READERS["reads"])
+            assert got["rewarded"] and got["max_scroll"] == 100
+            assert 7.5 <= got["credited_s"] <= 22.7  # ≥ half of 15 s, ≤ 1.5 × 15 s
+            assert int(got["earned_pending_wei"]) > 0
+            reads.reload()
+            assert reads.locator("#you-earned").inner_text().endswith(" TWEI")
+
+            for name in ("hidden", "idle"):
+                other = status(pages[name], base, READERS[name])
+                assert (other["credited_s"], other["qualified"], other["rewarded"]) == (
+                    0.0, False, False,
+                ), name  # fmt: skip
+                assert other["earned_pending_wei"] == "0"
+                assert pages[name].locator("#you-earned").inner_text() == "None"
+            # The hidden page still reported (its visibility change), and was never credited.
+            assert tracker(pages["hidden"])["accepted"] >= 2
+            assert tracker(pages["idle"])["accepted"] >= 5
+
+            # Leaving the page finishes the session with sendBeacon.
+            session_id = tracker(pages["idle"])["sessionId"]
+            pages["idle"].goto("about:blank")
+            store = app.state.oracle.store
+            wait_for(lambda: store.get_session(session_id).finished_ms is not None, 10, "finish")
+        finally:
+            browser.close()

@@ -1,0 +1,435 @@
+"""The oracle's HTTP service (FastAPI): posts, reading sessions, heartbeats, read-backs, the page.
+
+Endpoints (OpenAPI docs at ``/docs``):
+
+* ``POST /v1/posts`` (platform backend, header ``X-API-Key``) — register a post.
+* ``POST /v1/sessions`` — a reader opens a reading session on a post.
+* ``POST /v1/sessions/{id}/heartbeats`` — the tracker's heartbeat (``seq`` strictly increasing).
+* ``POST /v1/sessions/{id}/finish`` — the reader left (``navigator.sendBeacon``).
+* ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
+* ``GET /posts/{id}?reader=0x…`` — the post page with the tracker embedded.
+* ``GET /static/tracker.js`` — the tracker script.
+
+Every refusal is a 4xx whose ``detail`` is one line saying what was wrong; nothing refused
+reaches the store. Readers are identified by the address they present: proving it (a wallet
+signature at session start) is the platform's login's job, not the oracle's.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from starlette.routing import Route
+
+from twei.errors import (
+    ImplausibleHeartbeat,
+    OracleError,
+    OracleUnavailable,
+    PostConflict,
+    ReplayedHeartbeat,
+    SessionFinished,
+    UnknownPost,
+    UnknownSession,
+)
+from twei.oracle.rules import Rules, time_to_read_ms
+from twei.oracle.service import Clock, HeartbeatInput, Oracle
+from twei.oracle.settings import OracleSettings
+from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled_read_wei
+from twei.oracle.store.sqlite import SQLiteStore
+from twei.units import format_twei
+
+__all__ = ["create_app", "format_duration"]
+
+HERE = Path(__file__).parent
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_STATUS: dict[type[OracleError], int] = {
+    UnknownPost: 404,
+    UnknownSession: 404,
+    PostConflict: 409,
+    SessionFinished: 409,
+    ReplayedHeartbeat: 409,
+    ImplausibleHeartbeat: 422,
+    OracleUnavailable: 503,
+}
+
+
+def _address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ValueError("not an address (0x and 40 hex digits)")
+    return to_checksum_address(value)
+
+
+Address = Annotated[str, AfterValidator(_address)]
+PostId = Annotated[int, Field(ge=0, lt=2**256, description="the post's on-chain id")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class PostIn(_Strict):
+    post_id: PostId
+    author: Address
+    word_count: int = Field(ge=1, le=1_000_000)
+    title: str = Field(default="", max_length=300)
+    body: str = Field(default="", max_length=500_000, description="plain text; blank lines part")
+
+
+class PostOut(BaseModel):
+    post_id: int
+    author: str
+    word_count: int
+    title: str
+    time_to_read_s: float
+
+
+class SessionIn(_Strict):
+    post_id: PostId
+    reader: Address
+    client_time: int | None = Field(default=None, ge=0, description="client clock, epoch ms")
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    post_id: int
+    reader: str
+    time_to_read_s: float
+    heartbeat_interval_ms: int
+    own_post: bool
+
+
+class HeartbeatIn(_Strict):
+    seq: int = Field(ge=1, lt=2**53, description="per-session sequence number, increasing")
+    visible: bool
+    focused: bool
+    scroll: float = Field(ge=0, le=100, description="deepest scroll of the page, in %")
+    idle_ms: int | None = Field(
+        ge=0, lt=2**53, description="ms since the reader's last input; null: no input yet"
+    )
+    client_time: int = Field(ge=0, lt=2**53, description="client clock, epoch ms")
+
+
+class HeartbeatOut(BaseModel):
+    session_id: str
+    seq: int
+    credited_s: float
+    max_scroll: float
+    qualified: bool
+
+
+class ReadOut(BaseModel):
+    post_id: int
+    reader: str
+    time_to_read_s: float
+    credited_s: float
+    max_scroll: float
+    qualified: bool
+    rewarded: bool
+    own_post: bool
+    sessions: int
+    earned_settled_wei: str
+    earned_pending_wei: str
+    earned_settled_twei: str
+    earned_pending_twei: str
+
+
+def _validation_message(err: RequestValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        if e.get("type") == "json_invalid":
+            return f"malformed JSON: {e.get('ctx', {}).get('error', e.get('msg'))}"
+        where = ".".join(str(p) for p in e.get("loc", ()))
+        parts.append(f"{where}: {e.get('msg')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def _seconds(ms: int) -> float:
+    return round(ms / 1000, 3)
+
+
+def format_duration(ms: int) -> str:
+    """Time to Read as a reader expects it: ``4 min``, ``1 min 30 s``, ``25 s``."""
+    seconds = round(ms / 1000)
+    minutes, rest = divmod(seconds, 60)
+    if minutes == 0:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+def create_app(
+    settings: OracleSettings | None = None,
+    clock: Clock | None = None,
+    oracle: Oracle | None = None,
+) -> FastAPI:
+    """The ASGI app. ``clock`` (seconds since the epoch) is injectable for tests."""
+    settings = settings or OracleSettings()
+    rules: Rules = settings.rules()
+    templates = Jinja2Templates(directory=HERE / "templates")
+    # The running Oracle, reached from the handlers without a dependency (FastAPI runs a plain
+    # ``def`` dependency in a worker thread: too costly on the heartbeat path).
+    live: list[Oracle] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        current = oracle
+        if current is None:
+            store = SQLiteStore(settings.db, synchronous=settings.sqlite_synchronous)
+            kwargs = {"clock": clock} if clock is not None else {}
+            current = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
+        app.state.oracle = current
+        live.append(current)
+        try:
+            yield
+        finally:
+            live.remove(current)
+            if oracle is None:
+                current.close()
+
+    app = FastAPI(
+        title="Twei reading-time oracle",
+        version="1",
+        description="Turns the page tracker's heartbeats into credited reading time (SPEC §4).",
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    async def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        expected = settings.api_key.get_secret_value() if settings.api_key else ""
+        if not expected:
+            raise _HTTPError(403, "registering posts is disabled: TWEI_ORACLE_API_KEY is not set")
+        if x_api_key is None:
+            raise _HTTPError(401, "missing X-API-Key header")
+        if not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+            raise _HTTPError(403, "wrong API key")
+
+    @app.exception_handler(OracleError)
+    async def oracle_error(request: Request, err: OracleError) -> JSONResponse:
+        status = next((s for t, s in _STATUS.items() if isinstance(err, t)), 400)
+        return JSONResponse({"detail": str(err)}, status_code=status)
+
+    @app.exception_handler(_HTTPError)
+    async def http_error(request: Request, err: _HTTPError) -> JSONResponse:
+        return JSONResponse({"detail": err.detail}, status_code=err.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        message = _validation_message(err)
+        status = 400 if message.startswith("malformed JSON") else 422
+        return JSONResponse({"detail": message}, status_code=status)
+
+    @app.post(
+        "/v1/posts",
+        response_model=PostOut,
+        status_code=201,
+        dependencies=[Depends(require_api_key)],
+        responses={200: {"description": "registered already with the same data"}},
+    )
+    async def register_post(body: PostIn) -> JSONResponse:
+        """Register a post (platform backend only). Same data again answers 200."""
+        post, new = await live[0].register_post(
+            body.post_id, body.author, body.word_count, body.title, body.body
+        )
+        out = {
+            "post_id": post.post_id,
+            "author": post.author,
+            "word_count": post.word_count,
+            "title": post.title,
+            "time_to_read_s": _seconds(time_to_read_ms(post.word_count, rules)),
+        }
+        return JSONResponse(out, status_code=201 if new else 200)
+
+    @app.get("/v1/posts/{post_id}", response_model=PostOut)
+    async def get_post(post_id: PostId) -> dict:
+        """A registered post and its Time to Read."""
+        post = live[0].get_post(post_id)
+        if post is None:
+            raise UnknownPost(f"unknown post {post_id}")
+        return {
+            "post_id": post.post_id,
+            "author": post.author,
+            "word_count": post.word_count,
+            "title": post.title,
+            "time_to_read_s": _seconds(time_to_read_ms(post.word_count, rules)),
+        }
+
+    @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
+    async def start_session(body: SessionIn) -> JSONResponse:
+        """Open a reading session; the answer carries the id every heartbeat must name."""
+        session = await live[0].start_session(body.post_id, body.reader, body.client_time)
+        post = live[0].get_post(body.post_id)
+        return JSONResponse(
+            {
+                "session_id": session.session_id,
+                "post_id": session.post_id,
+                "reader": session.reader,
+                "time_to_read_s": _seconds(session.time_to_read_ms),
+                "heartbeat_interval_ms": settings.heartbeat_interval_ms,
+                "own_post": post is not None and post.author == session.reader,
+            },
+            status_code=201,
+        )
+
+    # The heartbeat is the hot path: a plain Starlette route (no dependency solving), the body
+    # validated by pydantic straight from the bytes. FastAPI documents it through `docs` below.
+    heartbeat_limit = settings.max_heartbeat_bytes
+
+    async def heartbeat(request: Request) -> JSONResponse:
+        session_id = request.path_params["session_id"]
+        raw = await request.body()
+        if len(raw) > heartbeat_limit:
+            return JSONResponse({"detail": "Content Too Large"}, status_code=413)
+        try:
+            body = HeartbeatIn.model_validate_json(raw)
+        except ValidationError as err:
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in err.errors()]
+            raise RequestValidationError(errors) from None
+        session = await live[0].heartbeat(
+            session_id,
+            HeartbeatInput(
+                body.seq, body.visible, body.focused, body.scroll, body.idle_ms, body.client_time
+            ),
+        )
+        return JSONResponse(
+            {
+                "session_id": session_id,
+                "seq": session.last_seq,
+                "credited_s": session.credited_ms / 1000,
+                "max_scroll": session.max_scroll_pct,
+                "qualified": session.qualified_at_ms is not None,
+            }
+        )
+
+    app.router.routes.insert(
+        0, Route("/v1/sessions/{session_id}/heartbeats", heartbeat, methods=["POST"])
+    )
+    docs = APIRouter()
+
+    @docs.post(
+        "/v1/sessions/{session_id}/heartbeats",
+        response_model=HeartbeatOut,
+        responses={
+            404: {"description": "unknown session"},
+            409: {"description": "a replayed or out-of-order seq, or a finished session"},
+            413: {"description": "body over the heartbeat limit"},
+            422: {"description": "a field out of range, or the client clock implausible"},
+        },
+    )
+    async def heartbeat_docs(session_id: str, body: HeartbeatIn) -> None:
+        """One heartbeat of the page tracker; answered only once it is committed to the store.
+
+        ``seq`` must grow within a session; the server's receive time is what credits time.
+        """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=[*app.routes, *docs.routes],
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.post("/v1/sessions/{session_id}/finish")
+    async def finish(session_id: str) -> dict:
+        """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
+        session = await live[0].finish(session_id)
+        return {"session_id": session_id, "finished": True, "credited_s": session.credited_ms / 1000}
+
+    def read_status(oracle: Oracle, post_id: int, reader: str) -> dict:
+        settled = settled_read_wei(settings.settlements_dir, settings.chain_id, reader, post_id)
+        status = oracle.read_status(post_id, reader, settled)
+        return {
+            "post_id": post_id,
+            "reader": reader,
+            "time_to_read_s": _seconds(status.time_to_read_ms),
+            "credited_s": _seconds(status.credited_ms),
+            "max_scroll": status.max_scroll_pct,
+            "qualified": status.qualified,
+            "rewarded": status.rewarded,
+            "own_post": status.own_post,
+            "sessions": status.sessions,
+            "earned_settled_wei": str(status.settled_wei),
+            "earned_pending_wei": str(status.pending_wei),
+            "earned_settled_twei": format_twei(status.settled_wei, 6),
+            "earned_pending_twei": format_twei(status.pending_wei, 6),
+        }
+
+    @app.get("/v1/reads", response_model=ReadOut)
+    async def get_read(
+        post_id: Annotated[int, Query(ge=0, lt=2**256)],
+        reader: Annotated[str, Query(pattern=_ADDRESS.pattern)],
+    ) -> dict:
+        """Time to Read, credited time, qualified or not, and Twei earned (settled, pending)."""
+        return read_status(live[0], post_id, to_checksum_address(reader))
+
+    @app.get("/posts/{post_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def post_page(
+        request: Request,
+        post_id: PostId,
+        reader: Annotated[str | None, Query(pattern=_ADDRESS.pattern)] = None,
+    ) -> HTMLResponse:
+        post = live[0].get_post(post_id)
+        if post is None:
+            return HTMLResponse(f"<h1>Post {post_id} not found</h1>", status_code=404)
+        account = to_checksum_address(reader) if reader else None
+        read = read_status(live[0], post_id, account) if account else None
+        lines = (
+            settled_lines(settings.settlements_dir, settings.chain_id, account, post_id)
+            if account
+            else None
+        )
+        profit = [(n, lines[n] if lines else None) for n in PROFIT_LINES]
+        loss = [(n, lines[n] if lines else None) for n in LOSS_LINES]
+        earned = None
+        if read and (read["rewarded"] or int(read["earned_settled_wei"])):
+            earned = int(read["earned_settled_wei"]) + int(read["earned_pending_wei"])
+        return templates.TemplateResponse(
+            request,
+            "post.html",
+            {
+                "post": post,
+                "paragraphs": [p.strip() for p in post.body.split("\n\n") if p.strip()],
+                "reader": account,
+                "read": read,
+                "time_to_read": format_duration(time_to_read_ms(post.word_count, rules)),
+                "earned": earned,
+                "profit": profit,
+                "loss": loss,
+                "profit_total": sum(v for _, v in profit) if lines else None,
+                "loss_total": sum(v for _, v in loss) if lines else None,
+                "fmt": lambda wei: format_twei(wei, 4),
+                "interval_ms": settings.heartbeat_interval_ms,
+            },
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"ok": True}
+
+    return app
+
+
+class _HTTPError(Exception):
+    """A refusal of the HTTP layer itself (API key), answered as ``{"detail": …}``."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail

@@ -1,0 +1,21 @@
+"""Storage of the reading-time oracle: the interface and the embedded SQLite default."""
+
+from twei.oracle.store.base import (
+    Batch,
+    HeartbeatRecord,
+    OracleStore,
+    PostRecord,
+    QualifyingRead,
+    SessionRecord,
+)
+from twei.oracle.store.sqlite import SQLiteStore
+
+__all__ = [
+    "Batch",
+    "HeartbeatRecord",
+    "OracleStore",
+    "PostRecord",
+    "QualifyingRead",
+    "SessionRecord",
+    "SQLiteStore",
+]

@@ -1,0 +1,236 @@
+"""The embedded default store: SQLite in WAL mode with ``synchronous=FULL``.
+
+With WAL and FULL, a COMMIT returns only after the log is fsynced, so a heartbeat the service
+has acknowledged (it acknowledges after :meth:`SQLiteStore.commit_batch` returns) survives a kill
+of the process or a power cut. The service batches many heartbeats into one transaction (group
+commit), which is what makes FULL affordable.
+
+One connection is shared under a lock: the service has a single writer thread and reads are
+rare (page views, read-backs, the settlement), so a pool would buy nothing here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from twei.oracle.store.base import (
+    Batch,
+    HeartbeatRecord,
+    PostRecord,
+    QualifyingRead,
+    SessionRecord,
+)
+
+__all__ = ["SQLiteStore", "SCHEMA"]
+
+# Plain SQL that PostgreSQL accepts as well (BIGINT, TEXT, DOUBLE PRECISION, partial index).
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    post_id     TEXT PRIMARY KEY,
+    author      TEXT NOT NULL,
+    word_count  INTEGER NOT NULL,
+    title       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    created_ms  BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id       TEXT PRIMARY KEY,
+    post_id          TEXT NOT NULL REFERENCES posts(post_id),
+    reader           TEXT NOT NULL,
+    started_ms       BIGINT NOT NULL,
+    clock_offset_ms  BIGINT NOT NULL,
+    time_to_read_ms  BIGINT NOT NULL,
+    last_seq         BIGINT NOT NULL,
+    last_received_ms BIGINT,
+    last_client_ms   BIGINT,
+    last_visible     INTEGER NOT NULL,
+    last_focused     INTEGER NOT NULL,
+    last_scroll_pct  DOUBLE PRECISION NOT NULL,
+    last_idle_ms     BIGINT,
+    credited_ms      BIGINT NOT NULL,
+    max_scroll_pct   DOUBLE PRECISION NOT NULL,
+    qualified_at_ms  BIGINT,
+    rewarded         INTEGER NOT NULL,
+    finished_ms      BIGINT
+);
+CREATE INDEX IF NOT EXISTS sessions_reader_post ON sessions (reader, post_id);
+CREATE INDEX IF NOT EXISTS sessions_qualified ON sessions (qualified_at_ms);
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_reward
+    ON sessions (reader, post_id) WHERE rewarded = 1;
+CREATE TABLE IF NOT EXISTS heartbeats (
+    session_id   TEXT NOT NULL REFERENCES sessions(session_id),
+    seq          BIGINT NOT NULL,
+    received_ms  BIGINT NOT NULL,
+    client_ms    BIGINT NOT NULL,
+    visible      INTEGER NOT NULL,
+    focused      INTEGER NOT NULL,
+    scroll_pct   DOUBLE PRECISION NOT NULL,
+    idle_ms      BIGINT,
+    credited_ms  BIGINT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+"""
+
+_SESSION_COLUMNS = (
+    "session_id, post_id, reader, started_ms, clock_offset_ms, time_to_read_ms, last_seq, "
+    "last_received_ms, last_client_ms, last_visible, last_focused, last_scroll_pct, "
+    "last_idle_ms, credited_ms, max_scroll_pct, qualified_at_ms, rewarded, finished_ms"
+)
+_SESSION_UPSERT = (
+    f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
+    "ON CONFLICT (session_id) DO UPDATE SET last_seq = excluded.last_seq, "
+    "last_received_ms = excluded.last_received_ms, last_client_ms = excluded.last_client_ms, "
+    "last_visible = excluded.last_visible, last_focused = excluded.last_focused, "
+    "last_scroll_pct = excluded.last_scroll_pct, last_idle_ms = excluded.last_idle_ms, "
+    "credited_ms = excluded.credited_ms, max_scroll_pct = excluded.max_scroll_pct, "
+    "qualified_at_ms = excluded.qualified_at_ms, rewarded = excluded.rewarded, "
+    "finished_ms = excluded.finished_ms"
+)
+_HEARTBEAT_INSERT = (
+    "INSERT INTO heartbeats (session_id, seq, received_ms, client_ms, visible, focused, "
+    "scroll_pct, idle_ms, credited_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _session_row(s: SessionRecord) -> tuple:
+    return (
+        s.session_id, str(s.post_id), s.reader, s.started_ms, s.clock_offset_ms,
+        s.time_to_read_ms, s.last_seq, s.last_received_ms, s.last_client_ms,
+        int(s.last_visible), int(s.last_focused), s.last_scroll_pct, s.last_idle_ms,
+        s.credited_ms, s.max_scroll_pct, s.qualified_at_ms, int(s.rewarded), s.finished_ms,
+    )  # fmt: skip
+
+
+def _session(row: tuple) -> SessionRecord:
+    return SessionRecord(
+        session_id=row[0], post_id=int(row[1]), reader=row[2], started_ms=row[3],
+        clock_offset_ms=row[4], time_to_read_ms=row[5], last_seq=row[6],
+        last_received_ms=row[7], last_client_ms=row[8], last_visible=bool(row[9]),
+        last_focused=bool(row[10]), last_scroll_pct=row[11], last_idle_ms=row[12],
+        credited_ms=row[13], max_scroll_pct=row[14], qualified_at_ms=row[15],
+        rewarded=bool(row[16]), finished_ms=row[17],
+    )  # fmt: skip
+
+
+def _heartbeat_row(h: HeartbeatRecord) -> tuple:
+    return (
+        h.session_id, h.seq, h.received_ms, h.client_ms, int(h.visible), int(h.focused),
+        h.scroll_pct, h.idle_ms, h.credited_ms,
+    )  # fmt: skip
+
+
+def _ms(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError("qualifying_reads needs timezone-aware datetimes (UTC)")
+    return int(when.timestamp() * 1000)
+
+
+class SQLiteStore:
+    """:class:`~twei.oracle.store.base.OracleStore` on one SQLite file."""
+
+    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, not {synchronous!r}")
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        with self._lock:
+            self._db.executescript(SCHEMA)
+
+    # -- writes ---------------------------------------------------------------------------
+    def commit_batch(self, batch: Batch) -> None:
+        with self._lock:
+            cur = self._db.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                if batch.posts:
+                    cur.executemany(
+                        "INSERT INTO posts (post_id, author, word_count, title, body, created_ms)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            (str(p.post_id), p.author, p.word_count, p.title, p.body, p.created_ms)
+                            for p in batch.posts
+                        ],
+                    )
+                if batch.sessions:
+                    cur.executemany(
+                        _SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()]
+                    )
+                if batch.heartbeats:
+                    cur.executemany(_HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats])
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    # -- reads ----------------------------------------------------------------------------
+    def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def get_post(self, post_id: int) -> PostRecord | None:
+        rows = self._all(
+            "SELECT post_id, author, word_count, title, body, created_ms FROM posts"
+            " WHERE post_id = ?",
+            (str(post_id),),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return PostRecord(int(r[0]), r[1], r[2], r[3], r[4], r[5])
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
+        )
+        return _session(rows[0]) if rows else None
+
+    def reader_sessions(self, reader: str, post_id: int) -> list[SessionRecord]:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE reader = ? AND post_id = ?"
+            " ORDER BY started_ms, session_id",
+            (reader, str(post_id)),
+        )
+        return [_session(r) for r in rows]
+
+    def rewarded_session(self, reader: str, post_id: int) -> SessionRecord | None:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions"
+            " WHERE reader = ? AND post_id = ? AND rewarded = 1",
+            (reader, str(post_id)),
+        )
+        return _session(rows[0]) if rows else None
+
+    def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
+        rows = self._all(
+            "SELECT reader, post_id, credited_ms, qualified_at_ms, session_id FROM sessions"
+            " WHERE rewarded = 1 AND qualified_at_ms >= ? AND qualified_at_ms < ?"
+            " ORDER BY qualified_at_ms, session_id",
+            (_ms(start), _ms(end)),
+        )
+        return [
+            QualifyingRead(
+                reader=r[0],
+                post_id=int(r[1]),
+                credited_ms=r[2],
+                qualified_at=datetime.fromtimestamp(r[3] / 1000, tz=UTC),
+                session_id=r[4],
+            )
+            for r in rows
+        ]
+
+    def count_heartbeats(self) -> int:
+        return self._all("SELECT COUNT(*) FROM heartbeats")[0][0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
