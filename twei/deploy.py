@@ -1,14 +1,272 @@
-"""Deploying the Twei contracts with Ape."""
+"""Deploy and wire the three Twei contracts on any Ape network, safely re-runnable.
+
+`deploy_all` deploys `TweiToken`, `RewardDistributor` and `Engagement`, gives the distributor
+the token's `MINTER_ROLE` (and nobody else), names the guardian, and records everything in
+``deployments/<chain id>.json``: addresses, blocks, parameters and ABI hashes. A re-run reads
+that file and reuses each contract whose code is still there, whose ABI hash matches what the
+project compiles today and whose parameters match the config; anything else is deployed anew
+(and whatever depends on it too).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from twei.params import TOKEN_SUPPLY_CAP
+from twei.errors import ConfigError
+from twei.params import ENGAGEMENT_DEFAULTS, TOKEN_SUPPLY_CAP, EngagementParams
+from twei.units import twei
 
-__all__ = ["deploy_token"]
+__all__ = [
+    "DeployConfig",
+    "Deployment",
+    "Contracts",
+    "load_config",
+    "deploy_all",
+    "deploy_token",
+    "deployment_path",
+    "LOCAL_CHAIN_IDS",
+]
+
+#: Chains where a deploy needs no confirmation: py-evm (131277322940537), Anvil, Ganache.
+LOCAL_CHAIN_IDS = frozenset({131277322940537, 31337, 1337})
+DEFAULT_DAILY_CAP = twei(1_000_000)
+DEFAULT_CHALLENGE_PERIOD = 3600
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """Everything a deploy decides; defaults are SPEC §2's, a TOML file may override any."""
+
+    oracles: tuple[str, ...]
+    threshold: int
+    treasury: str
+    guardian: str
+    token_cap: int = TOKEN_SUPPLY_CAP
+    daily_cap: int = DEFAULT_DAILY_CAP
+    challenge_period: int = DEFAULT_CHALLENGE_PERIOD
+    engagement: EngagementParams = ENGAGEMENT_DEFAULTS
+
+    def as_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["oracles"] = list(self.oracles)
+        return record
+
+
+def load_config(path: Path | None, **base: Any) -> DeployConfig:
+    """``base`` values (from `.env` or the caller), overridden by the TOML file at ``path``.
+
+    Amounts in the file are in TWEI (strings or numbers), like ``publish_tribute = "5"``.
+    """
+    values = dict(base)
+    engagement = asdict(ENGAGEMENT_DEFAULTS)
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(f"cannot read deploy config {path}: {err}") from err
+        for key in ("token_cap", "daily_cap"):
+            if key in data:
+                values[key] = twei(data.pop(key))
+        for key in ("oracles", "threshold", "treasury", "guardian", "challenge_period"):
+            if key in data:
+                values[key] = data.pop(key)
+        for key, value in data.pop("engagement", {}).items():
+            if key not in engagement:
+                raise ConfigError(f"unknown engagement parameter {key!r} in {path}")
+            is_amount = key not in ("dislike_author_share_bps", "comment_min_level")
+            engagement[key] = twei(value) if is_amount else int(value)
+        if data:
+            raise ConfigError(f"unknown deploy setting(s) in {path}: {', '.join(sorted(data))}")
+    values["engagement"] = EngagementParams(**engagement)
+    values["oracles"] = tuple(values.get("oracles") or ())
+    missing = [k for k in ("oracles", "threshold", "treasury", "guardian") if not values.get(k)]
+    if missing:
+        raise ConfigError(f"deploy config lacks {', '.join(missing)} (set them in .env or the file)")
+    if not 0 < int(values["threshold"]) <= len(values["oracles"]):
+        raise ConfigError(
+            f"threshold {values['threshold']} must be between 1 and the {len(values['oracles'])} oracles"
+        )
+    return DeployConfig(**values)
+
+
+def deployment_path(root: Path, chain_id: int) -> Path:
+    return Path(root) / "deployments" / f"{chain_id}.json"
+
+
+def abi_hash(container: Any) -> str:
+    """sha256 of the contract's ABI as compiled today: a changed interface means a new deploy."""
+    abi = [item.model_dump(mode="json") for item in container.contract_type.abi]
+    return hashlib.sha256(json.dumps(abi, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class Deployment:
+    chain_id: int
+    contracts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def address(self, name: str) -> str:
+        return self.contracts[name]["address"]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)  # never a half-written record
+
+    @classmethod
+    def load(cls, path: Path, chain_id: int) -> Deployment:
+        if not path.exists():
+            return cls(chain_id=chain_id)
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (ValueError, TypeError) as err:
+            raise ConfigError(f"{path} is not a deployment record: {err}") from err
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """The deployed (or reused) contracts and their record."""
+
+    token: Any
+    distributor: Any
+    engagement: Any
+    record: Deployment
 
 
 def deploy_token(project: Any, deployer: Any, *, admin: Any = None, cap: int = TOKEN_SUPPLY_CAP):
     """Deploy a `TweiToken` whose `DEFAULT_ADMIN_ROLE` goes to ``admin`` (default: the deployer)."""
     return deployer.deploy(project.TweiToken, admin or deployer, cap)
+
+
+def deploy_all(
+    project: Any,
+    chain: Any,
+    deployer: Any,
+    config: DeployConfig,
+    root: Path,
+    say: Callable[[str], None] = print,
+) -> Contracts:
+    """Deploy (or reuse) and wire the three contracts; write the deployment record."""
+    path = deployment_path(root, chain.chain_id)
+    record = Deployment.load(path, chain.chain_id)
+    fresh: set[str] = set()
+
+    def ensure(name: str, params: dict[str, Any], depends: tuple[str, ...], build: Callable[[], Any]):
+        container = getattr(project, name)
+        known = record.contracts.get(name)
+        reusable = (
+            known is not None
+            and not fresh.intersection(depends)
+            and known.get("abi_hash") == abi_hash(container)
+            and known.get("parameters") == params
+            and chain.provider.get_code(known["address"])
+        )
+        if reusable:
+            say(f"{name}: reusing {known['address']}")
+            return container.at(known["address"])
+        contract = build()
+        receipt = contract.creation_metadata.receipt if contract.creation_metadata else None
+        record.contracts[name] = {
+            "address": contract.address,
+            "block": receipt.block_number if receipt else None,
+            "tx": receipt.txn_hash if receipt else None,
+            "abi_hash": abi_hash(container),
+            "parameters": params,
+        }
+        fresh.add(name)
+        record.save(path)  # a crash later still knows what exists
+        say(f"{name}: deployed at {contract.address}")
+        return contract
+
+    admin = deployer.address
+    token = ensure(
+        "TweiToken",
+        {"admin": admin, "cap": config.token_cap},
+        (),
+        lambda: deploy_token(project, deployer, cap=config.token_cap),
+    )
+    distributor = ensure(
+        "RewardDistributor",
+        {
+            "admin": admin,
+            "oracles": list(config.oracles),
+            "threshold": config.threshold,
+            "daily_cap": config.daily_cap,
+            "challenge_period": config.challenge_period,
+        },
+        ("TweiToken",),
+        lambda: deployer.deploy(
+            project.RewardDistributor,
+            admin,
+            token.address,
+            list(config.oracles),
+            config.threshold,
+            config.daily_cap,
+            config.challenge_period,
+        ),
+    )
+    engagement = ensure(
+        "Engagement",
+        {"admin": admin, "treasury": config.treasury, **asdict(config.engagement)},
+        ("TweiToken", "RewardDistributor"),
+        lambda: deployer.deploy(
+            project.Engagement,
+            token.address,
+            admin,
+            config.treasury,
+            distributor.address,
+            config.engagement.as_struct(),
+        ),
+    )
+
+    minter = token.MINTER_ROLE()
+    if not token.hasRole(minter, distributor.address):
+        token.grantRole(minter, distributor.address, sender=deployer)
+        say(f"TweiToken: MINTER_ROLE granted to the distributor {distributor.address}")
+    if token.hasRole(minter, deployer.address):
+        token.revokeRole(minter, deployer.address, sender=deployer)
+        say("TweiToken: MINTER_ROLE revoked from the deployer (only the distributor mints)")
+    guardian_role = distributor.GUARDIAN_ROLE()
+    if not distributor.hasRole(guardian_role, config.guardian):
+        distributor.grantRole(guardian_role, config.guardian, sender=deployer)
+        say(f"RewardDistributor: GUARDIAN_ROLE granted to {config.guardian}")
+
+    record.parameters = config.as_record()
+    record.save(path)
+    say(f"recorded in {path}")
+    return Contracts(token=token, distributor=distributor, engagement=engagement, record=record)
+
+
+def config_from_env(environ: dict[str, str], fallback: dict[str, Any]) -> dict[str, Any]:
+    """Deploy settings from the environment (`.env`): ``TWEI_ORACLES`` (comma-separated),
+    ``TWEI_THRESHOLD``, ``TWEI_TREASURY``, ``TWEI_GUARDIAN``; ``fallback`` fills the gaps."""
+    values = dict(fallback)
+    if environ.get("TWEI_ORACLES"):
+        values["oracles"] = tuple(a.strip() for a in environ["TWEI_ORACLES"].split(",") if a.strip())
+    if environ.get("TWEI_THRESHOLD"):
+        try:
+            values["threshold"] = int(environ["TWEI_THRESHOLD"])
+        except ValueError as err:
+            raise ConfigError(f"TWEI_THRESHOLD must be a whole number, not {environ['TWEI_THRESHOLD']!r}") from err
+    for key in ("treasury", "guardian"):
+        if environ.get(f"TWEI_{key.upper()}"):
+            values[key] = environ[f"TWEI_{key.upper()}"]
+    return values
+
+
+def local_fallback(test_accounts: Any) -> dict[str, Any]:
+    """On a local chain, Ape's test accounts play every role: 6–8 are the oracles (2 of 3),
+    5 the treasury, 0 deploys and guards."""
+    return {
+        "oracles": tuple(test_accounts[i].address for i in (6, 7, 8)),
+        "threshold": 2,
+        "treasury": test_accounts[5].address,
+        "guardian": test_accounts[0].address,
+    }

@@ -23,12 +23,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 
+from twei.flows import FlowCategory
 from twei.units import twei
 
 __all__ = [
-    "Category",
     "PoolRates",
     "DayActivity",
     "Read",
@@ -42,35 +41,6 @@ __all__ = [
     "apply_xp",
     "gross_lines",
 ]
-
-
-class Category(IntEnum):
-    """The thirteen PnL categories of SPEC §5, numbered as on-chain."""
-
-    EARNED_FOR_PLUSES = 0
-    COMMENT_REWARDS = 1
-    LIKES_OWN = 2
-    LIKES_COMMENTER = 3
-    LIKES_AUTHOR = 4
-    DISLIKES_AUTHOR = 5
-    READ_REWARDS = 6
-    SPENT_FOR_MINUSES = 7
-    COMMENT_TRIBUTES = 8
-    DISLIKES_OWN = 9
-    DISLIKES_COMMENTER = 10
-    POST_PUBLISH_TRIBUTE = 11
-    PNL_REPORTS = 12
-
-
-#: Pool categories that pay the account; `DISLIKES_COMMENTER` is the pool's one deduction.
-POOL_PROFIT = (
-    Category.EARNED_FOR_PLUSES,
-    Category.COMMENT_REWARDS,
-    Category.LIKES_OWN,
-    Category.LIKES_COMMENTER,
-    Category.LIKES_AUTHOR,
-    Category.READ_REWARDS,
-)
 
 
 @dataclass(frozen=True)
@@ -191,20 +161,20 @@ def gross_lines(day: DayActivity, rates: PoolRates) -> dict[str, Lines]:
         amount = min(amount, rates.reader_daily_cap - read_paid[read.reader])
         if amount > 0:
             read_paid[read.reader] += amount
-            lines[read.reader][(read.post_id, Category.READ_REWARDS)] += amount
+            lines[read.reader][(read.post_id, FlowCategory.READ_REWARDS)] += amount
 
     for plus in day.pluses:
-        lines[plus.author][(plus.post_id, Category.EARNED_FOR_PLUSES)] += rates.plus_to_author
+        lines[plus.author][(plus.post_id, FlowCategory.EARNED_FOR_PLUSES)] += rates.plus_to_author
 
     for like in day.likes:
-        lines[like.liker][(like.post_id, Category.LIKES_OWN)] += rates.like_to_liker
-        lines[like.commenter][(like.post_id, Category.LIKES_COMMENTER)] += rates.like_to_commenter
-        lines[like.author][(like.post_id, Category.LIKES_AUTHOR)] += rates.like_to_author
+        lines[like.liker][(like.post_id, FlowCategory.LIKES_OWN)] += rates.like_to_liker
+        lines[like.commenter][(like.post_id, FlowCategory.LIKES_COMMENTER)] += rates.like_to_commenter
+        lines[like.author][(like.post_id, FlowCategory.LIKES_AUTHOR)] += rates.like_to_author
         if like.first_like_of_comment:
-            lines[like.commenter][(like.post_id, Category.COMMENT_REWARDS)] += rates.comment_reward
+            lines[like.commenter][(like.post_id, FlowCategory.COMMENT_REWARDS)] += rates.comment_reward
 
     for dislike in day.dislikes:
-        key = (dislike.post_id, Category.DISLIKES_COMMENTER)
+        key = (dislike.post_id, FlowCategory.DISLIKES_COMMENTER)
         lines[dislike.commenter][key] += rates.dislike_penalty
 
     return {account: dict(acc_lines) for account, acc_lines in lines.items()}
@@ -225,23 +195,29 @@ def _split(amount: int, weights: Mapping[tuple[int, int], int]) -> Lines:
 
 def _net(lines: Lines) -> Lines:
     """Cap the account's penalties at its rewards: the day never takes it below zero."""
-    profit = {k: v for k, v in lines.items() if k[1] != Category.DISLIKES_COMMENTER}
-    penalty = {k: v for k, v in lines.items() if k[1] == Category.DISLIKES_COMMENTER}
+    profit = {k: v for k, v in lines.items() if k[1] != FlowCategory.DISLIKES_COMMENTER}
+    penalty = {k: v for k, v in lines.items() if k[1] == FlowCategory.DISLIKES_COMMENTER}
     deducted = min(sum(penalty.values()), sum(profit.values()))
     return {**profit, **_split(deducted, penalty)}
 
 
 def _paid(lines: Lines) -> int:
-    return sum(-v if k[1] == Category.DISLIKES_COMMENTER else v for k, v in lines.items())
+    return sum(-v if k[1] == FlowCategory.DISLIKES_COMMENTER else v for k, v in lines.items())
 
 
 def _scale(lines: Lines, pool: int, total: int) -> Lines:
-    profit = {k: v * pool // total for k, v in lines.items() if k[1] != Category.DISLIKES_COMMENTER}
-    penalty = {k: v * pool // total for k, v in lines.items() if k[1] == Category.DISLIKES_COMMENTER}
+    """Scale an account's netted lines by pool/total, rounding down.
+
+    The account is paid floor(net · pool / total), so the day never exceeds the pool; profit
+    lines round down each, and the penalty lines take up the difference (split by weight) so the
+    lines still add up to what is paid.
+    """
+    target = _paid(lines) * pool // total
+    profit = {k: v * pool // total for k, v in lines.items() if k[1] != FlowCategory.DISLIKES_COMMENTER}
+    penalty = {k: v for k, v in lines.items() if k[1] == FlowCategory.DISLIKES_COMMENTER}
     room = sum(profit.values())
-    if sum(penalty.values()) > room:  # rounding may not turn a net ≥ 0 negative
-        penalty = _split(room, penalty)
-    return {**profit, **penalty}
+    # room > target only when there are penalties: with none, a sum of floors ≤ floor of the sum.
+    return {**profit, **_split(room - min(target, room), penalty)}
 
 
 def settle_day(day: DayActivity, rates: PoolRates = PoolRates()) -> DayResult:

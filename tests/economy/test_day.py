@@ -1,7 +1,6 @@
 """Days whose expected amounts are worked out by hand (rates of SPEC §2)."""
 
 from twei.economy import (
-    Category,
     DayActivity,
     Dislike,
     Like,
@@ -10,6 +9,7 @@ from twei.economy import (
     Read,
     settle_day,
 )
+from twei.flows import FlowCategory
 from twei.units import twei
 
 AUTHOR, READER, COMMENTER, LIKER = "0xA", "0xB", "0xC", "0xD"
@@ -18,7 +18,7 @@ AUTHOR, READER, COMMENTER, LIKER = "0xA", "0xB", "0xC", "0xD"
 def test_read__pays_a_tenth_of_a_twei_per_credited_minute():
     day = DayActivity(reads=[Read(READER, 1, credited_seconds=150)])  # 2.5 minutes
     result = settle_day(day)
-    assert result.lines == {READER: {(1, Category.READ_REWARDS): twei("0.25")}}
+    assert result.lines == {READER: {(1, FlowCategory.READ_REWARDS): twei("0.25")}}
     assert result.paid == {READER: twei("0.25")}
 
 
@@ -30,15 +30,15 @@ def test_read__daily_cap_stops_at_50_twei_in_qualifying_order():
     ]
     result = settle_day(DayActivity(reads=reads))
     assert result.lines[READER] == {
-        (1, Category.READ_REWARDS): twei(40),
-        (2, Category.READ_REWARDS): twei(10),
+        (1, FlowCategory.READ_REWARDS): twei(40),
+        (2, FlowCategory.READ_REWARDS): twei(10),
     }
     assert result.paid[READER] == twei(50)
 
 
 def test_plus__pays_two_twei_to_the_author():
     result = settle_day(DayActivity(pluses=[Plus(7, READER, AUTHOR), Plus(7, LIKER, AUTHOR)]))
-    assert result.lines == {AUTHOR: {(7, Category.EARNED_FOR_PLUSES): twei(4)}}
+    assert result.lines == {AUTHOR: {(7, FlowCategory.EARNED_FOR_PLUSES): twei(4)}}
 
 
 def test_like__pays_liker_commenter_author_and_the_first_like_a_comment_reward():
@@ -47,13 +47,13 @@ def test_like__pays_liker_commenter_author_and_the_first_like_a_comment_reward()
         Like(11, 7, READER, COMMENTER, AUTHOR, first_like_of_comment=False),
     ]
     result = settle_day(DayActivity(likes=likes))
-    assert result.lines[LIKER] == {(7, Category.LIKES_OWN): twei("0.2")}
-    assert result.lines[READER] == {(7, Category.LIKES_OWN): twei("0.2")}
+    assert result.lines[LIKER] == {(7, FlowCategory.LIKES_OWN): twei("0.2")}
+    assert result.lines[READER] == {(7, FlowCategory.LIKES_OWN): twei("0.2")}
     assert result.lines[COMMENTER] == {
-        (7, Category.LIKES_COMMENTER): twei(2),
-        (7, Category.COMMENT_REWARDS): twei(1),
+        (7, FlowCategory.LIKES_COMMENTER): twei(2),
+        (7, FlowCategory.COMMENT_REWARDS): twei(1),
     }
-    assert result.lines[AUTHOR] == {(7, Category.LIKES_AUTHOR): twei(1)}
+    assert result.lines[AUTHOR] == {(7, FlowCategory.LIKES_AUTHOR): twei(1)}
     assert result.total == twei("0.4") + twei(3) + twei(1)
 
 
@@ -64,9 +64,9 @@ def test_dislike__penalty_is_deducted_from_the_days_rewards():
     )
     result = settle_day(day)
     assert result.lines[COMMENTER] == {
-        (7, Category.LIKES_COMMENTER): twei(1),
-        (7, Category.COMMENT_REWARDS): twei(1),
-        (7, Category.DISLIKES_COMMENTER): twei("0.5"),
+        (7, FlowCategory.LIKES_COMMENTER): twei(1),
+        (7, FlowCategory.COMMENT_REWARDS): twei(1),
+        (7, FlowCategory.DISLIKES_COMMENTER): twei("0.5"),
     }
     assert result.paid[COMMENTER] == twei("1.5")
 
@@ -79,9 +79,9 @@ def test_dislike__never_takes_an_account_below_zero_for_the_day():
     result = settle_day(day)
     # Only the 0.2 TWEI it earned can be deducted, split over the two penalty lines.
     assert result.lines[COMMENTER] == {
-        (3, Category.READ_REWARDS): twei("0.2"),
-        (7, Category.DISLIKES_COMMENTER): twei("0.1"),
-        (8, Category.DISLIKES_COMMENTER): twei("0.1"),
+        (3, FlowCategory.READ_REWARDS): twei("0.2"),
+        (7, FlowCategory.DISLIKES_COMMENTER): twei("0.1"),
+        (8, FlowCategory.DISLIKES_COMMENTER): twei("0.1"),
     }
     assert COMMENTER not in result.paid
 
@@ -120,5 +120,5 @@ def test_lines__add_up_to_what_each_account_is_paid():
     )
     result = settle_day(day, PoolRates(daily_pool=twei("1.7")))
     for account, lines in result.lines.items():
-        signed = sum(-v if k[1] == Category.DISLIKES_COMMENTER else v for k, v in lines.items())
+        signed = sum(-v if k[1] == FlowCategory.DISLIKES_COMMENTER else v for k, v in lines.items())
         assert signed == result.paid.get(account, 0)

@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from twei.economy import Category, DayActivity, Dislike, Like, Plus, PoolRates, Read, settle_day
+from twei.flows import FlowCategory
+from twei.economy import DayActivity, Dislike, Like, Plus, PoolRates, Read, settle_day
 
 people = st.sampled_from(["a", "b", "c", "d"])
 posts = st.integers(min_value=1, max_value=3)
@@ -24,7 +25,7 @@ def test_settle_day__never_exceeds_pool_never_negative_and_lines_add_up(day, poo
     assert result.total <= pool
     for account, lines in result.lines.items():
         assert all(v > 0 for v in lines.values())
-        signed = sum(-v if k[1] == Category.DISLIKES_COMMENTER else v for k, v in lines.items())
+        signed = sum(-v if k[1] == FlowCategory.DISLIKES_COMMENTER else v for k, v in lines.items())
         assert signed == result.paid.get(account, 0) >= 0
 
 
@@ -32,5 +33,5 @@ def test_settle_day__never_exceeds_pool_never_negative_and_lines_add_up(day, poo
 def test_settle_day__unscaled_reads_respect_the_reader_daily_cap(day):
     result = settle_day(day, PoolRates(daily_pool=10**30))
     for lines in result.lines.values():
-        reads = sum(v for k, v in lines.items() if k[1] == Category.READ_REWARDS)
+        reads = sum(v for k, v in lines.items() if k[1] == FlowCategory.READ_REWARDS)
         assert reads <= PoolRates().reader_daily_cap

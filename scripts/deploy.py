@@ -1,0 +1,40 @@
+"""`ape run deploy --network ...`: deploy and wire TweiToken, RewardDistributor and Engagement."""
+
+import os
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+from dotenv import load_dotenv
+
+from twei.cli import friendly_errors
+from twei.deploy import LOCAL_CHAIN_IDS, config_from_env, deploy_all, load_config, local_fallback
+from twei.errors import ConfigError
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file overriding the SPEC §2 parameters (see deploy.example.toml).")
+@click.option("--account", "alias", envvar="TWEI_DEPLOYER",
+              help="Ape account alias that deploys (default on local chains: test account 0).")
+@click.option("--yes", is_flag=True, help="Confirm a deploy to a non-local network.")
+@friendly_errors
+def cli(config_file, alias, yes):
+    """Deploy (or reuse) the three contracts and record them in deployments/<chain id>.json."""
+    load_dotenv()
+    local = chain.chain_id in LOCAL_CHAIN_IDS
+    if not local and not yes:
+        raise ConfigError(
+            f"chain {chain.chain_id} is not a local chain: re-run with --yes to deploy there"
+        )
+    if alias:
+        deployer = accounts.load(alias)
+    elif local:
+        deployer = accounts.test_accounts[0]
+    else:
+        raise ConfigError("no deployer: pass --account ALIAS or set TWEI_DEPLOYER in .env")
+    fallback = local_fallback(accounts.test_accounts) if local else {}
+    config = load_config(config_file, **config_from_env(dict(os.environ), fallback))
+    deploy_all(project, chain, deployer, config, Path.cwd(), say=click.echo)

@@ -1,0 +1,110 @@
+"""The daily breakdown file: what each account earned from the pool, per post and category.
+
+Written by the settlement beside the day's tree as ``settlements/<chain id>/<epoch>.breakdown.json``;
+its keccak256 is the ``dataHash`` the oracles sign, so anyone can check that the published numbers
+are the ones the root commits to. The report and the post page read it back.
+
+Format (amounts are decimal strings of wei, so no JSON reader loses precision)::
+
+    {"format": "twei-breakdown-1", "chain_id": 1337, "epoch": 20418, "scaled": false,
+     "pool": "...", "total": "...",
+     "accounts": {"0xAbC...": {"paid": "...", "lines": [[post_id, category, "amount"], ...]}}}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_utils import keccak, to_checksum_address
+
+from twei.errors import ConfigError
+
+__all__ = ["Breakdown", "FORMAT", "breakdown_path", "iter_breakdowns"]
+
+FORMAT = "twei-breakdown-1"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    chain_id: int
+    epoch: int
+    scaled: bool
+    pool: int
+    lines: dict[str, dict[tuple[int, int], int]]  # account -> (post_id, category) -> wei
+    paid: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.paid.values())
+
+    def to_bytes(self) -> bytes:
+        """Canonical bytes (sorted keys, sorted lines): the same day always hashes the same."""
+        accounts = {
+            to_checksum_address(account): {
+                "paid": str(self.paid.get(account, 0)),
+                "lines": [[post, cat, str(amount)] for (post, cat), amount in sorted(lines.items())],
+            }
+            for account, lines in self.lines.items()
+        }
+        doc = {
+            "format": FORMAT,
+            "chain_id": self.chain_id,
+            "epoch": self.epoch,
+            "scaled": self.scaled,
+            "pool": str(self.pool),
+            "total": str(self.total),
+            "accounts": accounts,
+        }
+        return (json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n").encode()
+
+    def data_hash(self) -> bytes:
+        return keccak(self.to_bytes())
+
+    def write(self, path: Path) -> bytes:
+        """Write atomically; return the dataHash of exactly the bytes written."""
+        data = self.to_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return keccak(data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Breakdown:
+        try:
+            doc = json.loads(data)
+            if doc.get("format") != FORMAT:
+                raise ValueError(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
+            lines = {
+                to_checksum_address(account): {
+                    (int(post), int(cat)): int(amount) for post, cat, amount in entry["lines"]
+                }
+                for account, entry in doc["accounts"].items()
+            }
+            paid = {
+                to_checksum_address(account): int(entry["paid"])
+                for account, entry in doc["accounts"].items()
+                if int(entry["paid"])
+            }
+            return cls(doc["chain_id"], doc["epoch"], doc["scaled"], int(doc["pool"]), lines, paid)
+        except (ValueError, KeyError, TypeError) as err:
+            raise ConfigError(f"not a Twei breakdown file: {err}") from err
+
+    @classmethod
+    def read(cls, path: Path) -> Breakdown:
+        return cls.from_bytes(Path(path).read_bytes())
+
+
+def breakdown_path(settlements: Path, chain_id: int, epoch: int) -> Path:
+    return Path(settlements) / str(chain_id) / f"{epoch}.breakdown.json"
+
+
+def iter_breakdowns(settlements: Path, chain_id: int) -> Iterator[Breakdown]:
+    """Every published breakdown of the chain, oldest epoch first."""
+    folder = Path(settlements) / str(chain_id)
+    paths = sorted(folder.glob("*.breakdown.json"), key=lambda p: int(p.name.split(".")[0]))
+    for path in paths:
+        yield Breakdown.read(path)

@@ -1,0 +1,160 @@
+"""The PnL report of one account on one post (SPEC §1): every line, two subtotals and the total.
+
+On-chain lines (tributes, fees, the author's dislike share) come from the Engagement contract's
+`Flow` events; pool lines (pluses, likes, comment and read rewards, dislike penalties) come from
+the published daily breakdown files, whose numbers the Merkle roots commit to. Nothing else is
+trusted, so the report agrees with the chain to the wei.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from twei.breakdown import Breakdown
+from twei.flows import FlowCategory, FlowRecord, Side
+from twei.units import format_twei
+
+__all__ = ["PostReport", "build_report", "fetch_flows", "render_text", "render_png"]
+
+
+@dataclass(frozen=True)
+class PostReport:
+    account: str
+    post_id: int
+    lines: dict[FlowCategory, int]
+
+    def side(self, side: Side) -> list[tuple[FlowCategory, int]]:
+        return [(c, self.lines.get(c, 0)) for c in FlowCategory if c.side is side]
+
+    @property
+    def profit_subtotal(self) -> int:
+        return sum(amount for _, amount in self.side(Side.PROFIT))
+
+    @property
+    def loss_subtotal(self) -> int:
+        return sum(amount for _, amount in self.side(Side.LOSS))
+
+    @property
+    def total(self) -> int:
+        """Total Twei Earned: profit − loss (negative when the post cost the account)."""
+        return self.profit_subtotal - self.loss_subtotal
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine form: amounts as decimal strings of wei."""
+
+        def lines(side: Side) -> list[dict[str, Any]]:
+            return [
+                {"category": int(c), "name": c.display_name, "amount": str(a)}
+                for c, a in self.side(side)
+            ]
+
+        return {
+            "account": self.account,
+            "post_id": self.post_id,
+            "profit": lines(Side.PROFIT),
+            "loss": lines(Side.LOSS),
+            "profit_subtotal": str(self.profit_subtotal),
+            "loss_subtotal": str(self.loss_subtotal),
+            "total": str(self.total),
+        }
+
+
+def build_report(
+    account: str, post_id: int, flows: Iterable[FlowRecord], breakdowns: Iterable[Breakdown]
+) -> PostReport:
+    """Sum the account's flows on the post and its pool lines on the post, per category."""
+    account = to_checksum_address(account)
+    lines: dict[FlowCategory, int] = {}
+    for flow in flows:
+        if flow.post_id == post_id and to_checksum_address(flow.account) == account:
+            lines[flow.category] = lines.get(flow.category, 0) + flow.amount
+    for day in breakdowns:
+        for (post, category), amount in day.lines.get(account, {}).items():
+            if post == post_id:
+                cat = FlowCategory(category)
+                lines[cat] = lines.get(cat, 0) + amount
+    return PostReport(account, post_id, lines)
+
+
+def fetch_flows(engagement: Any, *, post_id: int, account: str, start_block: int = 0) -> list[FlowRecord]:
+    """The account's `Flow` events on the post, filtered by the indexed topics on the node."""
+    logs = engagement.Flow.range(
+        start_block,
+        search_topics={"postId": post_id, "account": account},
+    )
+    return [
+        FlowRecord(
+            transaction_hash=str(log.transaction_hash),
+            log_index=log.log_index,
+            post_id=log.postId,
+            account=log.account,
+            category=FlowCategory(log.category),
+            amount=log.amount,
+        )
+        for log in logs
+    ]
+
+
+def render_text(report: PostReport) -> str:
+    """The report as a terminal table, laid out like the post page."""
+    width = max(len(c.display_name) for c in FlowCategory) + 2
+    out = [f"Post #{report.post_id} — {report.account}", ""]
+    for title, side in (("Post Profit", Side.PROFIT), ("Post Loss", Side.LOSS)):
+        out.append(title)
+        out.extend(
+            f"  {c.display_name:<{width}}{format_twei(a):>14} TWEI" for c, a in report.side(side)
+        )
+        out.append("")
+    out.append(f"  {'Profit Subtotal':<{width}}{format_twei(report.profit_subtotal):>14} TWEI")
+    out.append(f"  {'Loss Subtotal':<{width}}{format_twei(report.loss_subtotal):>14} TWEI")
+    sign = "-" if report.total < 0 else ""
+    out.append(f"  {'Total Twei Earned':<{width}}{sign + format_twei(abs(report.total)):>14} TWEI")
+    return "\n".join(out)
+
+
+def render_png(report: PostReport, path: Path) -> Path:
+    """A waterfall: each profit line steps up, each loss line steps down, ending at the total."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [(c.display_name, a / 10**18) for c, a in report.side(Side.PROFIT)]
+    steps += [(c.display_name, -a / 10**18) for c, a in report.side(Side.LOSS)]
+    names, bottoms, heights, colors = [], [], [], []
+    level = 0.0
+    for name, delta in steps:
+        names.append(name)
+        bottoms.append(level if delta >= 0 else level + delta)
+        heights.append(abs(delta))
+        colors.append("#2e9d5b" if delta >= 0 else "#d1495b")
+        level += delta
+    names.append("Total Twei Earned")
+    bottoms.append(min(0.0, level))
+    heights.append(abs(level))
+    colors.append("#3a6ea5")
+
+    fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
+    ax.bar(range(len(names)), heights, bottom=bottoms, color=colors, width=0.7)
+    ax.axhline(0, color="#444", linewidth=0.8)
+    ax.set_xticks(range(len(names)), names, rotation=40, ha="right", fontsize=9)
+    ax.set_ylabel("TWEI")
+    ax.set_title(
+        f"Post #{report.post_id} PnL of {report.account[:10]}…  "
+        f"profit {format_twei(report.profit_subtotal)} − loss {format_twei(report.loss_subtotal)}"
+        f" = {'-' if report.total < 0 else ''}{format_twei(abs(report.total))} TWEI"
+    )
+    for i, (b, h) in enumerate(zip(bottoms, heights)):
+        if h:
+            ax.annotate(f"{h:g}", (i, b + h), ha="center", va="bottom", fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
