@@ -16,6 +16,7 @@ from twei.oracle.store import (
     PostRecord,
     SessionRecord,
     SQLiteStore,
+    utc_day,
 )
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
@@ -93,12 +94,14 @@ def test_sqlite__qualifying_reads_of_a_utc_day(store):
         "unrewarded": session("unrewarded", reader="0x" + "04" * 20, qualified_at_ms=MS + 5),
     }
     store.commit_batch(Batch([post()], sessions, []))
-    reads = store.qualifying_reads(DAY, DAY + timedelta(days=1))
+    assert utc_day(DAY.date()) == (DAY, DAY + timedelta(days=1))
+    reads = store.qualifying_reads(*utc_day(DAY.date()))
     assert [(r.session_id, r.credited_ms, r.credited_seconds) for r in reads] == [
-        ("start", 31_500, 31.5),
-        ("last", 90_000, 90.0),
+        ("start", 31_500, 31),
+        ("last", 90_000, 90),
     ]
     assert reads[0].qualified_at == DAY and reads[0].post_id == 1
+    assert reads[0].qualified_at_s == int(DAY.timestamp())
     with pytest.raises(ValueError, match="timezone-aware"):
         store.qualifying_reads(datetime(2026, 11, 25), datetime(2026, 11, 26))
 
@@ -186,5 +189,26 @@ def test_oracle__qualified_read_is_in_the_day_of_its_server_qualification_time(t
         assert (read.session_id, read.reader, read.credited_ms) == (sid, READER, 30_000)
         assert read.qualified_at == DAY + timedelta(hours=1, seconds=30)
         assert oracle.store.qualifying_reads(DAY + timedelta(days=1), DAY + timedelta(days=2)) == []
+    finally:
+        oracle.close()
+
+
+def test_oracle__failed_commit_of_the_qualifying_beat_leaves_the_reward_unclaimed(tmp_path):
+    flaky = FlakyStore(SQLiteStore(tmp_path / "o.db"))
+    now = [MS / 1000]
+    oracle = Oracle(flaky, clock=lambda: now[0])
+    try:
+        oracle.call("register_post", 1, "0x" + "a1" * 20, 119, "t", "b")  # 30 s to read
+        sid = oracle.call("start_session", 1, READER, None).session_id
+        oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 100.0, 0, MS))
+        now[0] += 15
+        qualifying = HeartbeatInput(2, True, True, 100.0, 0, MS + 15_000)
+        flaky.fail_next = True
+        with pytest.raises(OracleUnavailable):
+            oracle.call("heartbeat", sid, qualifying)
+        assert flaky.rewarded_session(READER, 1) is None
+        after = oracle.call("heartbeat", sid, qualifying)
+        assert after.rewarded and after.qualified_at_ms == MS + 15_000
+        assert flaky.rewarded_session(READER, 1).session_id == sid
     finally:
         oracle.close()

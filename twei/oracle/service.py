@@ -157,6 +157,7 @@ class Oracle:
         self._posts: dict[int, PostRecord] = {}
         self._sessions: OrderedDict[str, SessionRecord] = OrderedDict()
         self._rewarded: set[tuple[str, int]] = set()
+        self._claimed: list[tuple[str, int]] = []
         self._thread = threading.Thread(target=self._run, name="oracle-writer", daemon=True)
         self._stopped = False
         self._thread.start()
@@ -279,7 +280,7 @@ class Oracle:
 
     def _process(self, ops: list[_Op]) -> None:
         batch = Batch.empty()
-        rewarded_before = set(self._rewarded)
+        self._claimed = []  # reward claims of this batch, undone if its commit fails
         results: list[tuple[_Op, Any, BaseException | None]] = []
         for op in ops:
             try:
@@ -298,7 +299,7 @@ class Oracle:
                     self._sessions.pop(session_id, None)
                 for post in batch.posts:
                     self._posts.pop(post.post_id, None)
-                self._rewarded = rewarded_before
+                self._rewarded.difference_update(self._claimed)
                 failure = OracleUnavailable(f"storage failed, nothing was recorded: {err}")
                 results = [(op, None, e if e is not None else failure) for op, _, e in results]
         for session_id, session in batch.sessions.items():
@@ -435,6 +436,7 @@ class Oracle:
         if key in self._rewarded:
             return False
         self._rewarded.add(key)
+        self._claimed.append(key)
         return self.store.rewarded_session(session.reader, session.post_id) is None
 
     def _op_finish(self, batch: Batch, session_id: str, now_ms: int) -> SessionRecord:
