@@ -126,7 +126,7 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
                 for _ in range(15):
                     page.mouse.wheel(0, 300)
                     time.sleep(0.05)
-            assert tracker(pages["reads"])["maxScroll"] == 100
+            wait_for(lambda: tracker(pages["reads"])["maxScroll"] == 100, 10, "the end of the post")
 
             reads = pages["reads"]
             wait_for(lambda: status(reads, base, READERS["reads"])["qualified"], 30, "qualifying")
