@@ -270,9 +270,7 @@ def oracle_sessions(base: str, api_key: str, count: int) -> list[str]:
 def run_wrk(wrk: str, base: str, sessions: list[str], connections: int, seconds: int,
             workdir: Path, first_seq: int = 0) -> dict:  # fmt: skip
     sessions_file = workdir / f"sessions-{connections}.lua"
-    sessions_file.write_text(
-        "return {" + ",".join(json.dumps(s) for s in sessions) + "}\n"
-    )
+    sessions_file.write_text("return {" + ",".join(json.dumps(s) for s in sessions) + "}\n")
     script = workdir / f"load-{connections}.lua"
     script.write_text(LUA % {"sessions_file": sessions_file, "threads": WRK_THREADS})
     out = subprocess.run(
@@ -390,7 +388,9 @@ def main(argv: list[str] | None = None) -> None:
     print("-" * len(header))
     for connections in (int(c) for c in args.connections.split(",")):
         servers = bench_connections(wrk, connections, args.duration, args.rounds, workdir)
-        base_rate = median([r["rate"] for r in servers[KINDS.index("baseline")].runs if "rate" in r])
+        base_rate = median(
+            [r["rate"] for r in servers[KINDS.index("baseline")].runs if "rate" in r]
+        )
         for server in servers:
             timed = [r for r in server.runs if "rate" in r]
             rate = median([r["rate"] for r in timed])

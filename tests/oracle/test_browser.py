@@ -31,7 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 READERS = {name: "0x" + f"{n:02x}" * 20 for n, name in enumerate(("reads", "hidden", "idle"), 1)}
 WORDS = ("reading honestly measured is the whole point of this little post so take your time "
          "and scroll down to the very end").split()  # fmt: skip
-BODY = "\n\n".join(" ".join(WORDS[i % 20:] + WORDS[: i % 20])[:60] + "." for i in range(12))
+BODY = "\n\n".join(" ".join(WORDS[i % 20 :] + WORDS[: i % 20])[:60] + "." for i in range(12))
 
 HIDE = """
 window.__tweiHide = () => {

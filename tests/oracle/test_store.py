@@ -85,12 +85,17 @@ def test_sqlite__qualifying_reads_of_a_utc_day(store):
     day_ms = 86_400_000
     sessions = {
         "before": session("before", qualified_at_ms=MS - 1, rewarded=True, credited_ms=1),
-        "start": session("start", reader="0x" + "01" * 20, qualified_at_ms=MS, rewarded=True,
-                         credited_ms=31_500),  # fmt: skip
-        "last": session("last", reader="0x" + "02" * 20, qualified_at_ms=MS + day_ms - 1,
-                        rewarded=True, credited_ms=90_000),  # fmt: skip
-        "end": session("end", reader="0x" + "03" * 20, qualified_at_ms=MS + day_ms,
-                       rewarded=True),  # fmt: skip
+        "start": session(
+            "start", reader="0x" + "01" * 20, qualified_at_ms=MS, rewarded=True, credited_ms=31_500
+        ),
+        "last": session(
+            "last",
+            reader="0x" + "02" * 20,
+            qualified_at_ms=MS + day_ms - 1,
+            rewarded=True,
+            credited_ms=90_000,
+        ),
+        "end": session("end", reader="0x" + "03" * 20, qualified_at_ms=MS + day_ms, rewarded=True),
         "unrewarded": session("unrewarded", reader="0x" + "04" * 20, qualified_at_ms=MS + 5),
     }
     store.commit_batch(Batch([post()], sessions, []))

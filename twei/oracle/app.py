@@ -350,7 +350,11 @@ def create_app(
     async def finish(session_id: str) -> dict:
         """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
         session = await live[0].finish(session_id)
-        return {"session_id": session_id, "finished": True, "credited_s": session.credited_ms / 1000}
+        return {
+            "session_id": session_id,
+            "finished": True,
+            "credited_s": session.credited_ms / 1000,
+        }
 
     def read_status(oracle: Oracle, post_id: int, reader: str) -> dict:
         settled = settled_read_wei(settings.settlements_dir, settings.chain_id, reader, post_id)

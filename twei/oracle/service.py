@@ -224,9 +224,7 @@ class Oracle:
     def get_post(self, post_id: int) -> PostRecord | None:
         return self.store.get_post(post_id)
 
-    def read_status(
-        self, post_id: int, reader: str, settled_wei: int = 0
-    ) -> ReadStatus:
+    def read_status(self, post_id: int, reader: str, settled_wei: int = 0) -> ReadStatus:
         """The reader's standing on the post: the rewarded session if any, else the best one.
 
         ``pending_wei`` is the read rate on a rewarded read not yet settled (``settled_wei`` 0).
@@ -236,8 +234,12 @@ class Oracle:
             raise UnknownPost(f"unknown post {post_id}")
         sessions = self.store.reader_sessions(reader, post_id)
         rewarded = [s for s in sessions if s.rewarded]
-        best = rewarded[0] if rewarded else max(
-            sessions, key=lambda s: (s.qualified_at_ms is not None, s.credited_ms), default=None
+        best = (
+            rewarded[0]
+            if rewarded
+            else max(
+                sessions, key=lambda s: (s.qualified_at_ms is not None, s.credited_ms), default=None
+            )
         )
         pending = 0
         if rewarded and settled_wei == 0:

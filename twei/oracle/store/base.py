@@ -9,7 +9,6 @@ state of open sessions in memory and hands the store one batch of changes per tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
