@@ -144,7 +144,7 @@ def test_oracle__failed_commit_answers_unavailable_and_forgets_the_change(tmp_pa
     oracle = Oracle(flaky, clock=lambda: now[0])
     try:
         oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-        sid = oracle.call("start_session", 1, READER, MS).session_id
+        sid = oracle.call("start_session", 1, READER, MS)[0].session_id
         beat = HeartbeatInput(1, True, True, 80.0, 0, MS)
         flaky.fail_next = True
         with pytest.raises(OracleUnavailable, match="nothing was recorded"):
@@ -168,7 +168,7 @@ def test_oracle__reads_back_from_the_store_after_a_restart(tmp_path):
     now = [MS / 1000]
     oracle = Oracle(SQLiteStore(tmp_path / "o.db"), clock=lambda: now[0])
     oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-    sid = oracle.call("start_session", 1, READER, MS).session_id
+    sid = oracle.call("start_session", 1, READER, MS)[0].session_id
     oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 80.0, 0, MS))
     oracle.close()
     now[0] += 15
@@ -185,7 +185,7 @@ def test_oracle__qualified_read_is_in_the_day_of_its_server_qualification_time(t
     oracle = Oracle(SQLiteStore(tmp_path / "o.db"), clock=lambda: now[0])
     try:
         oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-        sid = oracle.call("start_session", 1, READER, None).session_id
+        sid = oracle.call("start_session", 1, READER, None)[0].session_id
         for seq in range(1, 4):  # 0, 15, 30 s: credited 30 s = half of the 60 s Time to Read
             client = int(now[0] * 1000)
             oracle.call("heartbeat", sid, HeartbeatInput(seq, True, True, 100.0, 0, client))
@@ -204,7 +204,7 @@ def test_oracle__failed_commit_of_the_qualifying_beat_leaves_the_reward_unclaime
     oracle = Oracle(flaky, clock=lambda: now[0])
     try:
         oracle.call("register_post", 1, "0x" + "a1" * 20, 119, "t", "b")  # 30 s to read
-        sid = oracle.call("start_session", 1, READER, None).session_id
+        sid = oracle.call("start_session", 1, READER, None)[0].session_id
         oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 100.0, 0, MS))
         now[0] += 15
         qualifying = HeartbeatInput(2, True, True, 100.0, 0, MS + 15_000)

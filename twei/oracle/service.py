@@ -176,8 +176,8 @@ class Oracle:
 
     async def start_session(
         self, post_id: int, reader: str, client_ms: int | None = None
-    ) -> SessionRecord:
-        """Open a reading session of ``reader`` on ``post_id``."""
+    ) -> tuple[SessionRecord, PostRecord]:
+        """Open a reading session of ``reader`` on ``post_id``; returns it and the post."""
         return await self._submit(self._op_start_session, post_id, reader, client_ms, self.now_ms())
 
     async def heartbeat(self, session_id: str, beat: HeartbeatInput) -> SessionRecord:
@@ -369,7 +369,7 @@ class Oracle:
 
     def _op_start_session(
         self, batch: Batch, post_id: int, reader: str, client_ms: int | None, now_ms: int
-    ) -> SessionRecord:
+    ) -> tuple[SessionRecord, PostRecord]:
         post = self._post(post_id)
         session = SessionRecord(
             session_id=secrets.token_urlsafe(16),
@@ -380,7 +380,7 @@ class Oracle:
             time_to_read_ms=time_to_read_ms(post.word_count, self.rules),
         )
         self._keep(batch, session)
-        return session
+        return session, post
 
     def _op_heartbeat(
         self, batch: Batch, session_id: str, beat: HeartbeatInput, now_ms: int
