@@ -92,6 +92,11 @@ def test_start_session__unknown_post_is_404(client):
     assert (r.status_code, r.json()) == (404, {"detail": "unknown post 9"})
 
 
+def test_start_session__malformed_json_is_400(client):
+    r = client.post("/v1/sessions", content=b"{", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["detail"].startswith("malformed JSON")
+
+
 def test_start_session__tells_the_tracker_its_interval(api, client):
     api.post()
     r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER})
