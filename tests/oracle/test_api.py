@@ -8,6 +8,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER
+from twei.breakdown import Breakdown
 from twei.units import twei
 
 HB = "/v1/sessions/{}/heartbeats"
@@ -177,11 +178,10 @@ def test_read__settled_amount_replaces_pending(api, settings):
     api.post()
     sid = api.session()
     api.read_for(15, sid, seconds=60)
-    folder = settings.settlements_dir / "1337"
-    folder.mkdir(parents=True)
-    rows = [{"account": to_checksum_address(READER), "postId": 1, "category": 6,
-             "amount": str(twei("0.1"))}]  # fmt: skip
-    (folder / "20717.breakdown.json").write_text(json.dumps({"rows": rows}))
+    reader = to_checksum_address(READER)
+    Breakdown(1337, 20717, False, twei(100_000), {reader: {(1, 6): twei("0.1")}}, {reader: twei("0.1")}).write(
+        settings.settlements_dir / "1337" / "20717.breakdown.json"
+    )
     status = api.status()
     assert status["earned_settled_wei"] == str(twei("0.1"))
     assert status["earned_pending_wei"] == "0"
