@@ -14,10 +14,10 @@ from tests.distributor.conftest import CHALLENGE_PERIOD
 from tests.engagement.helpers import new_id
 from tests.settlement.conftest import FakeReads, today
 from twei.breakdown import Breakdown, breakdown_path
-from twei.errors import StepNotDue
+from twei.errors import SettlementError, StepNotDue
 from twei.flows import FlowCategory as F
 from twei.settlement.day import DAY
-from twei.settlement.files import tree_path
+from twei.settlement.files import sign_published_day, tree_path
 from twei.units import twei
 
 pytestmark = pytest.mark.chain
@@ -168,3 +168,37 @@ def test_settle__crash_after_each_step_then_rerun_pays_exactly(
     settle_until_claimed(again, day, outsider, travel, chain)
     check_balances(token, distributor, alice, bob, carol, dave, eve)
     assert again.store.epoch(day).status == "claimed"
+
+
+def test_settle__oracles_sign_on_their_own_machines_from_the_files(
+    chain, platform, world, travel, outsider, make_job, oracle_keys, alice, bob, carol, dave, eve
+):
+    token, distributor, _ = platform
+    day, job = world["day"], world["job"]
+    job.keys = ()  # the publisher holds no key
+    with pytest.raises(StepNotDue, match="0 of 2"):
+        job.run(day, outsider)
+    for key in oracle_keys[1:]:  # each oracle, from the published files alone
+        sign_published_day(job.settlements, chain.chain_id, distributor.address, day, key, previous_epoch=day - 1)
+    settle_until_claimed(job, day, outsider, travel, chain)
+    check_balances(token, distributor, alice, bob, carol, dave, eve)
+
+
+def test_sign__refuses_files_that_do_not_add_up(chain, platform, world, outsider, oracle_keys):
+    _, distributor, _ = platform
+    day, job = world["day"], world["job"]
+    job.run(day, outsider, dry_run=True)
+    path = breakdown_path(job.settlements, chain.chain_id, day)
+    path.write_bytes(path.read_bytes().replace(b'"paid":"5000000000000000000"', b'"paid":"6000000000000000000"'))
+    with pytest.raises(SettlementError, match="does not grow by what the breakdown pays"):
+        sign_published_day(job.settlements, chain.chain_id, distributor.address, day, oracle_keys[0], previous_epoch=day - 1)
+
+
+def test_settle__dry_run_writes_files_and_sends_nothing(chain, world, outsider):
+    day, job = world["day"], world["job"]
+    height = chain.blocks.height
+    outcome = job.run(day, outsider, claim=True, dry_run=True)
+    assert outcome.done == ["fetch", "build"]
+    assert chain.blocks.height == height
+    assert tree_path(job.settlements, chain.chain_id, day).exists()
+    assert job.store.epoch(day).status == "built"

@@ -198,3 +198,11 @@ def test_tree__loads_in_the_js_library_with_the_same_root(job, script, oz_merkle
     files = load_day(job.settlements, CHAIN, EPOCH)
     answer = oz_merkle({"cmd": "load", "dump": files.tree.dump()})
     assert answer["root"] == files.root
+
+
+def test_plan_batches__fit_the_gas_budget():
+    from twei.settlement.job import claim_gas, plan_batches
+
+    claims = [(A, 1, 0, ["0x" + "00" * 32] * 4)] * 5
+    batches = plan_batches(claims, gas_budget=30_000 + 2 * claim_gas(4))
+    assert [len(b) for b in batches] == [2, 2, 1]

@@ -14,7 +14,8 @@ tests raise there to inject crashes at the worst moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,10 +23,10 @@ from typing import Any, Protocol
 from eth_utils import to_checksum_address
 
 from twei.breakdown import Breakdown, breakdown_path
-from twei.economy import PoolRates
+from twei.economy import PoolRates, settle_day
 from twei.errors import SettlementError, StepNotDue
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
-from twei.settlement.day import DAY, day_bounds, settle_stored_day
+from twei.settlement.day import DAY, advance_accounts, day_actors, day_activity, day_bounds
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
     collect_signatures,
@@ -111,6 +112,8 @@ class SettlementJob:
     claim_gas_budget: int = 8_000_000
     checkpoint: Callable[[str], None] = _noop
     say: Callable[[str], None] = _noop
+    #: Wraps each part of a build (the benchmark times them); a no-op by default.
+    timer: Callable[[str], AbstractContextManager[Any]] = lambda _: nullcontext()
 
     # ------------------------------------------------------------------ fetch
 
@@ -156,21 +159,34 @@ class SettlementJob:
     def _build_one(self, epoch: int) -> EpochRecord:
         if self.store.epoch(epoch) is not None:
             return self.store.epoch(epoch)  # type: ignore[return-value]
-        reads = self._reads_of(epoch)
+        timer = self.timer
+        with timer("reads from the oracle"):
+            reads = self._reads_of(epoch)
         with self.store.transaction() as db:
-            self.store.add_reads(db, epoch, reads)
-            day = settle_stored_day(self.store, epoch, self.rates)
-            accounts = self.store.accounts()
-            accounts.update(day.changed)
-            breakdown = Breakdown(
-                chain_id=self.chain_id, epoch=epoch, scaled=day.result.scaled, pool=self.rates.daily_pool,
-                lines=day.result.lines, paid=day.result.paid,
-            )
-            root, total, data_hash = self._write_files(epoch, accounts, breakdown)
+            with timer("reads into the store"):
+                self.store.add_reads(db, epoch, reads)
+                del reads
+            with timer("day activity (SQL)"):
+                activity = day_activity(self.store, epoch)
+                actors = day_actors(self.store, epoch)
+            with timer("pool rules (economy)"):
+                result = settle_day(activity, self.rates)
+            with timer("accounts: cumulative, XP, levels"):
+                accounts = self.store.accounts()
+                changed = advance_accounts(accounts, activity, result, actors)
+                accounts.update(changed)
+                del activity
+            with timer("tree and files"):
+                breakdown = Breakdown(
+                    chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
+                    lines=result.lines, paid=result.paid,
+                )
+                root, total, data_hash = self._write_files(epoch, accounts, breakdown)
             self.checkpoint("build")
-            self.store.save_accounts(db, day.changed)
-            self.store.record_built(db, epoch, root, total, data_hash, len(accounts))
-        self.say(f"epoch {epoch}: {len(day.result.paid)} accounts paid, {len(accounts)} leaves, root {root}")
+            with timer("store commit"):
+                self.store.save_accounts(db, changed)
+                self.store.record_built(db, epoch, root, total, data_hash, len(accounts))
+        self.say(f"epoch {epoch}: {len(result.paid)} accounts paid, {len(accounts)} leaves, root {root}")
         return self.store.epoch(epoch)  # type: ignore[return-value]
 
     def _write_files(self, epoch: int, accounts: Mapping[str, AccountState], breakdown: Breakdown) -> tuple[str | None, int, str]:
