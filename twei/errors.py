@@ -13,6 +13,8 @@ __all__ = [
     "MerkleError",
     "SignatureError",
     "ClaimError",
+    "SettlementError",
+    "StepNotDue",
     "OracleError",
     "UnknownPost",
     "UnknownSession",
@@ -48,6 +50,15 @@ class SignatureError(TweiError, ValueError):
 
 class ClaimError(TweiError, RuntimeError):
     """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""
+
+
+class SettlementError(TweiError, RuntimeError):
+    """The daily settlement cannot go on: inconsistent files or store, too few signatures, ..."""
+
+
+class StepNotDue(SettlementError):
+    """A settlement step must wait (the day is not over, a previous root is still pending); run
+    the job again later and it resumes there."""
 
 
 class OracleError(TweiError):

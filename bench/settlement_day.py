@@ -1,0 +1,114 @@
+"""Benchmark: settle one synthetic day from events already in the job's store and reads in the
+oracle's store, and print time and peak memory per step. Asserts nothing.
+
+    .venv/bin/python -m bench.settlement_day            # small: 100k accounts, 10k posts, 1M reads, 200k events
+    .venv/bin/python -m bench.settlement_day --large    # ten times that (run it once: 2 shared cores)
+
+Targets (before sending transactions): small under 15 s and 1 GiB, large under 150 s and 8 GiB.
+Memory is the process's peak resident set (ru_maxrss) after each step, so it only grows; the
+set-up (writing the synthetic stores) is not timed but does count in it, so it is shown first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from eth_utils import to_checksum_address
+
+from twei.oracle.store.sqlite import SQLiteStore
+from twei.settlement.day import DAY
+from twei.settlement.job import SettlementJob
+from twei.settlement.store import JobStore
+
+EPOCH = 20_400
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def populate(folder: Path, scale: int, seed: int = 1) -> tuple[JobStore, SQLiteStore]:
+    """100k·scale accounts, 10k·scale posts, 1M·scale reads, 200k·scale events on day EPOCH."""
+    rng = random.Random(seed)
+    n_accounts, n_posts, n_reads = 100_000 * scale, 10_000 * scale, 1_000_000 * scale
+    accounts = [to_checksum_address(rng.randbytes(20)) for _ in range(n_accounts)]
+    start = EPOCH * DAY
+    store = JobStore(folder / "job.db")
+    posts = [(pid, rng.choice(accounts), 1, start + 1) for pid in range(1, n_posts + 1)]
+    next_id = n_posts + 1
+    comments = []
+    for _ in range(20_000 * scale):
+        comments.append((next_id, rng.randrange(1, n_posts + 1), rng.choice(accounts), 2, start + 2))
+        next_id += 1
+    votes, reactions = [], []
+    block = 3
+    for i in range(70_000 * scale):
+        block += i % 10 == 0
+        votes.append((block, i % 10, start + block, rng.randrange(1, n_posts + 1), rng.choice(accounts), int(i % 7 == 0)))
+    for i in range(100_000 * scale):
+        block += i % 10 == 0
+        comment = comments[rng.randrange(len(comments))]
+        reactions.append((block, i % 10, start + block, comment[0], comment[1], rng.choice(accounts), int(i % 5 == 0)))
+    with store.transaction() as db:
+        store.add_events(db, posts=posts, comments=comments, votes=votes, reactions=reactions)
+        store.set_meta(db, "last_block", block)
+        store.set_meta(db, "last_block_ts", start + DAY)
+    oracle = SQLiteStore(folder / "oracle.db", synchronous="NORMAL")
+    db = oracle._db  # bulk load straight into its tables: a benchmark fixture, not the service path
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO posts VALUES (?, ?, 1000, '', '', 0)", ((str(p[0]), p[1]) for p in posts)
+    )
+    seen: set[tuple[int, int]] = set()
+    rows = []
+    while len(rows) < n_reads:
+        reader, post = rng.randrange(n_accounts), rng.randrange(1, n_posts + 1)
+        if (reader, post) in seen:
+            continue
+        seen.add((reader, post))
+        qualified = (start + rng.randrange(DAY)) * 1000
+        rows.append((f"s{len(rows)}", str(post), accounts[reader], qualified - 300_000, 0, 252_000, 20,
+                     qualified, qualified, 1, 1, 100.0, 0, rng.randrange(60_000, 600_000), 100.0, qualified, 1, qualified))
+    del seen
+    db.executemany(f"INSERT INTO sessions VALUES ({', '.join('?' * 18)})", rows)
+    db.execute("COMMIT")
+    return store, oracle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="ten times the small day")
+    args = parser.parse_args()
+    scale = 10 if args.large else 1
+    with tempfile.TemporaryDirectory(prefix="twei-bench-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        store, oracle = populate(folder, scale)
+        print(f"set-up (not timed): {time.perf_counter() - t0:.1f} s, peak RSS {peak_mib():.0f} MiB")
+        print(f"{'step':34} {'seconds':>8} {'peak RSS MiB':>13}")
+        total = 0.0
+
+        @contextmanager
+        def timer(name: str):
+            nonlocal total
+            start = time.perf_counter()
+            yield
+            spent = time.perf_counter() - start
+            total += spent
+            print(f"{name:34} {spent:8.2f} {peak_mib():13.0f}", flush=True)
+
+        job = SettlementJob(chain_id=1337, store=store, settlements=folder / "settlements", reads=oracle, timer=timer)
+        job.build(EPOCH)
+        record = store.epoch(EPOCH)
+        print(f"{'total':34} {total:8.2f} {peak_mib():13.0f}")
+        print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}")
+
+
+if __name__ == "__main__":
+    main()

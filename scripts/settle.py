@@ -1,0 +1,106 @@
+"""`ape run settle`: settle one UTC day (see twei.settlement); `ape run settle sign`: one oracle's
+signature from the published files; `--genesis levels.json` publishes a genesis root of levels."""
+
+import json
+import time
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+
+from twei.cli import friendly_errors
+from twei.deploy import Deployment, deployment_path
+from twei.errors import ConfigError, StepNotDue
+from twei.settlement import JobStore, SettlementJob
+from twei.settlement.day import DAY
+from twei.settlement.files import sign_published_day
+from twei.settlement.settings import SettleSettings
+
+
+def _contracts(root: Path):
+    record = Deployment.load(deployment_path(root, chain.chain_id), chain.chain_id)
+    try:
+        engagement = record.contracts["Engagement"]
+        distributor = record.contracts["RewardDistributor"]
+    except KeyError as err:
+        raise ConfigError(f"deployments/{chain.chain_id}.json has no {err}: run `ape run deploy` first") from err
+    return (
+        project.Engagement.at(engagement["address"]),
+        project.RewardDistributor.at(distributor["address"]),
+        int(engagement.get("block") or 0),
+    )
+
+
+def _job(settings: SettleSettings, say) -> SettlementJob:
+    engagement, distributor, block = _contracts(Path("."))
+    reads = None
+    if settings.oracle_db.exists():
+        from twei.oracle.store.sqlite import SQLiteStore
+
+        reads = SQLiteStore(settings.oracle_db)
+    return SettlementJob(
+        chain_id=chain.chain_id,
+        store=JobStore(settings.job_db(chain.chain_id)),
+        settlements=settings.settlements_dir,
+        engagement=engagement,
+        distributor=distributor,
+        reads=reads,
+        keys=settings.keys(),
+        start_block=block,
+        page_blocks=settings.log_page_blocks,
+        claim_gas_budget=settings.claim_gas_budget,
+        say=say,
+    )
+
+
+@click.group(invoke_without_command=True, cls=click.Group)
+@click.pass_context
+def cli(ctx):
+    """Daily settlement. Without a subcommand: `run`."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--epoch", type=int, default=None, help="UTC day number (default: the last finished day).")
+@click.option("--claim", "do_claim", is_flag=True, help="Then claim for every account, in claimMany batches.")
+@click.option("--dry-run", is_flag=True, help="Compute and write the files; send no transaction.")
+@click.option("--genesis", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSON {address: level}: publish a genesis root of levels instead of settling a day.")
+@click.option("--sender", default=None, help="Ape account alias that sends the transactions.")
+@friendly_errors
+def run(epoch, do_claim, dry_run, genesis, sender):
+    """Settle a day: fetch events and reads, build the tree, sign, publish, optionally claim."""
+    settings = SettleSettings()
+    job = _job(settings, click.echo)
+    account = accounts.load(sender) if sender else accounts.test_accounts[0]
+    today = int(chain.pending_timestamp) // DAY
+    if genesis:
+        levels = json.loads(Path(genesis).read_text())
+        outcome = job.genesis(today - 1 if epoch is None else epoch, levels, account, dry_run=dry_run)
+    else:
+        try:
+            outcome = job.run(today - 1 if epoch is None else epoch, account, claim=do_claim, dry_run=dry_run)
+        except StepNotDue as err:
+            click.echo(f"Not yet: {err}")
+            return
+    click.echo(f"epoch {outcome.epoch}: done {', '.join(outcome.done) or 'nothing'}; "
+               f"already done {', '.join(outcome.skipped) or 'nothing'}; {outcome.claims_sent} claims sent")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--epoch", type=int, required=True)
+@click.option("--previous", type=int, default=None, help="The previous epoch, to check cumulative growth.")
+@friendly_errors
+def sign(epoch, previous):
+    """Verify a published day's files and write this oracle's signature file (each TWEI_ORACLE_KEYS key)."""
+    settings = SettleSettings()
+    _, distributor, _ = _contracts(Path("."))
+    if not settings.keys():
+        raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
+    for key in settings.keys():
+        path = sign_published_day(settings.settlements_dir, chain.chain_id, distributor.address, epoch, key, previous)
+        click.echo(f"wrote {path}")

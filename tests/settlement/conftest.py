@@ -1,0 +1,136 @@
+"""Fixtures for the settlement: the JS reference tree, and (for chain tests) the three contracts
+wired as in production: Engagement reads levels from the REAL RewardDistributor."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+HELPER = Path(__file__).parents[1] / "merkle" / "oz_merkle.js"
+
+
+@pytest.fixture(scope="session")
+def oz_merkle():
+    """The distributor branch's JS helper (tests/merkle/oz_merkle.js) through node."""
+    node = shutil.which("node")
+    assert node, "node is needed (make setup installs the npm packages it runs)"
+
+    def run(request):
+        out = subprocess.run(
+            [node, str(HELPER)], input=json.dumps(request), capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout)
+
+    return run
+
+
+# ------------------------------------------------------------------------------ chain fixtures
+
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+from eth_account import Account  # noqa: E402
+
+from tests.distributor.conftest import CHALLENGE_PERIOD, DAILY_CAP, ORACLE_KEYS  # noqa: E402
+from twei.oracle.store.base import QualifyingRead  # noqa: E402
+from twei.params import ENGAGEMENT_DEFAULTS  # noqa: E402
+from twei.settlement import JobStore, SettlementJob  # noqa: E402
+from twei.settlement.day import DAY  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def treasury(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def dave(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def eve(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def oracle_keys():
+    """Three oracles; the distributor needs two signatures."""
+    return ORACLE_KEYS[:3]
+
+
+@pytest.fixture(scope="module")
+def platform(project, deployer, create_token, treasury, oracle_keys):
+    """Token, distributor and engagement wired as in production: the distributor holds the
+    token's MINTER_ROLE and is Engagement's level source."""
+    token = create_token()
+    distributor = deployer.deploy(
+        project.RewardDistributor,
+        deployer,
+        token,
+        [Account.from_key(k).address for k in oracle_keys],
+        2,
+        DAILY_CAP,
+        CHALLENGE_PERIOD,
+    )
+    token.grantRole(token.MINTER_ROLE(), distributor, sender=deployer)
+    token.grantRole(token.MINTER_ROLE(), deployer, sender=deployer)  # to fund test accounts
+    engagement = deployer.deploy(
+        project.Engagement, token, deployer, treasury, distributor, ENGAGEMENT_DEFAULTS.as_struct()
+    )
+    return token, distributor, engagement
+
+
+@dataclass
+class FakeReads:
+    """The oracle store's `qualifying_reads`, fed by the test."""
+
+    reads: list[QualifyingRead] = field(default_factory=list)
+
+    def add(self, reader, post_id, seconds, when):
+        self.reads.append(
+            QualifyingRead(str(reader), int(post_id), seconds * 1000, datetime.fromtimestamp(when, UTC), f"s{len(self.reads)}")
+        )
+
+    def qualifying_reads(self, start, end):
+        return [r for r in self.reads if start <= r.qualified_at < end]
+
+
+@pytest.fixture
+def travel(chain):
+    """Move the chain to unix time `when` (at least one second on) and mine a block there."""
+
+    def to(when):
+        now = max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
+        chain.mine(timestamp=max(now, int(when)))
+
+    return to
+
+
+@pytest.fixture
+def make_job(chain, platform, oracle_keys, tmp_path):
+    """Factory: a settlement job over `platform` with its store and files under `folder`."""
+    _, distributor, engagement = platform
+
+    def make(reads=None, folder=None, keys=None, **kwargs):
+        folder = folder or tmp_path
+        return SettlementJob(
+            chain_id=chain.chain_id,
+            store=JobStore(folder / str(chain.chain_id) / "job.db"),
+            settlements=folder,
+            engagement=engagement,
+            distributor=distributor,
+            reads=reads,
+            keys=oracle_keys[:2] if keys is None else keys,
+            **kwargs,
+        )
+
+    return make
+
+
+def today(chain) -> int:
+    return max(chain.pending_timestamp, chain.blocks.head.timestamp) // DAY

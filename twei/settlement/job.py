@@ -1,0 +1,367 @@
+"""The daily settlement as durable steps: fetch, build, sign, publish, claim.
+
+Each step first asks the store (and, for transactions, the chain) whether it is already done,
+does its work, and records its outcome in one durable write. So the job can run every day from
+cron, twice by mistake, or be killed anywhere: a re-run skips what is done and resumes the rest,
+and the chain's own checks (strictly increasing epochs, cumulative claims) make a transaction
+sent but not recorded harmless: the next run sees it on-chain and records it.
+
+Days are built in order (cumulative amounts and XP carry over); a day missed by cron is built
+before the requested one, and only the requested day's root is published (it carries everything
+before it). ``checkpoint(name)`` is called after each step's effect and before it is recorded:
+tests raise there to inject crashes at the worst moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from eth_utils import to_checksum_address
+
+from twei.breakdown import Breakdown, breakdown_path
+from twei.economy import PoolRates, settle_day
+from twei.errors import SettlementError, StepNotDue
+from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
+from twei.settlement.day import DAY, advance_accounts, day_actors, day_activity, day_bounds
+from twei.settlement.events import fetch_events
+from twei.settlement.files import (
+    collect_signatures,
+    load_day,
+    sign_published_day,
+    tree_path,
+    write_tree,
+)
+from twei.settlement.store import AccountState, EpochRecord, JobStore
+
+__all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches", "genesis_xp"]
+
+
+class ReadsSource(Protocol):
+    """The oracle store's one method the settlement needs (twei.oracle.store.base.OracleStore)."""
+
+    def qualifying_reads(self, start: Any, end: Any) -> list[Any]: ...
+
+
+def genesis_xp(level: int) -> int:
+    """The XP a genesis level stands for: 10·L², the least XP of that level."""
+    return 10 * level * level
+
+
+def claim_gas(proof_length: int) -> int:
+    """A generous estimate of one claim's gas in `claimMany`: a cold account record, a token
+    transfer to a maybe-new holder, the event, and a keccak per proof node."""
+    return 75_000 + 1_000 * proof_length
+
+
+def plan_batches(claims: Sequence[tuple], gas_budget: int) -> list[list[tuple]]:
+    """Split claims (each with its proof last) into batches whose estimated gas fits the budget."""
+    batches: list[list[tuple]] = []
+    batch: list[tuple] = []
+    used = 30_000
+    for claim in claims:
+        gas = claim_gas(len(claim[-1]))
+        if batch and used + gas > gas_budget:
+            batches.append(batch)
+            batch, used = [], 30_000
+        batch.append(claim)
+        used += gas
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+@dataclass
+class Outcome:
+    """What one run did, step by step (for the CLI and the tests)."""
+
+    epoch: int
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    claims_sent: int = 0
+
+    def note(self, step: str, did: bool) -> None:
+        (self.done if did else self.skipped).append(step)
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+@dataclass
+class SettlementJob:
+    """One chain's settlement: the store, the published files, and (optionally) the contracts.
+
+    ``engagement`` and ``distributor`` are Ape contract instances; ``keys`` the oracle keys this
+    process holds (may be none: then the signatures come from files other oracles wrote).
+    """
+
+    chain_id: int
+    store: JobStore
+    settlements: Path
+    engagement: Any = None
+    distributor: Any = None
+    reads: ReadsSource | None = None
+    keys: Sequence[str] = ()
+    rates: PoolRates = PoolRates()
+    start_block: int = 0
+    page_blocks: int = 2_000
+    claim_gas_budget: int = 8_000_000
+    checkpoint: Callable[[str], None] = _noop
+    say: Callable[[str], None] = _noop
+    #: Wraps each part of a build (the benchmark times them); a no-op by default.
+    timer: Callable[[str], AbstractContextManager[Any]] = lambda _: nullcontext()
+
+    # ------------------------------------------------------------------ fetch
+
+    def fetch(self) -> int:
+        """Read new Engagement events up to the chain's head, page by page; returns how many."""
+        return fetch_events(self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint)
+
+    def _reads_of(self, epoch: int) -> list[tuple[str, int, int, int]]:
+        if self.reads is None:
+            return []
+        from datetime import UTC, datetime
+
+        start, end = day_bounds(epoch)
+        rows = self.reads.qualifying_reads(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
+        return [
+            (to_checksum_address(r.reader), int(r.post_id), int(r.credited_ms), int(r.qualified_at.timestamp() * 1000))
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ build
+
+    def _first_epoch(self) -> int | None:
+        last = self.store.last_built_epoch()
+        if last is not None:
+            return last + 1
+        first_ts = self.store.first_event_ts()
+        return None if first_ts is None else first_ts // DAY
+
+    def build(self, epoch: int) -> list[int]:
+        """Build every unbuilt day up to ``epoch``, oldest first; returns the epochs built now."""
+        last_ts = int(self.store.get_meta("last_block_ts", "0") or 0)
+        if last_ts < day_bounds(epoch)[1]:
+            raise StepNotDue(f"day {epoch} is not over on the chain read so far (last block at {last_ts})")
+        first = self._first_epoch()
+        if first is None:
+            first = epoch
+        built = []
+        for day in range(first, epoch + 1):
+            self._build_one(day)
+            built.append(day)
+        return built
+
+    def _build_one(self, epoch: int) -> EpochRecord:
+        if self.store.epoch(epoch) is not None:
+            return self.store.epoch(epoch)  # type: ignore[return-value]
+        timer = self.timer
+        with timer("reads from the oracle"):
+            reads = self._reads_of(epoch)
+        with self.store.transaction() as db:
+            with timer("reads into the store"):
+                self.store.add_reads(db, epoch, reads)
+                del reads
+            with timer("day activity (SQL)"):
+                activity = day_activity(self.store, epoch)
+                actors = day_actors(self.store, epoch)
+            with timer("pool rules (economy)"):
+                result = settle_day(activity, self.rates)
+            with timer("accounts: cumulative, XP, levels"):
+                accounts = self.store.accounts()
+                changed = advance_accounts(accounts, activity, result, actors)
+                accounts.update(changed)
+                del activity
+            with timer("tree and files"):
+                breakdown = Breakdown(
+                    chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
+                    lines=result.lines, paid=result.paid,
+                )
+                root, total, data_hash = self._write_files(epoch, accounts, breakdown)
+            self.checkpoint("build")
+            with timer("store commit"):
+                self.store.save_accounts(db, changed)
+                self.store.record_built(db, epoch, root, total, data_hash, len(accounts))
+        self.say(f"epoch {epoch}: {len(result.paid)} accounts paid, {len(accounts)} leaves, root {root}")
+        return self.store.epoch(epoch)  # type: ignore[return-value]
+
+    def _write_files(self, epoch: int, accounts: Mapping[str, AccountState], breakdown: Breakdown) -> tuple[str | None, int, str]:
+        data_hash = "0x" + breakdown.write(breakdown_path(self.settlements, self.chain_id, epoch)).hex()
+        if not accounts:
+            return None, 0, data_hash
+        values = [(a, accounts[a].cumulative, accounts[a].level) for a in sorted(accounts)]
+        tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+        write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
+        return tree.root, sum(v[1] for v in values), data_hash
+
+    def build_genesis(self, epoch: int, levels: Mapping[str, int]) -> EpochRecord:
+        """The genesis day: amount-0 leaves carrying ``levels`` (XP 10·L²); only before any day."""
+        existing = self.store.epoch(epoch)
+        if existing is not None and existing.genesis:
+            return existing
+        if self.store.last_built_epoch() is not None:
+            raise SettlementError("a genesis root comes before every settled day; this store has days already")
+        if not levels:
+            raise SettlementError("a genesis needs at least one level")
+        accounts = {
+            to_checksum_address(a): AccountState(0, genesis_xp(int(level)), int(level)) for a, level in levels.items()
+        }
+        breakdown = Breakdown(self.chain_id, epoch, False, self.rates.daily_pool, {}, {})
+        with self.store.transaction() as db:
+            root, total, data_hash = self._write_files(epoch, accounts, breakdown)
+            self.checkpoint("build")
+            self.store.save_accounts(db, accounts)
+            self.store.record_built(db, epoch, root, total, data_hash, len(accounts), genesis=True)
+        return self.store.epoch(epoch)  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ sign
+
+    def _previous_epoch(self, epoch: int) -> int | None:
+        row = self.store.db.execute("SELECT MAX(epoch) FROM epochs WHERE epoch < ?", (epoch,)).fetchone()
+        return row[0]
+
+    def sign(self, epoch: int) -> dict[str, bytes]:
+        """Sign with the keys this process holds (from the files, as a remote oracle would), then
+        collect the signature files; :class:`StepNotDue` while fewer than ``threshold``."""
+        from eth_account import Account
+
+        oracles = [to_checksum_address(str(o)) for o in self.distributor.oracles()]
+        threshold = int(self.distributor.threshold())
+        day = load_day(self.settlements, self.chain_id, epoch, self._previous_epoch(epoch))
+        message = day.message(self.chain_id, str(self.distributor.address))
+        found = collect_signatures(self.settlements, message, oracles)
+        for key in self.keys:
+            signer = Account.from_key(key).address
+            if len(found) >= threshold:
+                break
+            if signer in oracles and signer not in found:
+                sign_published_day(self.settlements, self.chain_id, str(self.distributor.address), epoch, key, self._previous_epoch(epoch))
+                found = collect_signatures(self.settlements, message, oracles)
+        if len(found) < threshold:
+            raise StepNotDue(f"epoch {epoch} has {len(found)} of {threshold} oracle signatures; waiting for the others")
+        self.checkpoint("sign")
+        self.store.record_step(epoch, "signed")
+        return found
+
+    # ------------------------------------------------------------------ publish
+
+    def _on_chain(self) -> tuple[tuple[str, int], tuple[str, int, int]]:
+        active_root, active_epoch, _ = self.distributor.activeRoot()
+        pending_root, pending_epoch, _, activates_at = self.distributor.pendingRoot()
+        return (_hex(active_root), int(active_epoch)), (_hex(pending_root), int(pending_epoch), int(activates_at))
+
+    def publish(self, epoch: int, sender: Any) -> bool:
+        """Publish the epoch's root; False if the chain has it (or a later one) already."""
+        record = self.store.epoch(epoch)
+        assert record is not None
+        (active_root, active_epoch), (pending_root, pending_epoch, activates_at) = self._on_chain()
+        if active_epoch >= epoch or pending_epoch >= epoch:
+            on_chain = active_root if active_epoch == epoch else pending_root if pending_epoch == epoch else None
+            if on_chain is not None and on_chain != record.root:
+                raise SettlementError(f"the chain holds another root for epoch {epoch}: {on_chain}")
+            self.store.record_step(epoch, "published")
+            return False
+        if pending_epoch and activates_at:
+            raise StepNotDue(f"the root of epoch {pending_epoch} is pending until {activates_at}; run again after")
+        day = load_day(self.settlements, self.chain_id, epoch)
+        message = day.message(self.chain_id, str(self.distributor.address))
+        oracles = [to_checksum_address(str(o)) for o in self.distributor.oracles()]
+        signatures = list(collect_signatures(self.settlements, message, oracles).values())
+        threshold = int(self.distributor.threshold())
+        if len(signatures) < threshold:
+            raise StepNotDue(f"epoch {epoch} has {len(signatures)} of {threshold} signatures")
+        receipt = self.distributor.publishRoot(
+            epoch, day.root, day.total, day.data_hash, signatures[:threshold], sender=sender
+        )
+        self.checkpoint("publish")
+        self.store.record_step(epoch, "published", tx=str(receipt.txn_hash))
+        return True
+
+    # ------------------------------------------------------------------ claim
+
+    def pending_claims(self, epoch: int) -> list[tuple]:
+        """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain."""
+        tree = StandardMerkleTree.load(tree_path(self.settlements, self.chain_id, epoch))
+        out = []
+        for index, (account, amount, level) in tree.entries():
+            if int(self.distributor.claimed(account)) < int(amount) or int(self.distributor.levelOf(account)) != int(level):
+                out.append((account, int(amount), int(level), tree.get_proof(index)))
+        return out
+
+    def claim(self, epoch: int, sender: Any, progress: bool = True) -> int:
+        """Claim for every account of the (active) epoch root in gas-budgeted `claimMany` batches."""
+        record = self.store.epoch(epoch)
+        assert record is not None
+        (active_root, active_epoch), (_, pending_epoch, activates_at) = self._on_chain()
+        if active_epoch != epoch:
+            if pending_epoch == epoch:
+                raise StepNotDue(f"the root of epoch {epoch} is pending until {activates_at}; claim after")
+            if active_epoch > epoch:
+                self.store.record_step(epoch, "claimed")  # superseded: the later root pays it all
+                return 0
+            raise SettlementError(f"the root of epoch {epoch} is not on the chain")
+        claims = self.pending_claims(epoch)
+        from tqdm import tqdm
+
+        sent = 0
+        with tqdm(total=len(claims), desc=f"claims {epoch}", unit="acct", disable=not progress) as bar:
+            for batch in plan_batches(claims, self.claim_gas_budget):
+                self.distributor.claimMany(batch, sender=sender)
+                sent += len(batch)
+                bar.update(len(batch))
+                self.checkpoint("claim_batch")
+        self.checkpoint("claim")
+        self.store.record_step(epoch, "claimed")
+        return sent
+
+    # ------------------------------------------------------------------ the whole run
+
+    def run(self, epoch: int, sender: Any = None, *, claim: bool = False, dry_run: bool = False) -> Outcome:
+        """Settle ``epoch``: fetch, build (and any missed day before it), sign, publish, claim."""
+        outcome = Outcome(epoch)
+        outcome.note("fetch", bool(self.fetch()))
+        outcome.note("build", bool(self.build(epoch)))
+        record = self.store.epoch(epoch)
+        assert record is not None
+        if dry_run or record.root is None:
+            return outcome
+        self._finish(record, sender, claim, outcome)
+        return outcome
+
+    def _finish(self, record: EpochRecord, sender: Any, claim: bool, outcome: Outcome) -> None:
+        epoch = record.epoch
+        if not record.done("signed"):
+            self.sign(epoch)
+            outcome.note("sign", True)
+        else:
+            outcome.note("sign", False)
+        if not self.store.epoch(epoch).done("published"):  # type: ignore[union-attr]
+            outcome.note("publish", self.publish(epoch, sender))
+        else:
+            outcome.note("publish", False)
+        if claim:
+            if not self.store.epoch(epoch).done("claimed"):  # type: ignore[union-attr]
+                outcome.claims_sent = self.claim(epoch, sender)
+                outcome.note("claim", True)
+            else:
+                outcome.note("claim", False)
+
+    def genesis(self, epoch: int, levels: Mapping[str, int], sender: Any, *, dry_run: bool = False) -> Outcome:
+        """Build, sign and publish the genesis root (see :meth:`build_genesis`)."""
+        outcome = Outcome(epoch)
+        record = self.build_genesis(epoch, levels)
+        outcome.note("build", True)
+        if not dry_run:
+            self._finish(record, sender, False, outcome)
+        return outcome
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") else "0x" + text
