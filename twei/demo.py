@@ -133,6 +133,12 @@ def _read(base: str, clock: ChainClock, post_id: int, reader: str, seconds: int,
     return status
 
 
+def _wait(chain: Any, seconds: int) -> None:
+    """Let ``seconds`` pass on the chain and mine a block, so that calls see the new time too."""
+    chain.pending_timestamp += seconds
+    chain.mine()
+
+
 def run_demo(
     project: Any, chain: Any, test_accounts: Any, out: Path, say: Callable[[str], None] = print
 ) -> DemoResult:
@@ -172,7 +178,7 @@ def run_demo(
     say("2. Genesis root: levels and starting balances migrated from the old platform")
     levels = {author.address: 3, commenter.address: 13, reader.address: 1, critic.address: 2}
     job.genesis(today - 1, levels, deployer, amounts={a: twei(20) for a in levels})
-    chain.pending_timestamp += challenge + 1
+    _wait(chain, challenge + 1)
     job.claim(today - 1, deployer, progress=False)
     for account, level in levels.items():
         say(f"   {names[account]:<9} LVL {distributor.levelOf(account):>2}, {format_twei(token.balanceOf(account))} TWEI")
@@ -217,7 +223,7 @@ def run_demo(
     chain.mine()
     outcome = job.run(today, deployer)
     say(f"   epoch {today}: {', '.join(outcome.done)} done; root active after the {challenge} s challenge period")
-    chain.pending_timestamp += challenge + 1
+    _wait(chain, challenge + 1)
     sent = job.claim(today, deployer, progress=False)
     say(f"   claimed for {sent} accounts in claimMany batches")
     balances = {name: int(token.balanceOf(account)) for account, name in names.items()}

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.chain
 
 @pytest.fixture
 def config(accounts):
-    return load_config(None, **local_fallback(accounts.test_accounts))
+    return load_config(None, **local_fallback(accounts))
 
 
 @pytest.fixture
