@@ -108,7 +108,7 @@ def test_claim_wallet__from_a_base_url(distributor, token, http_folder, chain, a
         source.load(7)
 
 
-def test_claim_script__claims_and_reports(distributor, token, published, alice, bob):
+def test_claim_script__claims_and_reports(distributor, token, published, chain, alice, bob):
     from click.testing import CliRunner
 
     spec = importlib.util.spec_from_file_location(
@@ -119,6 +119,7 @@ def test_claim_script__claims_and_reports(distributor, token, published, alice, 
 
     runner = CliRunner()
     base = ["--account", "TEST::2", "--settlements", str(published), "--distributor", distributor.address]
+    base += ["--network", chain.provider.network_choice]
     result = runner.invoke(claim_script.cli, base, catch_exceptions=False)
     assert "claimable 4 TWEI" in result.output and "Claimed 4 TWEI" in result.output
     assert token.balanceOf(alice) == 4 * ONE
@@ -126,5 +127,5 @@ def test_claim_script__claims_and_reports(distributor, token, published, alice, 
     assert again.exit_code == 0 and "Nothing to claim" in again.output
     other = runner.invoke(claim_script.cli, base + ["--for", bob.address], catch_exceptions=False)
     assert "Claimed 1 TWEI" in other.output and token.balanceOf(bob) == ONE
-    missing = runner.invoke(claim_script.cli, base[:2] + ["--settlements", "/nonexistent", "--distributor", distributor.address])
+    missing = runner.invoke(claim_script.cli, base + ["--settlements", "/nonexistent"])
     assert missing.exit_code == 1 and missing.output.startswith("Error: no settlement files")
