@@ -1,6 +1,5 @@
 """twei.claim and `ape run claim`: find the leaf in the published files, show it, claim it."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -107,24 +106,3 @@ def test_claim_wallet__from_a_base_url(distributor, token, http_folder, chain, a
     with pytest.raises(ClaimError, match="no settlement file for epoch 7"):
         source.load(7)
 
-
-def test_claim_script__claims_and_reports(distributor, token, published, alice, bob):
-    from click.testing import CliRunner
-
-    spec = importlib.util.spec_from_file_location(
-        "twei_claim_script", Path(__file__).resolve().parents[2] / "scripts" / "claim.py"
-    )
-    claim_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(claim_script)
-
-    runner = CliRunner()
-    base = ["--account", "TEST::2", "--settlements", str(published), "--distributor", distributor.address]
-    result = runner.invoke(claim_script.cli, base, catch_exceptions=False)
-    assert "claimable 4 TWEI" in result.output and "Claimed 4 TWEI" in result.output
-    assert token.balanceOf(alice) == 4 * ONE
-    again = runner.invoke(claim_script.cli, base, catch_exceptions=False)
-    assert again.exit_code == 0 and "Nothing to claim" in again.output
-    other = runner.invoke(claim_script.cli, base + ["--for", bob.address], catch_exceptions=False)
-    assert "Claimed 1 TWEI" in other.output and token.balanceOf(bob) == ONE
-    missing = runner.invoke(claim_script.cli, base[:2] + ["--settlements", "/nonexistent", "--distributor", distributor.address])
-    assert missing.exit_code == 1 and missing.output.startswith("Error: no settlement files")
