@@ -1,12 +1,13 @@
 """twei.claim and `ape run claim`: find the leaf in the published files, show it, claim it."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.distributor.conftest import make_tree
 from tests.helpers import ONE
+from twei.deploy import Deployment, deployment_path
+from twei.errors import ConfigError
 from twei.claim import SettlementSource, deployed_distributor, find_leaf, plan_claim, send_claim
 from twei.errors import ClaimError
 
@@ -74,12 +75,13 @@ def test_claim_wallet__find_leaf_and_deployments(tmp_path, alice):
     tree = make_tree([(alice, 1, 1)])
     assert find_leaf(tree, alice.address.upper().replace("0X", "0x")) == 0
     assert find_leaf(tree, "0x" + "00" * 20) is None
-    (tmp_path / "1337.json").write_text(json.dumps({"RewardDistributor": {"address": "0xabc"}}))
+    record = Deployment(chain_id=1337, contracts={"RewardDistributor": {"address": "0xabc"}})
+    record.save(deployment_path(tmp_path, 1337))
     assert deployed_distributor(1337, tmp_path) == "0xabc"
-    with pytest.raises(ClaimError, match="no distributor address"):
+    with pytest.raises(ConfigError, match="records no RewardDistributor: run `ape run deploy`"):
         deployed_distributor(1, tmp_path)
-    (tmp_path / "5.json").write_text("{}")
-    with pytest.raises(ClaimError, match="records no RewardDistributor"):
+    deployment_path(tmp_path, 5).write_text("[]")
+    with pytest.raises(ConfigError, match="is not a deployment record"):
         deployed_distributor(5, tmp_path)
 
 
