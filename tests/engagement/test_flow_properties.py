@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tests.engagement.helpers import CONTENT, new_id
 from tests.helpers import ONE
-from twei.flows import FlowCategory, FlowRecord, net_by_account
+from twei.flows import FlowRecord, net_by_account
 
 pytestmark = pytest.mark.chain
 
@@ -89,12 +89,7 @@ def test_flows__account_for_every_balance_change(
                 assert {a.address: token.balanceOf(a) for a in watched} == before
                 continue
             event(f"{kind} went through")
-            records = [
-                FlowRecord(tx.txn_hash, log.log_index, log.postId, log.account,
-                           FlowCategory(log.category), log.amount)
-                for log in tx.decode_logs(engagement.Flow)
-            ]
-            net = net_by_account(records)
+            net = net_by_account(map(FlowRecord.from_log, tx.decode_logs(engagement.Flow)))
             after = {a.address: token.balanceOf(a) for a in watched}
             assert {a: after[a] - before[a] for a in after} == {a: net.get(a, 0) for a in after}
             assert sum(net.values()) == 0
