@@ -108,11 +108,12 @@ def payer(token, fund, engagement):
 @pytest.fixture(scope="module")
 def permit_for(token, engagement, chain):
     """Factory: `owner`'s permit letting the engagement contract spend `value`, valid an hour."""
+    token_name = token.name()
 
     def sign(owner, value, *, signer=None, deadline=None, nonce=None):
         return sign_permit(
             (signer or owner).private_key,
-            token_name=token.name(),
+            token_name=token_name,
             token_address=token.address,
             chain_id=chain.chain_id,
             spender=engagement.address,
