@@ -66,11 +66,16 @@ def test_flows__account_for_every_balance_change(
     engagement, token, world, people, treasury, permit_for, chain, steps
 ):
     watched = [*people, treasury]
+
+    def balances():
+        return {a.address: token.balanceOf(a) for a in watched}
+
     with chain.isolate():
         posts, comments = [world[0]], [world[1]]
+        before = balances()
         for kind, who, target, with_permit in steps:
             actor = people[who]
-            if kind == "approve":
+            if kind == "approve":  # moves no Twei
                 token.approve(engagement, target * 4 * ONE, sender=actor)
                 continue
             args, fee = _call_args(engagement, kind, target, posts, comments)
@@ -80,19 +85,19 @@ def test_flows__account_for_every_balance_change(
                 args = (*args, permit.deadline, permit.v, permit.r, permit.s)
             else:
                 method = getattr(engagement, kind)
-            before = {a.address: token.balanceOf(a) for a in watched}
             try:
                 tx = method(*args, sender=actor)
             except ContractLogicError:
                 # Reverted: nobody paid anything.
                 event(f"{kind} reverted")
-                assert {a.address: token.balanceOf(a) for a in watched} == before
+                assert balances() == before
                 continue
             event(f"{kind} went through")
             net = net_by_account(map(FlowRecord.from_log, tx.decode_logs(engagement.Flow)))
-            after = {a.address: token.balanceOf(a) for a in watched}
+            after = balances()
             assert {a: after[a] - before[a] for a in after} == {a: net.get(a, 0) for a in after}
             assert sum(net.values()) == 0
+            before = after
             if kind == "publishPost":
                 posts.append(new_id(tx))
             elif kind == "comment":
