@@ -80,11 +80,3 @@ def test_net_by_account__first_flow_of_a_transaction_is_paid():
         _flow("0xb", 2, "treasury", 11, 500),
     ]
     assert net_by_account(flows) == {"carol": -100, "alice": 50, "treasury": 50}
-
-
-def test_categories__agree_with_the_economy_module():
-    # twei.economy (the pool rules) declares the same thirteen numbers; until it imports
-    # FlowCategory from here, this keeps the two from drifting apart.
-    from twei.economy import Category
-
-    assert [(c.name, c.value) for c in Category] == [(c.name, c.value) for c in FlowCategory]
