@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup browser demo test test-embedded test-anvil test-ganache slither bench clean
+.PHONY: help setup browser demo test test-embedded test-anvil test-ganache slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"

@@ -27,20 +27,21 @@ from twei.report import (
 @click.option("--no-buy", is_flag=True, help="Do not buy another instance if one was bought already.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it to this PNG file.")
-@click.option("--settlements", type=click.Path(file_okay=False, path_type=Path), default=Path("settlements"), show_default=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder holding deployments/ and settlements/.")
 @friendly_errors
-def cli(who, post_id, no_buy, as_json, png, settlements):
+def cli(who, post_id, no_buy, as_json, png, root):
     """Buy a report instance (1 TWEI) and print every line of the post's PnL for the account."""
     signer = signer_for(accounts, who)
-    engagement = project.Engagement.at(recorded_address(Path.cwd(), chain.chain_id, "Engagement"))
-    token = project.TweiToken.at(recorded_address(Path.cwd(), chain.chain_id, "TweiToken"))
+    engagement = project.Engagement.at(recorded_address(root, chain.chain_id, "Engagement"))
+    token = project.TweiToken.at(recorded_address(root, chain.chain_id, "TweiToken"))
     if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):
         buy_report(engagement, token, signer, post_id)
     report = build_report(
         signer.address,
         post_id,
         fetch_flows(engagement, post_id=post_id, account=signer.address),
-        iter_breakdowns(settlements, chain.chain_id),
+        iter_breakdowns(root / "settlements", chain.chain_id),
     )
     click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
     if png:
