@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from eth_utils import to_checksum_address
+from twei.addresses import checksum
 
 from twei.oracle.store.sqlite import SQLiteStore
 from twei.settlement.day import DAY
@@ -33,25 +33,25 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def populate(folder: Path, scale: int, seed: int = 1) -> tuple[JobStore, SQLiteStore]:
+def populate(folder: Path, scale: float, seed: int = 1) -> tuple[JobStore, SQLiteStore]:
     """100k·scale accounts, 10k·scale posts, 1M·scale reads, 200k·scale events on day EPOCH."""
     rng = random.Random(seed)
-    n_accounts, n_posts, n_reads = 100_000 * scale, 10_000 * scale, 1_000_000 * scale
-    accounts = [to_checksum_address(rng.randbytes(20)) for _ in range(n_accounts)]
+    n_accounts, n_posts, n_reads = int(100_000 * scale), int(10_000 * scale), int(1_000_000 * scale)
+    accounts = [checksum("0x" + rng.randbytes(20).hex()) for _ in range(n_accounts)]
     start = EPOCH * DAY
     store = JobStore(folder / "job.db")
     posts = [(pid, rng.choice(accounts), 1, start + 1) for pid in range(1, n_posts + 1)]
     next_id = n_posts + 1
     comments = []
-    for _ in range(20_000 * scale):
+    for _ in range(int(20_000 * scale)):
         comments.append((next_id, rng.randrange(1, n_posts + 1), rng.choice(accounts), 2, start + 2))
         next_id += 1
     votes, reactions = [], []
     block = 3
-    for i in range(70_000 * scale):
+    for i in range(int(70_000 * scale)):
         block += i % 10 == 0
         votes.append((block, i % 10, start + block, rng.randrange(1, n_posts + 1), rng.choice(accounts), int(i % 7 == 0)))
-    for i in range(100_000 * scale):
+    for i in range(int(100_000 * scale)):
         block += i % 10 == 0
         comment = comments[rng.randrange(len(comments))]
         reactions.append((block, i % 10, start + block, comment[0], comment[1], rng.choice(accounts), int(i % 5 == 0)))
@@ -84,29 +84,31 @@ def populate(folder: Path, scale: int, seed: int = 1) -> tuple[JobStore, SQLiteS
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="ten times the small day")
+    parser.add_argument("--scale", type=float, default=None, help="another multiple of the small day")
     args = parser.parse_args()
-    scale = 10 if args.large else 1
+    scale = args.scale or (10 if args.large else 1)
     with tempfile.TemporaryDirectory(prefix="twei-bench-") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
         store, oracle = populate(folder, scale)
         print(f"set-up (not timed): {time.perf_counter() - t0:.1f} s, peak RSS {peak_mib():.0f} MiB")
-        print(f"{'step':34} {'seconds':>8} {'peak RSS MiB':>13}")
-        total = 0.0
+        print(f"{'step':34} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13}")
+        total = cpu = 0.0
 
         @contextmanager
         def timer(name: str):
-            nonlocal total
-            start = time.perf_counter()
+            nonlocal total, cpu
+            start, start_cpu = time.perf_counter(), time.process_time()
             yield
-            spent = time.perf_counter() - start
+            spent, spent_cpu = time.perf_counter() - start, time.process_time() - start_cpu
             total += spent
-            print(f"{name:34} {spent:8.2f} {peak_mib():13.0f}", flush=True)
+            cpu += spent_cpu
+            print(f"{name:34} {spent:8.2f} {spent_cpu:8.2f} {peak_mib():13.0f}", flush=True)
 
         job = SettlementJob(chain_id=1337, store=store, settlements=folder / "settlements", reads=oracle, timer=timer)
         job.build(EPOCH)
         record = store.epoch(EPOCH)
-        print(f"{'total':34} {total:8.2f} {peak_mib():13.0f}")
+        print(f"{'total':34} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f}")
         print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}")
 
 
