@@ -231,3 +231,13 @@ def test_build__reads_straight_from_the_oracles_sqlite_store(store, script, tmp_
     job.build(EPOCH)
     assert load_day(tmp_path / "s", CHAIN, EPOCH).breakdown.lines == DAY_ONE_LINES
     oracle.close()
+
+
+def test_run__a_day_before_the_first_settled_one_is_refused(job, script):
+    from twei.errors import SettlementError
+
+    day_one(script)
+    job.build(EPOCH)
+    job.fetch = lambda: 0  # no chain here
+    with pytest.raises(SettlementError, match="before the first day"):
+        job.run(EPOCH - 5)

@@ -277,6 +277,8 @@ class SettlementJob:
         if pending_epoch and activates_at:
             raise StepNotDue(f"the root of epoch {pending_epoch} is pending until {activates_at}; run again after")
         day = load_day(self.settlements, self.chain_id, epoch)
+        if day.root != record.root:
+            raise SettlementError(f"{tree_path(self.settlements, self.chain_id, epoch)} no longer holds the root built ({record.root})")
         message = day.message(self.chain_id, str(self.distributor.address))
         oracles = [to_checksum_address(str(o)) for o in self.distributor.oracles()]
         signatures = list(collect_signatures(self.settlements, message, oracles).values())
@@ -335,7 +337,8 @@ class SettlementJob:
         outcome.note("fetch", bool(self.fetch()))
         outcome.note("build", bool(self.build(epoch)))
         record = self.store.epoch(epoch)
-        assert record is not None
+        if record is None:
+            raise SettlementError(f"epoch {epoch} is before the first day this store settled")
         if dry_run or record.root is None:
             return outcome
         self._finish(record, sender, claim, outcome)
