@@ -1,6 +1,6 @@
 """Load benchmark of the oracle's heartbeat endpoint (not a test: it prints figures only).
 
-    .venv/bin/python -m bench.oracle_load [--duration 10] [--connections 100,1000]
+    .venv/bin/python -m bench.oracle_load [--duration 6] [--rounds 3] [--connections 100,1000]
 
 On loopback, with ``wrk`` (Debian's package; installed here if missing) as the load generator:
 
@@ -14,10 +14,14 @@ On loopback, with ``wrk`` (Debian's package; installed here if missing) as the l
 2. **oracle** — the real endpoint (``python -m twei.oracle``): sessions open, seq and clock
    checks, the rules applied, session state and heartbeat committed before the answer.
 
-Each runs for a bounded time at each connection count, over many reading sessions (a Lua script
-gives every wrk thread its own sessions and sends each session's heartbeats with increasing
-``seq``). Printed: accepted heartbeats/s, p50/p99 latency, the ratio to the baseline, refused
-answers, and whether every accepted heartbeat is in the store (nothing lost).
+At each connection count the three servers are started, warmed up, then measured in turns for
+a bounded time each (``--rounds`` × ``--duration``), so that the load of other processes on a
+shared machine falls on all of them alike; medians are printed. The load runs over many reading
+sessions (a Lua script gives every wrk thread its own sessions and sends each session's
+heartbeats with increasing ``seq``, one in flight per session). Printed: accepted heartbeats/s,
+p50/p99 latency, the ratio to the baseline, refused answers, and whether the store holds at
+least as many heartbeats as were acknowledged (nothing lost; requests still in flight when wrk
+stops are committed but not counted by wrk, hence "stored" a little above "accepted").
 """
 
 from __future__ import annotations
@@ -31,12 +35,14 @@ import secrets
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -264,9 +270,7 @@ def oracle_sessions(base: str, api_key: str, count: int) -> list[str]:
 def run_wrk(wrk: str, base: str, sessions: list[str], connections: int, seconds: int,
             workdir: Path, first_seq: int = 0) -> dict:  # fmt: skip
     sessions_file = workdir / f"sessions-{connections}.lua"
-    sessions_file.write_text(
-        "return {" + ",".join(json.dumps(s) for s in sessions) + "}\n"
-    )
+    sessions_file.write_text("return {" + ",".join(json.dumps(s) for s in sessions) + "}\n")
     script = workdir / f"load-{connections}.lua"
     script.write_text(LUA % {"sessions_file": sessions_file, "threads": WRK_THREADS})
     out = subprocess.run(
@@ -283,11 +287,29 @@ def stored_heartbeats(db: Path) -> int:
         return conn.execute("SELECT COUNT(*) FROM heartbeats").fetchone()[0]
 
 
-def bench_one(kind: str, wrk: str, connections: int, seconds: int, workdir: Path) -> dict:
+KINDS = ("bare-fastapi", "baseline", "oracle")
+
+
+@dataclass
+class Server:
+    """One server under test: its process, address, store file and reading sessions."""
+
+    kind: str
+    proc: subprocess.Popen
+    base: str
+    db: Path
+    sessions: list[str]
+    runs: list[dict] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(r["accepted"] for r in self.runs)
+
+
+def start_server(kind: str, connections: int, workdir: Path) -> Server:
     db = workdir / f"{kind}-{connections}.db"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    session_count = connections * SESSIONS_PER_CONNECTION
     api_key = secrets.token_urlsafe(16)
     if kind != "oracle":
         style = "fastapi" if kind == "bare-fastapi" else "route"
@@ -302,27 +324,48 @@ def bench_one(kind: str, wrk: str, connections: int, seconds: int, workdir: Path
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         wait_up(base, proc)
-        if kind != "oracle":
-            sessions = [secrets.token_urlsafe(16) for _ in range(session_count)]
+        count = connections * SESSIONS_PER_CONNECTION
+        if kind == "oracle":
+            sessions = oracle_sessions(base, api_key, count)
         else:
-            sessions = oracle_sessions(base, api_key, session_count)
-        # Warm-up (connections opened, caches and JIT-free paths hot), not counted; then the
-        # measured run, its seqs above any the warm-up used.
-        warm = run_wrk(wrk, base, sessions, connections, WARMUP_SECONDS, workdir)
-        result = run_wrk(wrk, base, sessions, connections, seconds, workdir, first_seq=10**9)
-        result["warmup_accepted"] = warm["accepted"]
+            sessions = [secrets.token_urlsafe(16) for _ in range(count)]
+    except BaseException:
+        proc.terminate()
+        raise
+    return Server(kind, proc, base, db, sessions)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def bench_connections(wrk: str, connections: int, seconds: int, rounds: int,
+                      workdir: Path) -> list[Server]:  # fmt: skip
+    """Every server warmed up, then measured in turns (round after round), so that the load of
+    other processes on a shared machine falls on all of them alike."""
+    servers = [start_server(kind, connections, workdir) for kind in KINDS]
+    try:
+        for server in servers:  # warm-up (connections, caches), counted as accepted, not timed
+            warm = run_wrk(wrk, server.base, server.sessions, connections, WARMUP_SECONDS, workdir)
+            server.runs.append({**warm, "warmup": True})
+        for n in range(1, rounds + 1):
+            for server in servers:
+                run = run_wrk(wrk, server.base, server.sessions, connections, seconds, workdir,
+                              first_seq=n * 10**8)  # fmt: skip
+                run["rate"] = run["accepted"] / (run["duration_us"] / 1e6)
+                server.runs.append(run)
         time.sleep(0.5)  # let the last in-flight batch commit before counting
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    result["stored"] = stored_heartbeats(db)
-    result["rate"] = result["accepted"] / (result["duration_us"] / 1e6)
-    return result
+        for server in servers:
+            server.proc.terminate()
+            server.proc.wait(timeout=30)
+    return servers
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per measured run")
+    parser.add_argument("--rounds", type=int, default=3, help="measured runs per server")
     parser.add_argument("--connections", default="100,1000")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                         help="uvicorn's event loop, for every server of the run")  # fmt: skip
@@ -334,25 +377,34 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["TWEI_ORACLE_LOOP"] = args.loop
     wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="oracle-bench-"))
-    print(f"wrk -t{WRK_THREADS}, {args.duration} s per run, {SESSIONS_PER_CONNECTION} reading "
-          f"sessions per connection; SQLite WAL synchronous=FULL + group commit; cores: "
-          f"{os.cpu_count()}; uvicorn loop {args.loop} + httptools")  # fmt: skip
+    print(f"wrk -t{WRK_THREADS}; {args.rounds} measured runs of {args.duration} s per server, "
+          f"taken in turns; medians shown; {SESSIONS_PER_CONNECTION} reading sessions per "
+          f"connection; SQLite WAL synchronous=FULL + group commit; {os.cpu_count()} cores; "
+          f"uvicorn loop {args.loop} + httptools; load average before: "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     header = (f"{'endpoint':<12} {'conns':>5} {'accepted/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'ratio':>6} {'refused':>8} {'sock err':>8}  nothing lost")  # fmt: skip
     print(header)
     print("-" * len(header))
     for connections in (int(c) for c in args.connections.split(",")):
-        runs = {kind: bench_one(kind, wrk, connections, args.duration, workdir)
-                for kind in ("bare-fastapi", "baseline", "oracle")}  # fmt: skip
-        base = runs["baseline"]
-        for name, r in runs.items():
-            ratio = r["rate"] / base["rate"] if base["rate"] else 0.0
-            accepted = r["accepted"] + r["warmup_accepted"]
-            lost = "yes" if r["stored"] >= accepted else "NO"
-            print(f"{name:<12} {connections:>5} {r['rate']:>11,.0f} {r['p50_us'] / 1000:>8.1f} "
-                  f"{r['p99_us'] / 1000:>8.1f} {ratio:>6.2f} {r['refused']:>8} "
-                  f"{r['socket_errors']:>8}  {lost} ({accepted} accepted incl. warm-up, "
-                  f"{r['stored']} stored)", flush=True)  # fmt: skip
+        servers = bench_connections(wrk, connections, args.duration, args.rounds, workdir)
+        base_rate = median(
+            [r["rate"] for r in servers[KINDS.index("baseline")].runs if "rate" in r]
+        )
+        for server in servers:
+            timed = [r for r in server.runs if "rate" in r]
+            rate = median([r["rate"] for r in timed])
+            stored = stored_heartbeats(server.db)
+            lost = "yes" if stored >= server.accepted else "NO"
+            print(f"{server.kind:<12} {connections:>5} {rate:>11,.0f} "
+                  f"{median([r['p50_us'] for r in timed]) / 1000:>8.1f} "
+                  f"{median([r['p99_us'] for r in timed]) / 1000:>8.1f} "
+                  f"{rate / base_rate if base_rate else 0:>6.2f} "
+                  f"{sum(r['refused'] for r in server.runs):>8} "
+                  f"{sum(r['socket_errors'] for r in server.runs):>8}  {lost} "
+                  f"({server.accepted} accepted, {stored} stored; runs/s: "
+                  f"{', '.join(format(r['rate'], ',.0f') for r in timed)})", flush=True)  # fmt: skip
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -14,10 +14,12 @@ import {IEngagement} from "./interfaces/IEngagement.sol";
 ///         allowance or by an EIP-2612 permit, and emit a `Flow` for every account that pays or
 ///         receives, so every post's PnL can be rebuilt from the chain alone.
 /// @dev Gas-driven layout: a post is one slot (author, word count, vote counters), a comment one
-///      slot (commenter, post id), each vote or reaction one bit of an account's bitmap in `_acted`, and
-///      every parameter an action reads sits in the same slot as the treasury or the level
-///      source, so an action reads at most two parameter slots. Contents are only emitted.
-///      Fees are bounded by `MAX_FEE` (a `uint80`) so that they fit those slots.
+///      slot (commenter, post id), each vote or reaction one bit of the account's bitmap in
+///      `_acted`, and every parameter an action reads sits in the same slot as the treasury or
+///      the level source, so an action reads at most two parameter slots. Contents are only
+///      emitted. Fees are bounded by `MAX_FEE` (a `uint80`) so that they fit those slots.
+///      Slither reports nothing above informational here (the one assembly block is explained
+///      where it is).
 contract Engagement is AccessControl, IEngagement {
     using SafeERC20 for ITweiToken;
     using BitMaps for BitMaps.BitMap;
@@ -319,7 +321,7 @@ contract Engagement is AccessControl, IEngagement {
         emit ReportPurchased(reportId, postId, msg.sender);
     }
 
-    /// @dev One vote per account per post: a plus and a minus by one account are two votes.
+    /// @dev One vote per account per post: a minus after a plus (or the reverse) is a second vote.
     function _vote(uint256 postId, Vote vote) private {
         Post storage post = _posts[postId];
         address author = post.author;
@@ -422,7 +424,7 @@ contract Engagement is AccessControl, IEngagement {
 
     function _takeId() private returns (uint256 id) {
         id = _nextId;
-        // One id per transaction at most; 2^256 transactions cannot happen.
+        // Each id costs a transaction's worth of gas; 2^256 of them cannot be taken.
         unchecked {
             _nextId = id + 1;
         }

@@ -115,11 +115,11 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     ) external {
         State memory s = _state;
         Totals memory totals = _totals;
-        uint256 minted;
+        uint256 minted = 0;
         uint256 today = block.timestamp / 1 days;
         if (epoch > today) revert EpochInFuture(epoch, uint64(today));
-        if (s.pendingActivatesAt != 0) {
-            if (block.timestamp < s.pendingActivatesAt) {
+        if (_hasPending(s)) {
+            if (!_isDue(s)) {
                 revert PendingRootNotDue(s.pendingEpoch, s.pendingActivatesAt);
             }
             minted = _activate(s, totals);
@@ -149,7 +149,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     function revokePendingRoot() external onlyRole(GUARDIAN_ROLE) {
         State memory s = _state;
         // A root past its period is active even if nothing has promoted it yet.
-        if (s.pendingActivatesAt == 0 || block.timestamp >= s.pendingActivatesAt) revert NoPendingRoot();
+        if (!_hasPending(s) || _isDue(s)) revert NoPendingRoot();
         bytes32 root = _pendingRoot;
         uint64 epoch = s.pendingEpoch;
         s.pendingActivatesAt = 0;
@@ -248,7 +248,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @inheritdoc IRewardDistributor
     function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt) {
         State memory s = _state;
-        if (s.pendingActivatesAt == 0 || _isDue(s)) return (0, 0, 0, 0);
+        if (!_hasPending(s) || _isDue(s)) return (0, 0, 0, 0);
         return (_pendingRoot, s.pendingEpoch, _totals.pending, s.pendingActivatesAt);
     }
 
@@ -340,7 +340,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     ///      different oracle of the current set.
     function _checkSignatures(State memory s, bytes32 digest, bytes[] calldata signatures) private view {
         if (signatures.length < s.threshold) revert InsufficientSignatures(signatures.length, s.threshold);
-        uint256 seen; // bit i set: oracle i has signed
+        uint256 seen = 0; // bit i set: oracle i has signed
         for (uint256 i = 0; i < signatures.length; ++i) {
             address signer = ECDSA.recover(digest, signatures[i]);
             uint256 entry = _oracleEntries[signer];
@@ -359,9 +359,14 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         return _hashTypedDataV4(keccak256(abi.encode(DAILY_ROOT_TYPEHASH, epoch, root, total, dataHash)));
     }
 
+    /// @dev Whether a root is pending (activatesAt is a timestamp, so only 0 when none is).
+    function _hasPending(State memory s) private pure returns (bool) {
+        return s.pendingActivatesAt > 0;
+    }
+
     /// @dev Whether a pending root exists and its challenge period has passed.
     function _isDue(State memory s) private view returns (bool) {
-        return s.pendingActivatesAt != 0 && block.timestamp >= s.pendingActivatesAt;
+        return _hasPending(s) && block.timestamp >= s.pendingActivatesAt;
     }
 
     /// @dev The StandardMerkleTree leaf `keccak256(bytes.concat(keccak256(abi.encode(account,
@@ -429,8 +434,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint256 generation = ++s.oracleGeneration;
         for (uint256 i = 0; i < count; ++i) {
             address oracle = oracles_[i];
-            // A repeated address would already carry this generation.
-            if (oracle == address(0) || _oracleEntries[oracle] >> 8 == generation) revert InvalidOracleSet();
+            // A repeated address would already carry this generation (entries never carry a later one).
+            if (oracle == address(0) || _oracleEntries[oracle] >> 8 >= generation) revert InvalidOracleSet();
             _oracleEntries[oracle] = (generation << 8) | i;
         }
         s.threshold = threshold_;

@@ -9,7 +9,14 @@ from ape.cli import ConnectedProviderCommand, network_option
 from dotenv import load_dotenv
 
 from twei.cli import friendly_errors
-from twei.deploy import LOCAL_CHAIN_IDS, config_from_env, deploy_all, load_config, local_fallback
+from twei.deploy import (
+    LOCAL_CHAIN_IDS,
+    check_network,
+    config_from_env,
+    deploy_all,
+    load_config,
+    local_fallback,
+)
 from twei.errors import ConfigError
 
 
@@ -24,11 +31,8 @@ from twei.errors import ConfigError
 def cli(config_file, alias, yes):
     """Deploy (or reuse) the three contracts and record them in deployments/<chain id>.json."""
     load_dotenv()
+    check_network(chain.chain_id, yes)
     local = chain.chain_id in LOCAL_CHAIN_IDS
-    if not local and not yes:
-        raise ConfigError(
-            f"chain {chain.chain_id} is not a local chain: re-run with --yes to deploy there"
-        )
     if alias:
         deployer = accounts.load(alias)
     elif local:

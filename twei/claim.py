@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twei.deploy import recorded_address
 from twei.errors import ClaimError, MerkleError
 from twei.merkle import StandardMerkleTree
 from twei.units import format_twei
@@ -177,17 +178,6 @@ def send_claim(distributor: Any, plan: ClaimPlan, sender: Any) -> Any:
     return distributor.claim(*plan.args(), sender=sender)
 
 
-def deployed_distributor(chain_id: int, folder: str | Path = "deployments") -> str:
-    """The RewardDistributor address recorded by `ape run deploy` in ``deployments/<chain id>.json``."""
-    path = Path(folder) / f"{chain_id}.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
-        raise ClaimError(f"no distributor address: pass --distributor or deploy first ({path}: {err})") from err
-    for key in ("RewardDistributor", "distributor", "reward_distributor"):
-        value = data.get(key)
-        if isinstance(value, dict):
-            value = value.get("address")
-        if value:
-            return str(value)
-    raise ClaimError(f"{path} records no RewardDistributor")
+def deployed_distributor(chain_id: int, root: str | Path = ".") -> str:
+    """The RewardDistributor address `ape run deploy` recorded in ``deployments/<chain id>.json``."""
+    return recorded_address(Path(root), chain_id, "RewardDistributor")

@@ -24,3 +24,16 @@ def friendly_errors(func: F) -> F:
             raise click.ClickException(str(err)) from err
 
     return wrapper  # type: ignore[return-value]
+
+
+def signer_for(accounts: Any, who: str) -> Any:
+    """An Ape account by alias, or (local chains) the test account with this address."""
+    if who.startswith("0x"):
+        for account in accounts.test_accounts:
+            if account.address.lower() == who.lower():
+                return account
+        raise click.ClickException(f"{who} is not a local test account: use an Ape account alias")
+    try:
+        return accounts.load(who)
+    except Exception as err:  # Ape raises its own IndexError/AccountsError variants for a missing alias
+        raise click.ClickException(f"no Ape account named {who!r} (see `ape accounts list`)") from err

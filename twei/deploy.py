@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from twei.errors import ConfigError
+from twei.toolchain.standard_json import PROJECT_ROOT, standard_json_input
+from twei.wallet import token_list, watch_asset_params
 from twei.params import ENGAGEMENT_DEFAULTS, TOKEN_SUPPLY_CAP, EngagementParams
 from twei.units import twei
 
@@ -30,6 +32,7 @@ __all__ = [
     "deploy_all",
     "deploy_token",
     "deployment_path",
+    "recorded_address",
     "LOCAL_CHAIN_IDS",
 ]
 
@@ -241,7 +244,57 @@ def deploy_all(
     record.parameters = config.as_record()
     record.save(path)
     say(f"recorded in {path}")
+    for written in write_wallet_files(root, chain.chain_id, token.address):
+        say(f"wallet file: {written}")
+    for written in write_verification_inputs(root):
+        say(f"explorer verification input: {written}")
     return Contracts(token=token, distributor=distributor, engagement=engagement, record=record)
+
+
+CONTRACTS = ("TweiToken", "RewardDistributor", "Engagement")
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def write_wallet_files(root: Path, chain_id: int, token_address: str) -> list[Path]:
+    """``deployments/<chain id>.tokenlist.json`` and ``<chain id>.watchAsset.json``."""
+    folder = Path(root) / "deployments"
+    return [
+        _write_json(folder / f"{chain_id}.tokenlist.json", token_list({chain_id: token_address})),
+        _write_json(folder / f"{chain_id}.watchAsset.json", watch_asset_params(token_address)),
+    ]
+
+
+def write_verification_inputs(root: Path, sources: Path = PROJECT_ROOT) -> list[Path]:
+    """``deployments/verify/<Contract>.json``: the standard-JSON input an explorer verifies with."""
+    return [
+        _write_json(
+            Path(root) / "deployments" / "verify" / f"{name}.json",
+            standard_json_input(sources, entries=[f"contracts/{name}.sol"]),
+        )
+        for name in CONTRACTS
+    ]
+
+
+def recorded_address(root: Path, chain_id: int, name: str) -> str:
+    """The address `ape run deploy` recorded for contract ``name`` on the chain."""
+    path = deployment_path(root, chain_id)
+    record = Deployment.load(path, chain_id)
+    if name not in record.contracts:
+        raise ConfigError(f"{path} records no {name}: run `ape run deploy` on this network first")
+    return record.address(name)
+
+
+def check_network(chain_id: int, confirmed: bool) -> None:
+    """Refuse a non-local chain unless the operator confirmed it (``--yes``)."""
+    if chain_id not in LOCAL_CHAIN_IDS and not confirmed:
+        raise ConfigError(f"chain {chain_id} is not a local chain: re-run with --yes to deploy there")
 
 
 def config_from_env(environ: dict[str, str], fallback: dict[str, Any]) -> dict[str, Any]:

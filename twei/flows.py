@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum, IntEnum
+from typing import Any
 
 __all__ = [
     "Side",
@@ -100,6 +101,18 @@ class FlowRecord:
     account: str
     category: FlowCategory
     amount: int
+
+    @classmethod
+    def from_log(cls, log: Any) -> FlowRecord:
+        """From a decoded ``Flow`` log (an Ape ``ContractLog`` or anything with the same fields)."""
+        return cls(
+            transaction_hash=str(log.transaction_hash),
+            log_index=int(log.log_index),
+            post_id=int(log.postId),
+            account=str(log.account),
+            category=FlowCategory(log.category),
+            amount=int(log.amount),
+        )
 
 
 def net_by_account(flows: Iterable[FlowRecord]) -> dict[str, int]:

@@ -22,8 +22,10 @@ through eth-abi.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,20 @@ __all__ = [
 DISTRIBUTOR_LEAF_ENCODING: tuple[str, ...] = ("address", "uint256", "uint16")
 
 _FORMAT = "standard-v1"
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a big tree allocates millions of lists and strings that
+    hold no cycles, and each full collection would walk all of them (3-4x slower at a million
+    leaves). Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _word_encoder(kind: str):
@@ -171,28 +187,30 @@ def _normalise(encoding: Sequence[str], value: Sequence[Any]) -> list[Any]:
 
 def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes]]:
     """Normalised values and leaf hashes for the distributor's encoding, in one tight loop: the
-    settlement job's case, about 3x faster than the generic path at a million leaves."""
+    settlement job's case, about 2x faster than the generic path at a million leaves."""
     k = _keccak256
     fromhex = bytes.fromhex
     pad = bytes(12)
     rows: list[list[Any]] = []
     hashes: list[bytes] = []
-    for value in values:
-        if len(value) != 3:
-            raise MerkleError(f"leaf {value!r} does not match encoding {list(DISTRIBUTOR_LEAF_ENCODING)}")
-        account, amount, level = value
-        if type(account) is not str or len(account) != 42 or account[1] not in "xX":
-            account = _address(account)
-        amount = int(amount)
-        level = int(level)
-        if amount < 0 or amount >> 256 or level < 0 or level >> 16:
-            raise MerkleError(f"leaf {value!r} has an amount or level out of range")
-        try:
+    add_row = rows.append
+    add_hash = hashes.append
+    value: Any = None
+    try:
+        for value in values:
+            account, amount, level = value
+            if type(account) is not str or len(account) != 42 or account[1] not in "xX":
+                account = _address(account)
+            amount = int(amount)
+            level = int(level)
+            if level >> 16 or level < 0:
+                raise OverflowError
+            # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
             body = pad + fromhex(account[2:]) + amount.to_bytes(32, "big") + level.to_bytes(32, "big")
-        except ValueError:
-            raise MerkleError(f"{account!r} is not an address") from None
-        hashes.append(k(k(body).digest()).digest())
-        rows.append([account, str(amount), str(level)])
+            add_hash(k(k(body).digest()).digest())
+            add_row([account, str(amount), str(level)])
+    except (ValueError, TypeError, OverflowError) as err:
+        raise MerkleError(f"leaf {value!r} is not a valid (address, uint256, uint16): {err}") from None
     return rows, hashes
 
 
@@ -214,6 +232,11 @@ class StandardMerkleTree:
     @classmethod
     def of(cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], *, sort_leaves: bool = True) -> StandardMerkleTree:
         """Build the tree of ``values`` (each a sequence matching ``encoding``)."""
+        with _no_gc():
+            return cls._build(values, encoding, sort_leaves)
+
+    @classmethod
+    def _build(cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], sort_leaves: bool) -> StandardMerkleTree:
         if tuple(encoding) == DISTRIBUTOR_LEAF_ENCODING:
             values, hashes = _distributor_leaves(values)
         else:
@@ -308,9 +331,30 @@ class StandardMerkleTree:
             index = self.leaf_lookup(leaf)
         return [_hex(node) for node in self.proof_nodes(index)]
 
-    def all_proofs(self) -> list[list[bytes]]:
-        """Every value's proof, in input order."""
-        return [self.proof_nodes(i) for i in range(len(self.values))]
+    def all_proofs(self) -> list[tuple[bytes, ...]]:
+        """Every value's proof (siblings from the leaf up), in input order.
+
+        Computed a level at a time over all leaves of one depth (a tree whose size is not a power of
+        two has leaves at two depths), so the inner loops are list comprehensions and ``zip``:
+        about 4x faster than walking each leaf up on its own.
+        """
+        tree = self.tree
+        indices = self.tree_indices
+        proofs: list[tuple[bytes, ...]] = [()] * len(indices)
+        with _no_gc():
+            by_depth: dict[int, list[int]] = {}
+            for value, index in enumerate(indices):
+                by_depth.setdefault((index + 1).bit_length() - 1, []).append(value)
+            for depth, members in by_depth.items():
+                nodes = [indices[v] for v in members]
+                levels = []
+                for _ in range(depth):
+                    levels.append([tree[i - 1] if i & 1 == 0 else tree[i + 1] for i in nodes])
+                    nodes = [(i - 1) >> 1 for i in nodes]
+                if levels:
+                    for value, proof in zip(members, zip(*levels)):
+                        proofs[value] = proof
+        return proofs
 
     def leaf_lookup(self, value: Sequence[Any]) -> int:
         """The index of ``value``; :class:`MerkleError` if it is not in the tree."""
@@ -340,7 +384,20 @@ class StandardMerkleTree:
 
     def dump_json(self) -> str:
         """``JSON.stringify(tree.dump())`` as the JS library writes it (no spaces)."""
-        return json.dumps(self.dump(), separators=(",", ":"))
+        with _no_gc():
+            if tuple(self.leaf_encoding) != DISTRIBUTOR_LEAF_ENCODING:
+                return json.dumps(self.dump(), separators=(",", ":"))
+            # The distributor's values are hex and decimal strings checked at build or load time,
+            # so they need no JSON escaping: format them directly (3x faster than json.dumps).
+            tree = '","0x'.join([node.hex() for node in self.tree])
+            values = ",".join(
+                [
+                    f'{{"value":["{a}","{b}","{c}"],"treeIndex":{i}}}'
+                    for (a, b, c), i in zip(self.values, self.tree_indices)
+                ]
+            )
+            encoding = json.dumps(self.leaf_encoding, separators=(",", ":"))
+            return f'{{"format":"{_FORMAT}","leafEncoding":{encoding},"tree":["0x{tree}"],"values":[{values}]}}'
 
     def write(self, path: Path) -> None:
         """Write the dump to ``path`` (creating folders)."""

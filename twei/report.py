@@ -19,7 +19,15 @@ from twei.breakdown import Breakdown
 from twei.flows import FlowCategory, FlowRecord, Side
 from twei.units import format_twei
 
-__all__ = ["PostReport", "build_report", "fetch_flows", "render_text", "render_png"]
+__all__ = [
+    "PostReport",
+    "build_report",
+    "buy_report",
+    "fetch_flows",
+    "render_png",
+    "render_text",
+    "report_bought",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,22 @@ def fetch_flows(engagement: Any, *, post_id: int, account: str, start_block: int
         )
         for log in logs
     ]
+
+
+def report_bought(engagement: Any, *, post_id: int, account: str, start_block: int = 0) -> bool:
+    """Whether the account has bought a report instance of the post (a `ReportPurchased` log)."""
+    logs = engagement.ReportPurchased.range(
+        start_block, search_topics={"postId": post_id, "buyer": account}
+    )
+    return any(True for _ in logs)
+
+
+def buy_report(engagement: Any, token: Any, buyer: Any, post_id: int) -> Any:
+    """Buy one report instance (SPEC §1: 1 TWEI), approving the price first if needed."""
+    price = engagement.reportPrice()
+    if token.allowance(buyer.address, engagement.address) < price:
+        token.approve(engagement.address, price, sender=buyer)
+    return engagement.buyReport(post_id, sender=buyer)
 
 
 def render_text(report: PostReport) -> str:

@@ -183,6 +183,10 @@ interface IEngagement {
     function publishPost(bytes32 contentHash, uint32 wordCount) external returns (uint256 postId);
 
     /// @notice `publishPost` with an EIP-2612 permit for `publishTribute()`, in one transaction.
+    /// @param deadline The permit's deadline (a unix time).
+    /// @param v The permit signature's recovery byte.
+    /// @param r The permit signature's `r`.
+    /// @param s The permit signature's `s`.
     /// @dev The permit (owner: the caller, spender: this contract, value: the current tribute)
     ///      may already have been used by someone else; the action goes through as long as the
     ///      allowance is there. Otherwise the token's own error (expired, invalid signer) is

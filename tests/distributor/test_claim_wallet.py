@@ -1,13 +1,13 @@
 """twei.claim and `ape run claim`: find the leaf in the published files, show it, claim it."""
 
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
 from tests.distributor.conftest import make_tree
 from tests.helpers import ONE
+from twei.deploy import Deployment, deployment_path
+from twei.errors import ConfigError
 from twei.claim import SettlementSource, deployed_distributor, find_leaf, plan_claim, send_claim
 from twei.errors import ClaimError
 
@@ -75,12 +75,13 @@ def test_claim_wallet__find_leaf_and_deployments(tmp_path, alice):
     tree = make_tree([(alice, 1, 1)])
     assert find_leaf(tree, alice.address.upper().replace("0X", "0x")) == 0
     assert find_leaf(tree, "0x" + "00" * 20) is None
-    (tmp_path / "1337.json").write_text(json.dumps({"RewardDistributor": {"address": "0xabc"}}))
+    record = Deployment(chain_id=1337, contracts={"RewardDistributor": {"address": "0xabc"}})
+    record.save(deployment_path(tmp_path, 1337))
     assert deployed_distributor(1337, tmp_path) == "0xabc"
-    with pytest.raises(ClaimError, match="no distributor address"):
+    with pytest.raises(ConfigError, match="records no RewardDistributor: run `ape run deploy`"):
         deployed_distributor(1, tmp_path)
-    (tmp_path / "5.json").write_text("{}")
-    with pytest.raises(ClaimError, match="records no RewardDistributor"):
+    deployment_path(tmp_path, 5).write_text("[]")
+    with pytest.raises(ConfigError, match="is not a deployment record"):
         deployed_distributor(5, tmp_path)
 
 
@@ -107,24 +108,3 @@ def test_claim_wallet__from_a_base_url(distributor, token, http_folder, chain, a
     with pytest.raises(ClaimError, match="no settlement file for epoch 7"):
         source.load(7)
 
-
-def test_claim_script__claims_and_reports(distributor, token, published, alice, bob):
-    from click.testing import CliRunner
-
-    spec = importlib.util.spec_from_file_location(
-        "twei_claim_script", Path(__file__).resolve().parents[2] / "scripts" / "claim.py"
-    )
-    claim_script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(claim_script)
-
-    runner = CliRunner()
-    base = ["--account", "TEST::2", "--settlements", str(published), "--distributor", distributor.address]
-    result = runner.invoke(claim_script.cli, base, catch_exceptions=False)
-    assert "claimable 4 TWEI" in result.output and "Claimed 4 TWEI" in result.output
-    assert token.balanceOf(alice) == 4 * ONE
-    again = runner.invoke(claim_script.cli, base, catch_exceptions=False)
-    assert again.exit_code == 0 and "Nothing to claim" in again.output
-    other = runner.invoke(claim_script.cli, base + ["--for", bob.address], catch_exceptions=False)
-    assert "Claimed 1 TWEI" in other.output and token.balanceOf(bob) == ONE
-    missing = runner.invoke(claim_script.cli, base[:2] + ["--settlements", "/nonexistent", "--distributor", distributor.address])
-    assert missing.exit_code == 1 and missing.output.startswith("Error: no settlement files")

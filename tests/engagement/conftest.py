@@ -36,17 +36,28 @@ def token(create_token, deployer, minter):
 
 
 @pytest.fixture(scope="module")
-def levels(project, deployer):
-    """A test-only level source (contracts/test/MockLevels.sol)."""
-    return deployer.deploy(project.MockLevels)
+def create_levels(project, deployer):
+    """Factory: a fresh test-only level source (contracts/test/MockLevels.sol)."""
+
+    def create():
+        return deployer.deploy(project.MockLevels)
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def levels(create_levels):
+    """The level source the `engagement` fixture reads."""
+    return create_levels()
 
 
 @pytest.fixture(scope="module")
 def set_level(levels, deployer):
-    """Give `account` the platform level `level` (the one place tests set levels)."""
+    """Give `account` the platform level `level` on `source` (default: `levels`). With
+    `create_levels`, the one place tests touch levels."""
 
-    def set_(account, level=COMMENT_LEVEL):
-        levels.setLevel(account, level, sender=deployer)
+    def set_(account, level=COMMENT_LEVEL, *, source=None):
+        (source or levels).setLevel(account, level, sender=deployer)
 
     return set_
 
@@ -97,11 +108,12 @@ def payer(token, fund, engagement):
 @pytest.fixture(scope="module")
 def permit_for(token, engagement, chain):
     """Factory: `owner`'s permit letting the engagement contract spend `value`, valid an hour."""
+    token_name = token.name()
 
     def sign(owner, value, *, signer=None, deadline=None, nonce=None):
         return sign_permit(
             (signer or owner).private_key,
-            token_name=token.name(),
+            token_name=token_name,
             token_address=token.address,
             chain_id=chain.chain_id,
             spender=engagement.address,

@@ -116,16 +116,16 @@ def test_address__zero_reverts(engagement, deployer, setter):
 
 
 def test_levels__change_switches_the_comment_gate(
-    engagement, project, payer, set_level, post_id, deployer, carol
+    engagement, create_levels, payer, set_level, post_id, deployer, carol
 ):
     payer(carol)
     set_level(carol)  # on the old level source
-    other = deployer.deploy(project.MockLevels)
+    other = create_levels()
     tx = engagement.setLevels(other, sender=deployer)
     assert tx.events == [engagement.LevelsSet(other)]
     with ape.reverts(engagement.LevelTooLow, account=carol, level=0, required=13):
         engagement.comment(post_id, CONTENT, sender=carol)
-    other.setLevel(carol, 13, sender=deployer)
+    set_level(carol, 13, source=other)
     assert new_id(engagement.comment(post_id, CONTENT, sender=carol)) > post_id
 
 

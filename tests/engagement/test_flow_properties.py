@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from tests.engagement.helpers import CONTENT, new_id
 from tests.helpers import ONE
-from twei.flows import FlowCategory, FlowRecord, net_by_account
+from twei.flows import FlowRecord, net_by_account
 
 pytestmark = pytest.mark.chain
 
@@ -66,11 +66,16 @@ def test_flows__account_for_every_balance_change(
     engagement, token, world, people, treasury, permit_for, chain, steps
 ):
     watched = [*people, treasury]
+
+    def balances():
+        return {a.address: token.balanceOf(a) for a in watched}
+
     with chain.isolate():
         posts, comments = [world[0]], [world[1]]
+        before = balances()
         for kind, who, target, with_permit in steps:
             actor = people[who]
-            if kind == "approve":
+            if kind == "approve":  # moves no Twei
                 token.approve(engagement, target * 4 * ONE, sender=actor)
                 continue
             args, fee = _call_args(engagement, kind, target, posts, comments)
@@ -80,24 +85,19 @@ def test_flows__account_for_every_balance_change(
                 args = (*args, permit.deadline, permit.v, permit.r, permit.s)
             else:
                 method = getattr(engagement, kind)
-            before = {a.address: token.balanceOf(a) for a in watched}
             try:
                 tx = method(*args, sender=actor)
             except ContractLogicError:
                 # Reverted: nobody paid anything.
                 event(f"{kind} reverted")
-                assert {a.address: token.balanceOf(a) for a in watched} == before
+                assert balances() == before
                 continue
             event(f"{kind} went through")
-            records = [
-                FlowRecord(tx.txn_hash, log.log_index, log.postId, log.account,
-                           FlowCategory(log.category), log.amount)
-                for log in tx.decode_logs(engagement.Flow)
-            ]
-            net = net_by_account(records)
-            after = {a.address: token.balanceOf(a) for a in watched}
+            net = net_by_account(map(FlowRecord.from_log, tx.decode_logs(engagement.Flow)))
+            after = balances()
             assert {a: after[a] - before[a] for a in after} == {a: net.get(a, 0) for a in after}
             assert sum(net.values()) == 0
+            before = after
             if kind == "publishPost":
                 posts.append(new_id(tx))
             elif kind == "comment":

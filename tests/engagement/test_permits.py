@@ -49,6 +49,14 @@ ACTIONS = {
 
 @pytest.fixture(params=list(ACTIONS))
 def action(request):
+    """Each of the five permit forms."""
+    return request.param
+
+
+@pytest.fixture(params=["publishPost", "dislike"])
+def path(request):
+    """One permit form per payment path (whole fee to the treasury; dislike split), for the
+    cases that only exercise the shared permit handling."""
     return request.param
 
 
@@ -97,11 +105,11 @@ def test_permit__signed_by_someone_else_reverts(
 
 
 def test_permit__for_less_than_the_fee_reverts(
-    engagement, token, ids, permit_for, carol_funded, action
+    engagement, token, ids, permit_for, carol_funded, path
 ):
     # The contract asks the token for a permit of exactly the fee; one signed for less does not
     # match, so the token rejects it and no allowance covers the fee.
-    fee, call = ACTIONS[action]
+    fee, call = ACTIONS[path]
     with ape.reverts(token.ERC2612InvalidSigner):
         call(engagement, ids, permit_for(carol_funded, fee - 1), carol_funded)
     assert token.balanceOf(carol_funded) == FUNDS
@@ -119,9 +127,9 @@ def test_permit__already_used_by_a_front_runner_still_works(
 
 
 def test_permit__replayed_after_its_allowance_is_spent_reverts(
-    engagement, token, ids, permit_for, carol_funded, action
+    engagement, token, ids, permit_for, carol_funded, path
 ):
-    fee, call = ACTIONS[action]
+    fee, call = ACTIONS[path]
     permit = permit_for(carol_funded, fee)
     token.permit(*permit.args(), sender=carol_funded)
     token.approve(engagement, 0, sender=carol_funded)
@@ -131,16 +139,16 @@ def test_permit__replayed_after_its_allowance_is_spent_reverts(
 
 
 def test_permit__with_an_invalid_signature_but_enough_allowance_works(
-    engagement, token, ids, permit_for, carol_funded, dave, action
+    engagement, token, ids, permit_for, carol_funded, dave, path
 ):
-    fee, call = ACTIONS[action]
+    fee, call = ACTIONS[path]
     token.approve(engagement, fee, sender=carol_funded)
     call(engagement, ids, permit_for(carol_funded, fee, signer=dave), carol_funded)
     assert token.balanceOf(carol_funded) == FUNDS - fee
 
 
 def test_permit__when_the_fee_is_zero_is_not_used(
-    engagement, token, ids, permit_for, carol_funded, deployer, chain, action
+    engagement, token, ids, permit_for, carol_funded, deployer, chain, path
 ):
     setter = {
         "publishPost": engagement.setPublishTribute,
@@ -148,9 +156,9 @@ def test_permit__when_the_fee_is_zero_is_not_used(
         "minus": engagement.setMinusFee,
         "dislike": engagement.setDislikeFee,
         "buyReport": engagement.setReportPrice,
-    }[action]
+    }[path]
     setter(0, sender=deployer)
-    _, call = ACTIONS[action]
+    _, call = ACTIONS[path]
     expired = permit_for(carol_funded, 0, deadline=chain.pending_timestamp - 1)
     tx = call(engagement, ids, expired, carol_funded)
     assert flows(tx) == []

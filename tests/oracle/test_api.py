@@ -8,6 +8,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER
+from twei.breakdown import Breakdown
 from twei.units import twei
 
 HB = "/v1/sessions/{}/heartbeats"
@@ -92,6 +93,11 @@ def test_start_session__unknown_post_is_404(client):
     assert (r.status_code, r.json()) == (404, {"detail": "unknown post 9"})
 
 
+def test_start_session__malformed_json_is_400(client):
+    r = client.post("/v1/sessions", content=b"{", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["detail"].startswith("malformed JSON")
+
+
 def test_start_session__tells_the_tracker_its_interval(api, client):
     api.post()
     r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER})
@@ -172,11 +178,10 @@ def test_read__settled_amount_replaces_pending(api, settings):
     api.post()
     sid = api.session()
     api.read_for(15, sid, seconds=60)
-    folder = settings.settlements_dir / "1337"
-    folder.mkdir(parents=True)
-    rows = [{"account": to_checksum_address(READER), "postId": 1, "category": 6,
-             "amount": str(twei("0.1"))}]  # fmt: skip
-    (folder / "20717.breakdown.json").write_text(json.dumps({"rows": rows}))
+    reader = to_checksum_address(READER)
+    Breakdown(1337, 20717, False, twei(100_000), {reader: {(1, 6): twei("0.1")}}, {reader: twei("0.1")}).write(
+        settings.settlements_dir / "1337" / "20717.breakdown.json"
+    )
     status = api.status()
     assert status["earned_settled_wei"] == str(twei("0.1"))
     assert status["earned_pending_wei"] == "0"

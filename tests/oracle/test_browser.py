@@ -31,7 +31,7 @@ CHROMIUM = "/usr/bin/chromium"
 READERS = {name: "0x" + f"{n:02x}" * 20 for n, name in enumerate(("reads", "hidden", "idle"), 1)}
 WORDS = ("reading honestly measured is the whole point of this little post so take your time "
          "and scroll down to the very end").split()  # fmt: skip
-BODY = "\n\n".join(" ".join(WORDS[i % 20:] + WORDS[: i % 20])[:60] + "." for i in range(12))
+BODY = "\n\n".join(" ".join(WORDS[i % 20 :] + WORDS[: i % 20])[:60] + "." for i in range(12))
 
 HIDE = """
 window.__tweiHide = () => {
@@ -126,7 +126,7 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
                 for _ in range(15):
                     page.mouse.wheel(0, 300)
                     time.sleep(0.05)
-            assert tracker(pages["reads"])["maxScroll"] == 100
+            wait_for(lambda: tracker(pages["reads"])["maxScroll"] == 100, 10, "the end of the post")
 
             reads = pages["reads"]
             wait_for(lambda: status(reads, base, READERS["reads"])["qualified"], 30, "qualifying")
@@ -144,9 +144,11 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
                 ), name  # fmt: skip
                 assert other["earned_pending_wei"] == "0"
                 assert pages[name].locator("#you-earned").inner_text() == "None"
-            # The hidden page still reported (its visibility change), and was never credited.
-            assert tracker(pages["hidden"])["accepted"] >= 2
-            assert tracker(pages["idle"])["accepted"] >= 5
+            # The hidden page reported its visibility change (and focus changes), but sent no
+            # periodic beats while hidden; the untouched visible page kept beating all along.
+            hidden_beats = tracker(pages["hidden"])["accepted"]
+            idle_beats = tracker(pages["idle"])["accepted"]
+            assert 2 <= hidden_beats < idle_beats / 2 and idle_beats >= 10
 
             # Leaving the page finishes the session with sendBeacon.
             session_id = tracker(pages["idle"])["sessionId"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from eth_utils import to_checksum_address
 
 from tests.oracle.conftest import READER
 from twei.oracle.settled import LINES
+from twei.breakdown import Breakdown
 from twei.units import twei
 
 
@@ -57,18 +57,19 @@ def test_page__rewarded_read_shows_pending_earnings(api, client):
 def test_page__settled_lines_fill_the_pnl_block(api, client, settings):
     api.post()
     folder = settings.settlements_dir / "1337"
-    folder.mkdir(parents=True)
     reader = to_checksum_address(READER)
-    rows = [
-        {"account": reader, "postId": 1, "category": "Read Rewards", "amount": str(twei("0.25"))},
-        {"account": reader, "postId": 1, "category": 8, "amount": str(twei(1))},
-        {"account": reader, "postId": 2, "category": 6, "amount": str(twei(7))},  # other post
-    ]
-    (folder / "1.breakdown.json").write_text(json.dumps({"rows": rows}))
+    lines = {
+        (1, 6): twei("0.25"),  # Read Rewards
+        (1, 10): twei(1),  # Dislikes Commenter
+        (2, 6): twei(7),  # other post
+    }
+    Breakdown(1337, 1, False, twei(100_000), {reader: lines}, {reader: twei("6.25")}).write(
+        folder / "1.breakdown.json"
+    )
     (folder / "2.breakdown.json").write_text("{not json")  # skipped, page still renders
     html = client.get("/posts/1", params={"reader": READER}).text
     assert re.search(r"<td>Read Rewards</td><td class=\"amt\">0.25</td>", html)
-    assert re.search(r"<td>Comment Tributes</td><td class=\"amt\">1</td>", html)
+    assert re.search(r"<td>Dislikes Commenter</td><td class=\"amt\">1</td>", html)
     assert text_of(html, "total-earned") == "-0.75"
     assert text_of(html, "you-earned") == "0.25 TWEI"
 

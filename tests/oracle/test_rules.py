@@ -139,7 +139,9 @@ def test_read__receive_time_going_back_is_held_at_the_last_time():
 
 
 def test_client_time__within_skew_is_fine():
-    check_client_time(client_ms=1_005_000, server_ms=1_000_000, offset_ms=0, previous_client_ms=None)
+    check_client_time(
+        client_ms=1_005_000, server_ms=1_000_000, offset_ms=0, previous_client_ms=None
+    )
 
 
 def test_client_time__in_the_future_beyond_skew_is_refused():

@@ -16,6 +16,7 @@ from twei.oracle.store import (
     PostRecord,
     SessionRecord,
     SQLiteStore,
+    utc_day,
 )
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
@@ -84,21 +85,28 @@ def test_sqlite__qualifying_reads_of_a_utc_day(store):
     day_ms = 86_400_000
     sessions = {
         "before": session("before", qualified_at_ms=MS - 1, rewarded=True, credited_ms=1),
-        "start": session("start", reader="0x" + "01" * 20, qualified_at_ms=MS, rewarded=True,
-                         credited_ms=31_500),  # fmt: skip
-        "last": session("last", reader="0x" + "02" * 20, qualified_at_ms=MS + day_ms - 1,
-                        rewarded=True, credited_ms=90_000),  # fmt: skip
-        "end": session("end", reader="0x" + "03" * 20, qualified_at_ms=MS + day_ms,
-                       rewarded=True),  # fmt: skip
+        "start": session(
+            "start", reader="0x" + "01" * 20, qualified_at_ms=MS, rewarded=True, credited_ms=31_500
+        ),
+        "last": session(
+            "last",
+            reader="0x" + "02" * 20,
+            qualified_at_ms=MS + day_ms - 1,
+            rewarded=True,
+            credited_ms=90_000,
+        ),
+        "end": session("end", reader="0x" + "03" * 20, qualified_at_ms=MS + day_ms, rewarded=True),
         "unrewarded": session("unrewarded", reader="0x" + "04" * 20, qualified_at_ms=MS + 5),
     }
     store.commit_batch(Batch([post()], sessions, []))
-    reads = store.qualifying_reads(DAY, DAY + timedelta(days=1))
+    assert utc_day(DAY.date()) == (DAY, DAY + timedelta(days=1))
+    reads = store.qualifying_reads(*utc_day(DAY.date()))
     assert [(r.session_id, r.credited_ms, r.credited_seconds) for r in reads] == [
-        ("start", 31_500, 31.5),
-        ("last", 90_000, 90.0),
+        ("start", 31_500, 31),
+        ("last", 90_000, 90),
     ]
     assert reads[0].qualified_at == DAY and reads[0].post_id == 1
+    assert reads[0].qualified_at_s == int(DAY.timestamp())
     with pytest.raises(ValueError, match="timezone-aware"):
         store.qualifying_reads(datetime(2026, 11, 25), datetime(2026, 11, 26))
 
@@ -136,7 +144,7 @@ def test_oracle__failed_commit_answers_unavailable_and_forgets_the_change(tmp_pa
     oracle = Oracle(flaky, clock=lambda: now[0])
     try:
         oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-        sid = oracle.call("start_session", 1, READER, MS).session_id
+        sid = oracle.call("start_session", 1, READER, MS)[0].session_id
         beat = HeartbeatInput(1, True, True, 80.0, 0, MS)
         flaky.fail_next = True
         with pytest.raises(OracleUnavailable, match="nothing was recorded"):
@@ -160,7 +168,7 @@ def test_oracle__reads_back_from_the_store_after_a_restart(tmp_path):
     now = [MS / 1000]
     oracle = Oracle(SQLiteStore(tmp_path / "o.db"), clock=lambda: now[0])
     oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-    sid = oracle.call("start_session", 1, READER, MS).session_id
+    sid = oracle.call("start_session", 1, READER, MS)[0].session_id
     oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 80.0, 0, MS))
     oracle.close()
     now[0] += 15
@@ -177,7 +185,7 @@ def test_oracle__qualified_read_is_in_the_day_of_its_server_qualification_time(t
     oracle = Oracle(SQLiteStore(tmp_path / "o.db"), clock=lambda: now[0])
     try:
         oracle.call("register_post", 1, "0x" + "a1" * 20, 238, "t", "b")
-        sid = oracle.call("start_session", 1, READER, None).session_id
+        sid = oracle.call("start_session", 1, READER, None)[0].session_id
         for seq in range(1, 4):  # 0, 15, 30 s: credited 30 s = half of the 60 s Time to Read
             client = int(now[0] * 1000)
             oracle.call("heartbeat", sid, HeartbeatInput(seq, True, True, 100.0, 0, client))
@@ -186,5 +194,26 @@ def test_oracle__qualified_read_is_in_the_day_of_its_server_qualification_time(t
         assert (read.session_id, read.reader, read.credited_ms) == (sid, READER, 30_000)
         assert read.qualified_at == DAY + timedelta(hours=1, seconds=30)
         assert oracle.store.qualifying_reads(DAY + timedelta(days=1), DAY + timedelta(days=2)) == []
+    finally:
+        oracle.close()
+
+
+def test_oracle__failed_commit_of_the_qualifying_beat_leaves_the_reward_unclaimed(tmp_path):
+    flaky = FlakyStore(SQLiteStore(tmp_path / "o.db"))
+    now = [MS / 1000]
+    oracle = Oracle(flaky, clock=lambda: now[0])
+    try:
+        oracle.call("register_post", 1, "0x" + "a1" * 20, 119, "t", "b")  # 30 s to read
+        sid = oracle.call("start_session", 1, READER, None)[0].session_id
+        oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 100.0, 0, MS))
+        now[0] += 15
+        qualifying = HeartbeatInput(2, True, True, 100.0, 0, MS + 15_000)
+        flaky.fail_next = True
+        with pytest.raises(OracleUnavailable):
+            oracle.call("heartbeat", sid, qualifying)
+        assert flaky.rewarded_session(READER, 1) is None
+        after = oracle.call("heartbeat", sid, qualifying)
+        assert after.rewarded and after.qualified_at_ms == MS + 15_000
+        assert flaky.rewarded_session(READER, 1).session_id == sid
     finally:
         oracle.close()

@@ -1,6 +1,30 @@
 """The reading-time oracle (SPEC §4): rules, durable store, HTTP service, page tracker.
 
-``python -m twei.oracle`` (or ``ape run oracle``) serves it; see :mod:`twei.oracle.app`.
+``python -m twei.oracle`` (or ``ape run oracle``) serves it; settings come from ``.env``
+(``TWEI_ORACLE_*``, :mod:`twei.oracle.settings`); endpoints in :mod:`twei.oracle.app`, OpenAPI
+docs at ``/docs``.
+
+Modules: :mod:`~twei.oracle.rules` (the rules as pure functions), :mod:`~twei.oracle.service`
+(one writer thread applying them with group commit), :mod:`~twei.oracle.store` (the storage
+interface and SQLite), :mod:`~twei.oracle.settled` (what the settlement paid, for the page),
+``static/tracker.js`` (the page's tracker), ``templates/post.html`` (the post page).
+
+Design choices where SPEC is silent:
+
+* Time source: the server's receive time credits reading time; the client's clock is only
+  checked (not ahead beyond 5 s after the offset measured at session start, never backwards).
+* A reading session is one page view. Each session is credited on its own (capped at 1.5 ×
+  Time to Read); the first session of a reader on a post to qualify is the rewarded read, for
+  ever; later ones are recorded but earn nothing; the author's never earns.
+* Before any input the reader counts as inactive (``idle_ms`` null): a page nobody touched
+  earns nothing, even in its first minute.
+* A read is paid on the UTC day it qualified. Credit after qualification keeps accruing (up to
+  the cap, i.e. minutes later at most); the settlement pays what the store holds when it runs,
+  so it should run after the day ends (``settle`` defaults to the last finished day).
+* ``seq`` must grow within a session; gaps are allowed (a lost request must not lock a reader
+  out), a repeat or a lower ``seq`` is a replay (409).
+* Readers are identified by the address they present; proving it is the platform login's job.
+* The service keeps open sessions in memory: run one process (one uvicorn worker).
 """
 
 from twei.oracle.rules import DEFAULT_RULES, Rules

@@ -252,8 +252,10 @@ def create_app(
         }
         return JSONResponse(out, status_code=201 if new else 200)
 
+    # Handlers that read the store are plain ``def``: FastAPI runs them in its thread pool, so a
+    # read waiting behind a commit never stalls the event loop (and the heartbeats with it).
     @app.get("/v1/posts/{post_id}", response_model=PostOut)
-    async def get_post(post_id: PostId) -> dict:
+    def get_post(post_id: PostId) -> dict:
         """A registered post and its Time to Read."""
         post = live[0].get_post(post_id)
         if post is None:
@@ -269,8 +271,7 @@ def create_app(
     @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
     async def start_session(body: SessionIn) -> JSONResponse:
         """Open a reading session; the answer carries the id every heartbeat must name."""
-        session = await live[0].start_session(body.post_id, body.reader, body.client_time)
-        post = live[0].get_post(body.post_id)
+        session, post = await live[0].start_session(body.post_id, body.reader, body.client_time)
         return JSONResponse(
             {
                 "session_id": session.session_id,
@@ -278,7 +279,7 @@ def create_app(
                 "reader": session.reader,
                 "time_to_read_s": _seconds(session.time_to_read_ms),
                 "heartbeat_interval_ms": settings.heartbeat_interval_ms,
-                "own_post": post is not None and post.author == session.reader,
+                "own_post": post.author == session.reader,
             },
             status_code=201,
         )
@@ -350,7 +351,11 @@ def create_app(
     async def finish(session_id: str) -> dict:
         """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
         session = await live[0].finish(session_id)
-        return {"session_id": session_id, "finished": True, "credited_s": session.credited_ms / 1000}
+        return {
+            "session_id": session_id,
+            "finished": True,
+            "credited_s": session.credited_ms / 1000,
+        }
 
     def read_status(oracle: Oracle, post_id: int, reader: str) -> dict:
         settled = settled_read_wei(settings.settlements_dir, settings.chain_id, reader, post_id)
@@ -372,7 +377,7 @@ def create_app(
         }
 
     @app.get("/v1/reads", response_model=ReadOut)
-    async def get_read(
+    def get_read(
         post_id: Annotated[int, Query(ge=0, lt=2**256)],
         reader: Annotated[str, Query(pattern=_ADDRESS.pattern)],
     ) -> dict:
@@ -380,7 +385,7 @@ def create_app(
         return read_status(live[0], post_id, to_checksum_address(reader))
 
     @app.get("/posts/{post_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def post_page(
+    def post_page(
         request: Request,
         post_id: PostId,
         reader: Annotated[str | None, Query(pattern=_ADDRESS.pattern)] = None,

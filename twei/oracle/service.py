@@ -157,6 +157,7 @@ class Oracle:
         self._posts: dict[int, PostRecord] = {}
         self._sessions: OrderedDict[str, SessionRecord] = OrderedDict()
         self._rewarded: set[tuple[str, int]] = set()
+        self._claimed: list[tuple[str, int]] = []
         self._thread = threading.Thread(target=self._run, name="oracle-writer", daemon=True)
         self._stopped = False
         self._thread.start()
@@ -175,8 +176,8 @@ class Oracle:
 
     async def start_session(
         self, post_id: int, reader: str, client_ms: int | None = None
-    ) -> SessionRecord:
-        """Open a reading session of ``reader`` on ``post_id``."""
+    ) -> tuple[SessionRecord, PostRecord]:
+        """Open a reading session of ``reader`` on ``post_id``; returns it and the post."""
         return await self._submit(self._op_start_session, post_id, reader, client_ms, self.now_ms())
 
     async def heartbeat(self, session_id: str, beat: HeartbeatInput) -> SessionRecord:
@@ -223,9 +224,7 @@ class Oracle:
     def get_post(self, post_id: int) -> PostRecord | None:
         return self.store.get_post(post_id)
 
-    def read_status(
-        self, post_id: int, reader: str, settled_wei: int = 0
-    ) -> ReadStatus:
+    def read_status(self, post_id: int, reader: str, settled_wei: int = 0) -> ReadStatus:
         """The reader's standing on the post: the rewarded session if any, else the best one.
 
         ``pending_wei`` is the read rate on a rewarded read not yet settled (``settled_wei`` 0).
@@ -235,8 +234,12 @@ class Oracle:
             raise UnknownPost(f"unknown post {post_id}")
         sessions = self.store.reader_sessions(reader, post_id)
         rewarded = [s for s in sessions if s.rewarded]
-        best = rewarded[0] if rewarded else max(
-            sessions, key=lambda s: (s.qualified_at_ms is not None, s.credited_ms), default=None
+        best = (
+            rewarded[0]
+            if rewarded
+            else max(
+                sessions, key=lambda s: (s.qualified_at_ms is not None, s.credited_ms), default=None
+            )
         )
         pending = 0
         if rewarded and settled_wei == 0:
@@ -279,7 +282,7 @@ class Oracle:
 
     def _process(self, ops: list[_Op]) -> None:
         batch = Batch.empty()
-        rewarded_before = set(self._rewarded)
+        self._claimed = []  # reward claims of this batch, undone if its commit fails
         results: list[tuple[_Op, Any, BaseException | None]] = []
         for op in ops:
             try:
@@ -298,7 +301,7 @@ class Oracle:
                     self._sessions.pop(session_id, None)
                 for post in batch.posts:
                     self._posts.pop(post.post_id, None)
-                self._rewarded = rewarded_before
+                self._rewarded.difference_update(self._claimed)
                 failure = OracleUnavailable(f"storage failed, nothing was recorded: {err}")
                 results = [(op, None, e if e is not None else failure) for op, _, e in results]
         for session_id, session in batch.sessions.items():
@@ -366,7 +369,7 @@ class Oracle:
 
     def _op_start_session(
         self, batch: Batch, post_id: int, reader: str, client_ms: int | None, now_ms: int
-    ) -> SessionRecord:
+    ) -> tuple[SessionRecord, PostRecord]:
         post = self._post(post_id)
         session = SessionRecord(
             session_id=secrets.token_urlsafe(16),
@@ -377,7 +380,7 @@ class Oracle:
             time_to_read_ms=time_to_read_ms(post.word_count, self.rules),
         )
         self._keep(batch, session)
-        return session
+        return session, post
 
     def _op_heartbeat(
         self, batch: Batch, session_id: str, beat: HeartbeatInput, now_ms: int
@@ -435,6 +438,7 @@ class Oracle:
         if key in self._rewarded:
             return False
         self._rewarded.add(key)
+        self._claimed.append(key)
         return self.store.rewarded_session(session.reader, session.post_id) is None
 
     def _op_finish(self, batch: Batch, session_id: str, now_ms: int) -> SessionRecord:

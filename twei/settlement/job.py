@@ -207,8 +207,11 @@ class SettlementJob:
         write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
         return tree.root, sum(v[1] for v in values), data_hash
 
-    def build_genesis(self, epoch: int, levels: Mapping[str, int]) -> EpochRecord:
-        """The genesis day: amount-0 leaves carrying ``levels`` (XP 10·L²); only before any day."""
+    def build_genesis(
+        self, epoch: int, levels: Mapping[str, int], amounts: Mapping[str, int] | None = None
+    ) -> EpochRecord:
+        """The genesis day: leaves carrying ``levels`` (XP 10·L²) and, for a migration, starting
+        ``amounts`` in wei (0 by default); only before any day."""
         existing = self.store.epoch(epoch)
         if existing is not None and existing.genesis:
             return existing
@@ -216,8 +219,10 @@ class SettlementJob:
             raise SettlementError("a genesis root comes before every settled day; this store has days already")
         if not levels:
             raise SettlementError("a genesis needs at least one level")
+        amounts = {to_checksum_address(a): int(v) for a, v in (amounts or {}).items()}
         accounts = {
-            to_checksum_address(a): AccountState(0, genesis_xp(int(level)), int(level)) for a, level in levels.items()
+            to_checksum_address(a): AccountState(amounts.get(to_checksum_address(a), 0), genesis_xp(int(level)), int(level))
+            for a, level in levels.items()
         }
         breakdown = Breakdown(self.chain_id, epoch, False, self.rates.daily_pool, {}, {})
         with self.store.transaction() as db:
@@ -362,10 +367,18 @@ class SettlementJob:
             else:
                 outcome.note("claim", False)
 
-    def genesis(self, epoch: int, levels: Mapping[str, int], sender: Any, *, dry_run: bool = False) -> Outcome:
+    def genesis(
+        self,
+        epoch: int,
+        levels: Mapping[str, int],
+        sender: Any,
+        *,
+        amounts: Mapping[str, int] | None = None,
+        dry_run: bool = False,
+    ) -> Outcome:
         """Build, sign and publish the genesis root (see :meth:`build_genesis`)."""
         outcome = Outcome(epoch)
-        record = self.build_genesis(epoch, levels)
+        record = self.build_genesis(epoch, levels, amounts)
         outcome.note("build", True)
         if not dry_run:
             self._finish(record, sender, False, outcome)

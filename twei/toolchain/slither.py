@@ -20,9 +20,8 @@ from pathlib import Path
 
 from twei.errors import ToolchainError
 from twei.toolchain.solc import SOLC_VERSION, ensure_solc
+from twei.toolchain.standard_json import PROJECT_ROOT, standard_json_input
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-OZ_PREFIX = "@openzeppelin/contracts/"
 BLOCKING_IMPACTS = frozenset({"High", "Medium"})
 
 
@@ -37,35 +36,14 @@ class Finding:
         return f"[{self.impact}/{self.confidence}] {self.check}: {self.description.strip()}"
 
 
-def standard_json_input(root: Path = PROJECT_ROOT) -> dict:
-    """The standard-JSON input for every contract under ``contracts/``, as ape-solidity sets it."""
-    contracts = root / "contracts"
-    sources = {
-        str(path.relative_to(root)): {"content": path.read_text()}
-        for path in sorted(contracts.rglob("*.sol"))
-        if ".cache" not in path.parts
-    }
-    return {
-        "language": "Solidity",
-        "sources": sources,
-        "settings": {
-            "evmVersion": "shanghai",
-            "optimizer": {"enabled": True, "runs": 200},
-            "remappings": [f"{OZ_PREFIX}=node_modules/{OZ_PREFIX}"],
-            "outputSelection": {
-                "*": {
-                    "": ["ast"],
-                    "*": ["abi", "evm.bytecode", "evm.deployedBytecode", "evm.methodIdentifiers"],
-                }
-            },
-        },
-    }
-
-
 def compile_build_info(out_dir: Path, root: Path = PROJECT_ROOT) -> Path:
     """Compile the contracts and write ``out_dir/build-info/twei.json``; return ``out_dir``."""
     solc = ensure_solc()
-    std_input = standard_json_input(root)
+    std_input = standard_json_input(
+        root,
+        outputs=["abi", "evm.bytecode", "evm.deployedBytecode", "evm.methodIdentifiers"],
+        with_ast=True,
+    )
     proc = subprocess.run(
         [str(solc), "--standard-json", "--base-path", str(root)],
         input=json.dumps(std_input),

@@ -7,6 +7,7 @@ from twei.oracle.store.base import (
     PostRecord,
     QualifyingRead,
     SessionRecord,
+    utc_day,
 )
 from twei.oracle.store.sqlite import SQLiteStore
 
@@ -18,4 +19,5 @@ __all__ = [
     "QualifyingRead",
     "SessionRecord",
     "SQLiteStore",
+    "utc_day",
 ]

@@ -9,9 +9,8 @@ state of open sessions in memory and hands the store one batch of changes per tr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 
 __all__ = [
@@ -21,7 +20,14 @@ __all__ = [
     "QualifyingRead",
     "Batch",
     "OracleStore",
+    "utc_day",
 ]
+
+
+def utc_day(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a UTC day, as :meth:`OracleStore.qualifying_reads` takes them."""
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    return start, start + timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +95,14 @@ class QualifyingRead:
     session_id: str
 
     @property
-    def credited_seconds(self) -> float:
-        return self.credited_ms / 1000
+    def credited_seconds(self) -> int:
+        """Whole credited seconds, as ``twei.economy.Read`` takes them (pro rata to the second)."""
+        return self.credited_ms // 1000
+
+    @property
+    def qualified_at_s(self) -> int:
+        """Qualification time in whole seconds since the epoch (``twei.economy.Read``)."""
+        return int(self.qualified_at.timestamp())
 
 
 @dataclass(slots=True)

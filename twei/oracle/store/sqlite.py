@@ -166,7 +166,9 @@ class SQLiteStore:
                         _SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()]
                     )
                 if batch.heartbeats:
-                    cur.executemany(_HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats])
+                    cur.executemany(
+                        _HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats]
+                    )
                 cur.execute("COMMIT")
             except BaseException:
                 cur.execute("ROLLBACK")

@@ -1,0 +1,47 @@
+"""`ape run report --account A --post P`: the PnL report of one account on one post (SPEC §1)."""
+
+import json
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+
+from twei.breakdown import iter_breakdowns
+from twei.cli import friendly_errors, signer_for
+from twei.deploy import recorded_address
+from twei.report import (
+    build_report,
+    buy_report,
+    fetch_flows,
+    render_png,
+    render_text,
+    report_bought,
+)
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--account", "who", required=True, help="Ape account alias, or a test account's address on a local chain.")
+@click.option("--post", "post_id", required=True, type=click.IntRange(min=1))
+@click.option("--no-buy", is_flag=True, help="Do not buy another instance if one was bought already.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it to this PNG file.")
+@click.option("--settlements", type=click.Path(file_okay=False, path_type=Path), default=Path("settlements"), show_default=True)
+@friendly_errors
+def cli(who, post_id, no_buy, as_json, png, settlements):
+    """Buy a report instance (1 TWEI) and print every line of the post's PnL for the account."""
+    signer = signer_for(accounts, who)
+    engagement = project.Engagement.at(recorded_address(Path.cwd(), chain.chain_id, "Engagement"))
+    token = project.TweiToken.at(recorded_address(Path.cwd(), chain.chain_id, "TweiToken"))
+    if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):
+        buy_report(engagement, token, signer, post_id)
+    report = build_report(
+        signer.address,
+        post_id,
+        fetch_flows(engagement, post_id=post_id, account=signer.address),
+        iter_breakdowns(settlements, chain.chain_id),
+    )
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
+    if png:
+        click.echo(f"picture: {render_png(report, png)}", err=as_json)

@@ -1,0 +1,114 @@
+"""`deploy_all`: three contracts wired, recorded, reused on a re-run, redeployed when changed."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from twei.deploy import deploy_all, deployment_path, local_fallback, load_config
+from twei.params import TOKEN_SUPPLY_CAP
+
+pytestmark = pytest.mark.chain
+
+
+@pytest.fixture
+def config(accounts):
+    return load_config(None, **local_fallback(accounts))
+
+
+@pytest.fixture
+def deploy(project, chain, deployer, tmp_path):
+    def run(config):
+        lines = []
+        contracts = deploy_all(project, chain, deployer, config, tmp_path, say=lines.append)
+        return contracts, lines
+
+    return run
+
+
+def test_deploy__wires_roles_and_parameters(deploy, config, deployer):
+    contracts, _ = deploy(config)
+    token, distributor, engagement = contracts.token, contracts.distributor, contracts.engagement
+    minter = token.MINTER_ROLE()
+    assert token.hasRole(minter, distributor.address)
+    assert not token.hasRole(minter, deployer.address)
+    assert token.cap() == TOKEN_SUPPLY_CAP
+    assert distributor.hasRole(distributor.GUARDIAN_ROLE(), config.guardian)
+    assert list(distributor.oracles()) == list(config.oracles)
+    assert distributor.threshold() == config.threshold
+    assert distributor.dailyCap() == config.daily_cap
+    assert distributor.token() == token.address
+    assert engagement.publishTribute() == config.engagement.publish_tribute
+    assert engagement.dislikeAuthorShareBps() == config.engagement.dislike_author_share_bps
+    assert engagement.commentMinLevel() == 13
+    assert engagement.treasury() == config.treasury
+    assert engagement.levels() == distributor.address
+
+
+def test_deploy__records_addresses_blocks_parameters_and_abi_hashes(deploy, config, chain, tmp_path):
+    contracts, _ = deploy(config)
+    record = json.loads(deployment_path(tmp_path, chain.chain_id).read_text())
+    assert record["chain_id"] == chain.chain_id
+    assert record["contracts"]["TweiToken"]["address"] == contracts.token.address
+    assert record["contracts"]["Engagement"]["address"] == contracts.engagement.address
+    assert all(len(c["abi_hash"]) == 64 and c["block"] >= 0 for c in record["contracts"].values())
+    assert record["parameters"]["threshold"] == config.threshold
+
+
+def test_deploy__rerun_reuses_everything(deploy, config, chain):
+    first, _ = deploy(config)
+    height = chain.blocks.height
+    second, lines = deploy(config)
+    assert [second.token.address, second.distributor.address, second.engagement.address] == [
+        first.token.address,
+        first.distributor.address,
+        first.engagement.address,
+    ]
+    assert chain.blocks.height == height  # not one transaction sent
+    assert sum("reusing" in line for line in lines) == 3
+
+
+def test_deploy__changed_parameter_redeploys_only_what_depends_on_it(deploy, config):
+    first, _ = deploy(config)
+    cheaper = replace(config, engagement=replace(config.engagement, report_price=2))
+    second, _ = deploy(cheaper)
+    assert second.token.address == first.token.address
+    assert second.distributor.address == first.distributor.address
+    assert second.engagement.address != first.engagement.address
+    assert second.engagement.reportPrice() == 2
+
+
+def test_deploy__recorded_address_without_code_is_deployed_again(deploy, config, chain, tmp_path):
+    first, _ = deploy(config)
+    path = deployment_path(tmp_path, chain.chain_id)
+    record = json.loads(path.read_text())
+    record["contracts"]["TweiToken"]["address"] = "0x000000000000000000000000000000000000dEaD"
+    path.write_text(json.dumps(record))
+    second, _ = deploy(config)
+    assert second.token.address not in (first.token.address, "0x000000000000000000000000000000000000dEaD")
+    # everything built on the token is new too
+    assert second.distributor.token() == second.token.address
+    assert second.engagement.address != first.engagement.address
+
+
+def test_deploy__writes_token_list_and_watch_asset(deploy, config, chain, tmp_path):
+    contracts, _ = deploy(config)
+    folder = tmp_path / "deployments"
+    tokens = json.loads((folder / f"{chain.chain_id}.tokenlist.json").read_text())["tokens"]
+    assert tokens == [
+        {
+            "chainId": chain.chain_id,
+            "address": contracts.token.address,
+            "name": "Twei",
+            "symbol": "TWEI",
+            "decimals": 18,
+        }
+    ]
+    watch = json.loads((folder / f"{chain.chain_id}.watchAsset.json").read_text())
+    assert watch == {
+        "type": "ERC20",
+        "options": {"address": contracts.token.address, "symbol": "TWEI", "decimals": 18},
+    }
+    for name in ("TweiToken", "RewardDistributor", "Engagement"):
+        verify = json.loads((folder / "verify" / f"{name}.json").read_text())
+        assert f"contracts/{name}.sol" in verify["sources"]

@@ -1,0 +1,81 @@
+"""The PnL report: every SPEC §1 line, subtotals and total, from flows and breakdown files."""
+
+import json
+
+from twei.breakdown import Breakdown, iter_breakdowns
+from twei.flows import FlowCategory as C
+from twei.flows import FlowRecord
+from twei.report import build_report, render_png, render_text
+from twei.units import twei
+
+A = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+B = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
+
+
+def flow(post, account, category, amount, tx="0x01", index=0):
+    return FlowRecord(tx, index, post, account, C(category), amount)
+
+
+def day(epoch, lines, paid):
+    return Breakdown(chain_id=1337, epoch=epoch, scaled=False, pool=twei(100_000), lines=lines, paid=paid)
+
+
+def test_report__sums_flows_and_pool_lines_per_category_for_the_post_only():
+    flows = [
+        flow(1, A, C.POST_PUBLISH_TRIBUTE, twei(5)),
+        flow(1, A, C.DISLIKES_AUTHOR, twei("0.5")),
+        flow(1, A, C.PNL_REPORTS, twei(1)),
+        flow(1, A, C.PNL_REPORTS, twei(1)),
+        flow(2, A, C.PNL_REPORTS, twei(1)),  # another post
+        flow(1, B, C.SPENT_FOR_MINUSES, twei(1)),  # another account
+    ]
+    days = [
+        day(1, {A: {(1, C.EARNED_FOR_PLUSES): twei(4), (2, C.READ_REWARDS): twei(3)}}, {A: twei(7)}),
+        day(2, {A: {(1, C.EARNED_FOR_PLUSES): twei(2), (1, C.LIKES_AUTHOR): twei("0.5")}}, {A: twei("2.5")}),
+    ]
+    report = build_report(A.lower(), 1, flows, days)
+    assert report.lines == {
+        C.POST_PUBLISH_TRIBUTE: twei(5),
+        C.DISLIKES_AUTHOR: twei("0.5"),
+        C.PNL_REPORTS: twei(2),
+        C.EARNED_FOR_PLUSES: twei(6),
+        C.LIKES_AUTHOR: twei("0.5"),
+    }
+    assert report.profit_subtotal == twei(7)
+    assert report.loss_subtotal == twei(7)
+    assert report.total == 0
+
+
+def test_report__json_lists_all_thirteen_lines_in_wei():
+    report = build_report(A, 1, [flow(1, A, C.COMMENT_TRIBUTES, twei(1))], [])
+    doc = report.to_json()
+    assert [line["category"] for line in doc["profit"]] == list(range(0, 7))
+    assert [line["category"] for line in doc["loss"]] == list(range(7, 13))
+    assert doc["loss"][1] == {"category": 8, "name": "Comment Tributes", "amount": str(twei(1))}
+    assert doc["total"] == str(-twei(1))
+    json.dumps(doc)  # plain JSON
+
+
+def test_report__text_shows_every_line_and_a_negative_total():
+    report = build_report(A, 1, [flow(1, A, C.POST_PUBLISH_TRIBUTE, twei(5))], [])
+    text = render_text(report)
+    for category in C:
+        assert category.display_name in text
+    assert "Profit Subtotal" in text and "Loss Subtotal" in text
+    assert text.splitlines()[-1].split() == ["Total", "Twei", "Earned", "-5", "TWEI"]
+
+
+def test_report__png_is_written(tmp_path):
+    report = build_report(A, 1, [flow(1, A, C.POST_PUBLISH_TRIBUTE, twei(5))], [day(1, {A: {(1, C.EARNED_FOR_PLUSES): twei(8)}}, {A: twei(8)})])
+    path = render_png(report, tmp_path / "pnl.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_breakdown__round_trips_and_hashes_its_exact_bytes(tmp_path):
+    original = day(7, {A: {(1, C.READ_REWARDS): 5, (1, C.DISLIKES_COMMENTER): 2}}, {A: 3})
+    path = tmp_path / "1337" / "7.breakdown.json"
+    data_hash = original.write(path)
+    loaded = Breakdown.read(path)
+    assert loaded == original
+    assert data_hash == loaded.data_hash()
+    assert [b.epoch for b in iter_breakdowns(tmp_path, 1337)] == [7]
