@@ -1,8 +1,7 @@
-"""`ape run settle`: settle one UTC day (see twei.settlement); `ape run settle sign`: one oracle's
-signature from the published files; `--genesis levels.json` publishes a genesis root of levels."""
+"""`ape run settle`: settle one UTC day (see twei.settlement); `--sign-only`: one oracle's signature
+from the published files; `--genesis levels.json`: publish a genesis root of levels."""
 
 import json
-import time
 from pathlib import Path
 
 import click
@@ -54,53 +53,44 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
     )
 
 
-@click.group(invoke_without_command=True, cls=click.Group)
-@click.pass_context
-def cli(ctx):
-    """Daily settlement. Without a subcommand: `run`."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(run)
-
-
-@cli.command(cls=ConnectedProviderCommand)
+@click.command(cls=ConnectedProviderCommand)
 @network_option()
 @click.option("--epoch", type=int, default=None, help="UTC day number (default: the last finished day).")
 @click.option("--claim", "do_claim", is_flag=True, help="Then claim for every account, in claimMany batches.")
 @click.option("--dry-run", is_flag=True, help="Compute and write the files; send no transaction.")
 @click.option("--genesis", type=click.Path(exists=True, dir_okay=False), default=None,
               help="JSON {address: level}: publish a genesis root of levels instead of settling a day.")
-@click.option("--sender", default=None, help="Ape account alias that sends the transactions.")
+@click.option("--sign-only", is_flag=True,
+              help="Oracle mode: verify the published files of --epoch and write a signature file per TWEI_ORACLE_KEYS key.")
+@click.option("--sender", default=None, help="Ape account alias that sends the transactions (default: test account 0).")
 @friendly_errors
-def run(epoch, do_claim, dry_run, genesis, sender):
-    """Settle a day: fetch events and reads, build the tree, sign, publish, optionally claim."""
+def cli(epoch, do_claim, dry_run, genesis, sign_only, sender):
+    """Settle a UTC day: fetch events and reads, build the tree, sign, publish, optionally claim.
+
+    Safe to run again at any time: whatever is already done is skipped."""
     settings = SettleSettings()
+    today = int(chain.pending_timestamp) // DAY
+    epoch = today - 1 if epoch is None else epoch
+    if sign_only:
+        _, distributor, _ = _contracts(Path("."))
+        if not settings.keys():
+            raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
+        for key in settings.keys():
+            path = sign_published_day(settings.settlements_dir, chain.chain_id, distributor.address, epoch, key, epoch - 1)
+            click.echo(f"wrote {path}")
+        return
     job = _job(settings, click.echo)
     account = accounts.load(sender) if sender else accounts.test_accounts[0]
-    today = int(chain.pending_timestamp) // DAY
-    if genesis:
-        levels = json.loads(Path(genesis).read_text())
-        outcome = job.genesis(today - 1 if epoch is None else epoch, levels, account, dry_run=dry_run)
-    else:
-        try:
-            outcome = job.run(today - 1 if epoch is None else epoch, account, claim=do_claim, dry_run=dry_run)
-        except StepNotDue as err:
-            click.echo(f"Not yet: {err}")
-            return
-    click.echo(f"epoch {outcome.epoch}: done {', '.join(outcome.done) or 'nothing'}; "
-               f"already done {', '.join(outcome.skipped) or 'nothing'}; {outcome.claims_sent} claims sent")
-
-
-@cli.command(cls=ConnectedProviderCommand)
-@network_option()
-@click.option("--epoch", type=int, required=True)
-@click.option("--previous", type=int, default=None, help="The previous epoch, to check cumulative growth.")
-@friendly_errors
-def sign(epoch, previous):
-    """Verify a published day's files and write this oracle's signature file (each TWEI_ORACLE_KEYS key)."""
-    settings = SettleSettings()
-    _, distributor, _ = _contracts(Path("."))
-    if not settings.keys():
-        raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
-    for key in settings.keys():
-        path = sign_published_day(settings.settlements_dir, chain.chain_id, distributor.address, epoch, key, previous)
-        click.echo(f"wrote {path}")
+    try:
+        if genesis:
+            levels = json.loads(Path(genesis).read_text())
+            outcome = job.genesis(epoch, levels, account, dry_run=dry_run)
+        else:
+            outcome = job.run(epoch, account, claim=do_claim, dry_run=dry_run)
+    except StepNotDue as err:
+        click.echo(f"Not yet: {err}")
+        return
+    click.echo(
+        f"epoch {outcome.epoch}: done {', '.join(outcome.done) or 'nothing'}; "
+        f"already done {', '.join(outcome.skipped) or 'nothing'}; {outcome.claims_sent} claims sent"
+    )

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
+
+from twei.addresses import checksum
 
 from twei.errors import ConfigError
 
@@ -43,7 +45,7 @@ class Breakdown:
     def to_bytes(self) -> bytes:
         """Canonical bytes (sorted keys, sorted lines): the same day always hashes the same."""
         accounts = {
-            to_checksum_address(account): {
+            checksum(account): {
                 "paid": str(self.paid.get(account, 0)),
                 "lines": [[post, cat, str(amount)] for (post, cat), amount in sorted(lines.items())],
             }
@@ -79,13 +81,13 @@ class Breakdown:
             if doc.get("format") != FORMAT:
                 raise ValueError(f"format is {doc.get('format')!r}, expected {FORMAT!r}")
             lines = {
-                to_checksum_address(account): {
+                checksum(account): {
                     (int(post), int(cat)): int(amount) for post, cat, amount in entry["lines"]
                 }
                 for account, entry in doc["accounts"].items()
             }
             paid = {
-                to_checksum_address(account): int(entry["paid"])
+                checksum(account): int(entry["paid"])
                 for account, entry in doc["accounts"].items()
                 if int(entry["paid"])
             }

@@ -206,3 +206,38 @@ def test_plan_batches__fit_the_gas_budget():
     claims = [(A, 1, 0, ["0x" + "00" * 32] * 4)] * 5
     batches = plan_batches(claims, gas_budget=30_000 + 2 * claim_gas(4))
     assert [len(b) for b in batches] == [2, 2, 1]
+
+
+def test_build__reads_straight_from_the_oracles_sqlite_store(store, script, tmp_path):
+    """The SQL fast path (ATTACH the oracle's file) reads the same day as `qualifying_reads`."""
+    from twei.oracle.store.base import Batch, PostRecord, SessionRecord
+    from twei.oracle.store.sqlite import SQLiteStore
+
+    day_one(script)
+    oracle = SQLiteStore(tmp_path / "oracle.db")
+    batch = Batch.empty()
+    batch.posts = [PostRecord(p, A, 1000, "", "", 0) for p in (1, 2)]
+    for i, read in enumerate(script.reads):
+        at = int(read.qualified_at.timestamp() * 1000)
+        batch.sessions[f"s{i}"] = SessionRecord(
+            f"s{i}", read.post_id, read.reader, at - 1000, 0, 300_000,
+            credited_ms=read.credited_ms, qualified_at_ms=at, rewarded=True,
+        )
+    batch.sessions["late"] = SessionRecord(  # qualified the next day: not today's
+        "late", 1, B, 0, 0, 300_000, credited_ms=60_000, qualified_at_ms=(EPOCH + 1) * 86_400_000, rewarded=True
+    )
+    oracle.commit_batch(batch)
+    job = SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "s", reads=oracle)
+    job.build(EPOCH)
+    assert load_day(tmp_path / "s", CHAIN, EPOCH).breakdown.lines == DAY_ONE_LINES
+    oracle.close()
+
+
+def test_run__a_day_before_the_first_settled_one_is_refused(job, script):
+    from twei.errors import SettlementError
+
+    day_one(script)
+    job.build(EPOCH)
+    job.fetch = lambda: 0  # no chain here
+    with pytest.raises(SettlementError, match="before the first day"):
+        job.run(EPOCH - 5)

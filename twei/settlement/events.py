@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak
+
+from twei.addresses import checksum
 
 from twei.settlement.store import JobStore
 
@@ -30,19 +32,19 @@ def decode_page(logs: list[Any], timestamp: Callable[[int], int]) -> dict[str, l
         ts = timestamp(block)
         name = log.event_name
         if name == "PostPublished":
-            rows["posts"].append((int(args["postId"]), to_checksum_address(args["author"]), block, ts))
+            rows["posts"].append((int(args["postId"]), checksum(str(args["author"])), block, ts))
         elif name == "Commented":
             rows["comments"].append(
-                (int(args["commentId"]), int(args["postId"]), to_checksum_address(args["commenter"]), block, ts)
+                (int(args["commentId"]), int(args["postId"]), checksum(str(args["commenter"])), block, ts)
             )
         elif name == "Voted":
             rows["votes"].append(
-                (block, int(log.log_index), ts, int(args["postId"]), to_checksum_address(args["voter"]), int(args["vote"]))
+                (block, int(log.log_index), ts, int(args["postId"]), checksum(str(args["voter"])), int(args["vote"]))
             )
         elif name == "Reacted":
             rows["reactions"].append(
                 (block, int(log.log_index), ts, int(args["commentId"]), int(args["postId"]),
-                 to_checksum_address(args["reactor"]), int(args["reaction"]))
+                 checksum(str(args["reactor"])), int(args["reaction"]))
             )
     return rows
 

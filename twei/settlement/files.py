@@ -24,6 +24,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
+from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
 from twei.errors import SignatureError, SettlementError
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
@@ -75,7 +76,7 @@ class DayFiles:
 
 
 def _cumulative(tree: StandardMerkleTree) -> dict[str, int]:
-    return {to_checksum_address(a): int(amount) for a, amount, _ in tree.values}
+    return {checksum(a): int(amount) for a, amount, _ in tree.values}
 
 
 def load_day(settlements: Path, chain_id: int, epoch: int, previous_epoch: int | None = None) -> DayFiles:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
 
+from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
 from twei.economy import PoolRates, settle_day
 from twei.errors import SettlementError, StepNotDue
@@ -129,7 +130,7 @@ class SettlementJob:
         start, end = day_bounds(epoch)
         rows = self.reads.qualifying_reads(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
         return [
-            (to_checksum_address(r.reader), int(r.post_id), int(r.credited_ms), int(r.qualified_at.timestamp() * 1000))
+            (checksum(r.reader), int(r.post_id), int(r.credited_ms), int(r.qualified_at.timestamp() * 1000))
             for r in rows
         ]
 
@@ -160,8 +161,16 @@ class SettlementJob:
         if self.store.epoch(epoch) is not None:
             return self.store.epoch(epoch)  # type: ignore[return-value]
         timer = self.timer
-        with timer("reads from the oracle"):
-            reads = self._reads_of(epoch)
+        oracle_db = _sqlite_path(self.reads)
+        reads: list[tuple[str, int, int, int]] = []
+        if oracle_db is not None:
+            # Reads are keyed (reader, post): importing them again after a crash changes nothing.
+            with timer("reads from the oracle (SQL)"):
+                start, end = day_bounds(epoch)
+                self.store.import_oracle_reads(oracle_db, epoch, start * 1000, end * 1000)
+        else:
+            with timer("reads from the oracle"):
+                reads = self._reads_of(epoch)
         with self.store.transaction() as db:
             with timer("reads into the store"):
                 self.store.add_reads(db, epoch, reads)
@@ -273,6 +282,8 @@ class SettlementJob:
         if pending_epoch and activates_at:
             raise StepNotDue(f"the root of epoch {pending_epoch} is pending until {activates_at}; run again after")
         day = load_day(self.settlements, self.chain_id, epoch)
+        if day.root != record.root:
+            raise SettlementError(f"{tree_path(self.settlements, self.chain_id, epoch)} no longer holds the root built ({record.root})")
         message = day.message(self.chain_id, str(self.distributor.address))
         oracles = [to_checksum_address(str(o)) for o in self.distributor.oracles()]
         signatures = list(collect_signatures(self.settlements, message, oracles).values())
@@ -331,7 +342,8 @@ class SettlementJob:
         outcome.note("fetch", bool(self.fetch()))
         outcome.note("build", bool(self.build(epoch)))
         record = self.store.epoch(epoch)
-        assert record is not None
+        if record is None:
+            raise SettlementError(f"epoch {epoch} is before the first day this store settled")
         if dry_run or record.root is None:
             return outcome
         self._finish(record, sender, claim, outcome)
@@ -371,6 +383,15 @@ class SettlementJob:
         if not dry_run:
             self._finish(record, sender, False, outcome)
         return outcome
+
+
+def _sqlite_path(source: Any) -> str | None:
+    """The file of an oracle SQLite store (twei.oracle.store.sqlite.SQLiteStore), else None."""
+    from twei.oracle.store.sqlite import SQLiteStore
+
+    if isinstance(source, SQLiteStore) and source.path != ":memory:":
+        return source.path
+    return None
 
 
 def _hex(value: Any) -> str:
