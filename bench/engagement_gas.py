@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import ape
 from ape import accounts, chain, networks, project
 from ape.logging import logger
 

@@ -6,7 +6,11 @@ Ape isolates each test in a chain snapshot, so fixtures may deploy freely.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -89,3 +93,20 @@ def fund(token, minter):
         token.mint(account, amount, sender=minter)
 
     return mint
+
+
+@pytest.fixture(scope="session")
+def oz_merkle():
+    """The JavaScript reference tree (tests/merkle/oz_merkle.js, @openzeppelin/merkle-tree) through
+    node: `oz_merkle({"cmd": "build", ...})` returns its parsed JSON answer."""
+    node = shutil.which("node")
+    assert node, "node is needed (make setup installs the npm packages it runs)"
+    helper = Path(__file__).parent / "merkle" / "oz_merkle.js"
+
+    def run(request):
+        out = subprocess.run(
+            [node, str(helper)], input=json.dumps(request), capture_output=True, text=True, check=True
+        )
+        return json.loads(out.stdout)
+
+    return run

@@ -11,18 +11,9 @@ from eth_account import Account
 
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
 from twei.signing import DailyRoot, sign_with_quorum
-from twei.units import twei
 
-#: Fixed keys, so failures reproduce; never used outside tests.
-ORACLE_KEYS = [
-    "0x" + "11" * 32,
-    "0x" + "22" * 32,
-    "0x" + "33" * 32,
-    "0x" + "44" * 32,
-    "0x" + "55" * 32,
-]
-DAILY_CAP = twei(1_000_000)
-CHALLENGE_PERIOD = 3600
+from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP, ORACLE_KEYS
+
 NO_DATA = b"\x00" * 32
 
 

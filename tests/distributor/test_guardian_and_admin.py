@@ -5,7 +5,7 @@ import pytest
 from eth_account import Account
 from hexbytes import HexBytes
 
-from tests.distributor.conftest import CHALLENGE_PERIOD, DAILY_CAP
+from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP
 
 pytestmark = pytest.mark.chain
 

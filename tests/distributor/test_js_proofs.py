@@ -3,12 +3,11 @@
 import pytest
 
 from tests.helpers import ONE
-from tests.merkle.conftest import oz_merkle  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.chain
 
 
-def test_claim__with_js_tree_and_proofs(distributor, token, publish_active, oz_merkle, alice, bob, outsider):  # noqa: F811
+def test_claim__with_js_tree_and_proofs(distributor, token, publish_active, oz_merkle, alice, bob, outsider):
     values = [[alice.address, str(3 * ONE), "13"], [bob.address, str(ONE), "4"]]
     values += [["0x" + f"{i + 1:040x}", str(i), str(i % 50)] for i in range(30)]
     js = oz_merkle({"cmd": "build", "encoding": ["address", "uint256", "uint16"], "values": values})

@@ -16,7 +16,8 @@ from hexbytes import HexBytes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.distributor.conftest import CHALLENGE_PERIOD, NO_DATA, claim_args, make_tree, tree_total
+from tests.distributor.conftest import NO_DATA, claim_args, make_tree, tree_total
+from tests.helpers import CHALLENGE_PERIOD
 from tests.helpers import ONE
 
 pytestmark = pytest.mark.chain

@@ -5,7 +5,8 @@ import pytest
 from eth_account import Account
 from hexbytes import HexBytes
 
-from tests.distributor.conftest import CHALLENGE_PERIOD, DAILY_CAP, NO_DATA, make_tree
+from tests.distributor.conftest import NO_DATA, make_tree
+from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP
 
 pytestmark = pytest.mark.chain
 

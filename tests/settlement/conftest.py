@@ -1,45 +1,19 @@
-"""Fixtures for the settlement: the JS reference tree, and (for chain tests) the three contracts
-wired as in production: Engagement reads levels from the REAL RewardDistributor."""
+"""Fixtures for the settlement's chain tests: the three contracts wired as in production
+(Engagement reads levels from the REAL RewardDistributor), time travel and a job factory."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
+from eth_account import Account
 
-HELPER = Path(__file__).parents[1] / "merkle" / "oz_merkle.js"
-
-
-@pytest.fixture(scope="session")
-def oz_merkle():
-    """The distributor branch's JS helper (tests/merkle/oz_merkle.js) through node."""
-    node = shutil.which("node")
-    assert node, "node is needed (make setup installs the npm packages it runs)"
-
-    def run(request):
-        out = subprocess.run(
-            [node, str(HELPER)], input=json.dumps(request), capture_output=True, text=True, check=True
-        )
-        return json.loads(out.stdout)
-
-    return run
-
-
-# ------------------------------------------------------------------------------ chain fixtures
-
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-
-from eth_account import Account  # noqa: E402
-
-from tests.distributor.conftest import CHALLENGE_PERIOD, DAILY_CAP, ORACLE_KEYS  # noqa: E402
-from twei.oracle.store.base import QualifyingRead  # noqa: E402
-from twei.params import ENGAGEMENT_DEFAULTS  # noqa: E402
-from twei.settlement import JobStore, SettlementJob  # noqa: E402
-from twei.settlement.day import DAY  # noqa: E402
+from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP, ORACLE_KEYS
+from twei.oracle.store.base import QualifyingRead
+from twei.params import ENGAGEMENT_DEFAULTS
+from twei.settlement import JobStore, SettlementJob
+from twei.settlement.day import DAY
 
 
 @pytest.fixture(scope="session")

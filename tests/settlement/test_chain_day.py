@@ -10,7 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from tests.distributor.conftest import CHALLENGE_PERIOD
+from tests.helpers import CHALLENGE_PERIOD
 from tests.engagement.helpers import new_id
 from tests.settlement.conftest import FakeReads, today
 from twei.breakdown import Breakdown, breakdown_path
