@@ -37,7 +37,7 @@ def oracle_keys():
     return ORACLE_KEYS[:3]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def platform(project, deployer, create_token, treasury, oracle_keys):
     """Token, distributor and engagement wired as in production: the distributor holds the
     token's MINTER_ROLE and is Engagement's level source."""
