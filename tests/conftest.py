@@ -62,6 +62,22 @@ def carol(accounts):
 
 
 @pytest.fixture(scope="session")
+def treasury(accounts):
+    """Receives the treasury's part of every fee; holds no role."""
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def dave(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def eve(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
 def outsider(accounts):
     """Holds no role anywhere."""
     return accounts[9]

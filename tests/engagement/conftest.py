@@ -15,17 +15,6 @@ from twei.params import ENGAGEMENT_DEFAULTS, EngagementParams
 from twei.permit import sign_permit
 
 
-@pytest.fixture(scope="session")
-def treasury(accounts):
-    """Receives the treasury's part of every fee; holds no role."""
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
-def dave(accounts):
-    return accounts[6]
-
-
 @pytest.fixture(scope="module")
 def token(create_token, deployer, minter):
     """The module's TweiToken (`minter` holds MINTER_ROLE); deployed once per module, which Ape's

@@ -17,21 +17,6 @@ from twei.settlement.day import DAY
 
 
 @pytest.fixture(scope="session")
-def treasury(accounts):
-    return accounts[5]
-
-
-@pytest.fixture(scope="session")
-def dave(accounts):
-    return accounts[6]
-
-
-@pytest.fixture(scope="session")
-def eve(accounts):
-    return accounts[7]
-
-
-@pytest.fixture(scope="session")
 def oracle_keys():
     """Three oracles; the distributor needs two signatures."""
     return ORACLE_KEYS[:3]
