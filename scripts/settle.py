@@ -9,7 +9,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
 from twei.cli import friendly_errors
-from twei.deploy import Deployment, deployment_path
+from twei.deploy import LOCAL_CHAIN_IDS, Deployment, deployment_path
 from twei.errors import ConfigError, StepNotDue
 from twei.settlement import JobStore, SettlementJob
 from twei.settlement.day import DAY
@@ -62,7 +62,8 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
               help="JSON {address: level}: publish a genesis root of levels instead of settling a day.")
 @click.option("--sign-only", is_flag=True,
               help="Oracle mode: verify the published files of --epoch and write a signature file per TWEI_ORACLE_KEYS key.")
-@click.option("--sender", default=None, help="Ape account alias that sends the transactions (default: test account 0).")
+@click.option("--sender", envvar="TWEI_SENDER", default=None,
+              help="Ape account alias that sends the transactions (default on local chains: test account 0).")
 @friendly_errors
 def cli(epoch, do_claim, dry_run, genesis, sign_only, sender):
     """Settle a UTC day: fetch events and reads, build the tree, sign, publish, optionally claim.
@@ -80,10 +81,18 @@ def cli(epoch, do_claim, dry_run, genesis, sign_only, sender):
             click.echo(f"wrote {path}")
         return
     job = _job(settings, click.echo)
-    account = accounts.load(sender) if sender else accounts.test_accounts[0]
+    if sender:
+        account = accounts.load(sender)
+    elif chain.chain_id in LOCAL_CHAIN_IDS:
+        account = accounts.test_accounts[0]
+    else:
+        raise ConfigError("no sender: pass --sender ALIAS or set TWEI_SENDER in .env")
     try:
         if genesis:
-            levels = json.loads(Path(genesis).read_text())
+            try:
+                levels = json.loads(Path(genesis).read_text())
+            except ValueError as err:
+                raise ConfigError(f"{genesis} is not JSON {{address: level}}: {err}") from err
             outcome = job.genesis(epoch, levels, account, dry_run=dry_run)
         else:
             outcome = job.run(epoch, account, claim=do_claim, dry_run=dry_run)
