@@ -36,6 +36,7 @@ __all__ = [
     "Dislike",
     "DayResult",
     "settle_day",
+    "settle_lines",
     "level_for_xp",
     "xp_deltas",
     "apply_xp",
@@ -222,14 +223,34 @@ def _scale(lines: Lines, pool: int, total: int) -> Lines:
 
 def settle_day(day: DayActivity, rates: PoolRates = PoolRates()) -> DayResult:
     """The day's per-account lines and payouts: gross, netted per account, scaled to the pool."""
-    netted = {account: _net(lines) for account, lines in gross_lines(day, rates).items()}
+    return settle_lines(gross_lines(day, rates), rates)
+
+
+def settle_lines(gross: Mapping[str, Lines], rates: PoolRates = PoolRates()) -> DayResult:
+    """The second half of :func:`settle_day`: gross lines (as :func:`gross_lines` makes them)
+    netted per account and scaled to the pool. The settlement job computes the gross lines in
+    SQL over its store and hands them here, so both paths share these rules."""
+    penalty_cat = FlowCategory.DISLIKES_COMMENTER
+    netted: dict[str, Lines] = {}
+    for account, lines in gross.items():
+        # Most accounts have no penalty line: then netting changes nothing (a fast path, same result).
+        netted[account] = _net(lines) if any(k[1] == penalty_cat for k in lines) else dict(lines)
     total = sum(_paid(lines) for lines in netted.values())
     scaled = total > rates.daily_pool
     if scaled:
-        netted = {a: _scale(lines, rates.daily_pool, total) for a, lines in netted.items()}
-    final = {a: {k: v for k, v in lines.items() if v} for a, lines in netted.items()}
-    return DayResult(
-        lines={a: lines for a, lines in final.items() if lines},
-        paid={a: _paid(lines) for a, lines in final.items() if _paid(lines)},
-        scaled=scaled,
-    )
+        pool = rates.daily_pool
+        for account, lines in netted.items():
+            if any(k[1] == penalty_cat for k in lines):
+                netted[account] = _scale(lines, pool, total)
+            else:  # _scale without penalties: every line rounds down
+                netted[account] = {k: v * pool // total for k, v in lines.items()}
+    result_lines: dict[str, Lines] = {}
+    paid: dict[str, int] = {}
+    for account, lines in netted.items():
+        final = {k: v for k, v in lines.items() if v}
+        if final:
+            result_lines[account] = final
+            amount = _paid(final)
+            if amount:
+                paid[account] = amount
+    return DayResult(lines=result_lines, paid=paid, scaled=scaled)

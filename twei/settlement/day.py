@@ -15,12 +15,40 @@ functions, so the job, the report and the hand-written tests agree to the wei.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from twei.economy import DayActivity, DayResult, Dislike, Like, Plus, PoolRates, Read, level_for_xp, settle_day, xp_deltas
+from twei.economy import (
+    DayActivity,
+    DayResult,
+    Dislike,
+    Like,
+    Lines,
+    Plus,
+    PoolRates,
+    Read,
+    gross_lines,
+    level_for_xp,
+    settle_day,
+    settle_lines,
+    xp_deltas,
+)
+from twei.flows import FlowCategory
 from twei.settlement.store import AccountState, JobStore
 
-__all__ = ["DAY", "day_bounds", "day_activity", "DaySettlement", "settle_stored_day", "advance_accounts"]
+__all__ = [
+    "DAY",
+    "day_bounds",
+    "day_activity",
+    "event_counts",
+    "day_gross_lines",
+    "day_xp_deltas",
+    "DaySettlement",
+    "settle_stored_day",
+    "settle_stored_day_sql",
+    "advance_accounts",
+    "advance_accounts_by",
+]
 
 DAY = 86_400
 
@@ -93,10 +121,18 @@ def advance_accounts(
 ) -> dict[str, AccountState]:
     """The accounts whose state the day changes, with their new state (cumulative += paid; XP by
     SPEC §3, never below zero; level from XP). Untouched accounts are left out."""
+    return advance_accounts_by(accounts, xp_deltas(day), result, actors)
+
+
+def advance_accounts_by(
+    accounts: Mapping[str, AccountState], deltas: Mapping[str, int], result: DayResult, actors: set[str] = frozenset()
+) -> dict[str, AccountState]:
+    """:func:`advance_accounts` from the day's XP deltas (:func:`twei.economy.xp_deltas` or
+    :func:`day_xp_deltas`, which agree)."""
     changed: dict[str, AccountState] = {}
-    deltas = xp_deltas(day)
+    blank = AccountState()
     for account in set(deltas) | set(result.paid) | set(actors):
-        old = accounts.get(account, AccountState())
+        old = accounts.get(account, blank)
         xp = max(0, old.xp + deltas.get(account, 0))
         new = AccountState(old.cumulative + result.paid.get(account, 0), xp, level_for_xp(xp))
         if new != old or account not in accounts:
@@ -120,3 +156,146 @@ def settle_stored_day(store: JobStore, epoch: int, rates: PoolRates = PoolRates(
     result = settle_day(activity, rates)
     changed = advance_accounts(store.accounts(), activity, result, day_actors(store, epoch))
     return DaySettlement(epoch, activity, result, changed)
+
+
+# ---------------------------------------------------------------------------- the SQL fast path
+#
+# The same day as day_activity() + twei.economy.settle_day(), without a Python object per read:
+# SQLite groups the events into per-(account, post, category) counts and hands over the reads as
+# plain rows; only the readers whose day could reach the daily cap go through the economy's
+# ordered loop. tests/settlement/test_sql_path.py checks that both paths agree on random days.
+
+# Python's floor division (credited_ms // 1000, seconds // 60) for any sign; SQLite's `/` truncates.
+_SECONDS = "(CASE WHEN r.credited_ms >= 0 THEN r.credited_ms / 1000 ELSE -((999 - r.credited_ms) / 1000) END)"
+
+_DAY_READS = (
+    "SELECT r.reader AS reader, r.post_id AS post_id, " + _SECONDS + " AS seconds, r.qualified_ms AS qualified_ms"
+    " FROM reads r JOIN posts p ON p.post_id = r.post_id WHERE r.epoch = :epoch AND r.reader <> p.author"
+)
+
+_DAY_EVENTS = """
+WITH likes AS (
+    SELECT r.post_id, r.reactor, c.commenter, p.author,
+        NOT EXISTS (SELECT 1 FROM reactions e WHERE e.comment_id = r.comment_id AND e.reaction = 0
+            AND (e.block, e.log_index) < (r.block, r.log_index)) AS first
+    FROM reactions r JOIN comments c ON c.comment_id = r.comment_id JOIN posts p ON p.post_id = r.post_id
+    WHERE r.ts >= :start AND r.ts < :end AND r.reaction = 0
+), events (account, post_id, category, first) AS (
+    SELECT p.author, v.post_id, :plus, 0 FROM votes v JOIN posts p ON p.post_id = v.post_id
+        WHERE v.ts >= :start AND v.ts < :end AND v.vote = 0
+    UNION ALL SELECT reactor, post_id, :own, 0 FROM likes
+    UNION ALL SELECT commenter, post_id, :commenter, first FROM likes
+    UNION ALL SELECT author, post_id, :author, 0 FROM likes
+    UNION ALL SELECT c.commenter, r.post_id, :dislike, 0 FROM reactions r JOIN comments c ON c.comment_id = r.comment_id
+        WHERE r.ts >= :start AND r.ts < :end AND r.reaction = 1
+)
+SELECT account, post_id, category, COUNT(*), SUM(first) FROM events GROUP BY account, post_id, category
+"""
+
+_XP_WEIGHTS = {  # SPEC §3, as twei.economy.xp_deltas
+    FlowCategory.EARNED_FOR_PLUSES: 5,
+    FlowCategory.LIKES_OWN: 1,
+    FlowCategory.LIKES_COMMENTER: 2,
+    FlowCategory.DISLIKES_COMMENTER: -2,
+}  # a like earns its post's author no XP (and no entry: presence matters to advance_accounts)
+
+
+def event_counts(store: JobStore, epoch: int) -> list[tuple[str, int, int, int, int]]:
+    """(account, post, category, events, first likes among them) for the day's non-read lines."""
+    start, end = day_bounds(epoch)
+    params = {
+        "start": start, "end": end, "plus": int(FlowCategory.EARNED_FOR_PLUSES), "own": int(FlowCategory.LIKES_OWN),
+        "commenter": int(FlowCategory.LIKES_COMMENTER), "author": int(FlowCategory.LIKES_AUTHOR),
+        "dislike": int(FlowCategory.DISLIKES_COMMENTER),
+    }
+    return store.db.execute(_DAY_EVENTS, params).fetchall()
+
+
+def day_gross_lines(store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None) -> dict[str, Lines]:
+    """``gross_lines(day_activity(store, epoch), rates)``, computed mostly in SQL."""
+    lines: dict[str, Lines] = {}
+    rate_of = {
+        FlowCategory.EARNED_FOR_PLUSES: rates.plus_to_author,
+        FlowCategory.LIKES_OWN: rates.like_to_liker,
+        FlowCategory.LIKES_COMMENTER: rates.like_to_commenter,
+        FlowCategory.LIKES_AUTHOR: rates.like_to_author,
+        FlowCategory.DISLIKES_COMMENTER: rates.dislike_penalty,
+    }
+    comment_cat = FlowCategory.COMMENT_REWARDS
+    for account, post_id, category, n, first in counts if counts is not None else event_counts(store, epoch):
+        acc = lines.get(account)
+        if acc is None:
+            acc = lines[account] = {}
+        acc[(post_id, FlowCategory(category))] = n * rate_of[category]
+        if first:
+            acc[(post_id, comment_cat)] = first * rates.comment_reward
+
+    # Reads. A reader whose credited seconds add up to at most cap·60/rate cannot reach the cap:
+    # the sum of the floored amounts is at most the floor of the sum. Each such read is paid in
+    # full, whatever the order, as its own line ((reader, post) is unique). The others (few) go
+    # through the economy's ordered loop, reader by reader being independent.
+    rate, cap = rates.read_per_minute, rates.reader_daily_cap
+    db = store.db
+    if rate > 0:
+        threshold = cap * 60 // rate
+        capped = {
+            r for (r,) in db.execute(
+                f"SELECT reader FROM ({_DAY_READS}) GROUP BY reader HAVING SUM(MAX(seconds, 0)) > :threshold",
+                {"epoch": epoch, "threshold": min(threshold, 2**62)},
+            )
+        } if threshold >= 0 else None
+    else:
+        capped = None  # no safe bound: every reader through the ordered loop
+    read_cat = FlowCategory.READ_REWARDS
+    if capped is not None:
+        for reader, post_id, seconds in db.execute(f"SELECT reader, post_id, seconds FROM ({_DAY_READS})", {"epoch": epoch}):
+            if reader in capped:
+                continue
+            amount = seconds * rate // 60
+            if amount > 0:
+                acc = lines.get(reader)
+                if acc is None:
+                    acc = lines[reader] = {}
+                acc[(post_id, read_cat)] = amount
+    if capped is None or capped:
+        ordered = [
+            Read(reader, post_id, seconds, qualified_ms)
+            for reader, post_id, seconds, qualified_ms in db.execute(
+                f"SELECT reader, post_id, seconds, qualified_ms FROM ({_DAY_READS})"
+                " ORDER BY qualified_ms, reader, post_id",
+                {"epoch": epoch},
+            )
+            if capped is None or reader in capped
+        ]
+        for reader, read_lines in gross_lines(DayActivity(reads=ordered), rates).items():
+            lines.setdefault(reader, {}).update(read_lines)
+    return lines
+
+
+def day_xp_deltas(store: JobStore, epoch: int, counts: list | None = None) -> dict[str, int]:
+    """``xp_deltas(day_activity(store, epoch))``, computed in SQL: every account the day's activity
+    names gets an entry, even one of 0 (as xp_deltas gives it)."""
+    deltas: dict[str, int] = {}
+    for account, _, category, n, _ in counts if counts is not None else event_counts(store, epoch):
+        weight = _XP_WEIGHTS.get(category)
+        if weight is None:
+            continue
+        deltas[account] = deltas.get(account, 0) + n * weight
+    minutes = "(CASE WHEN seconds >= 0 THEN seconds / 60 ELSE -((59 - seconds) / 60) END)"
+    for reader, xp in store.db.execute(
+        f"SELECT reader, SUM({minutes}) FROM ({_DAY_READS}) GROUP BY reader", {"epoch": epoch}
+    ):
+        deltas[reader] = deltas.get(reader, 0) + xp
+    return deltas
+
+
+def settle_stored_day_sql(
+    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), accounts: Mapping[str, AccountState] | None = None
+) -> tuple[DayResult, dict[str, AccountState]]:
+    """:func:`settle_stored_day`'s result and changed accounts by the SQL path (no writes)."""
+    counts = event_counts(store, epoch)
+    result = settle_lines(day_gross_lines(store, epoch, rates, counts), rates)
+    deltas = day_xp_deltas(store, epoch, counts)
+    if accounts is None:
+        accounts = store.accounts()
+    return result, advance_accounts_by(accounts, deltas, result, day_actors(store, epoch))

@@ -24,10 +24,18 @@ from eth_utils import to_checksum_address
 
 from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
-from twei.economy import PoolRates, settle_day
+from twei.economy import PoolRates, settle_lines
 from twei.errors import SettlementError, StepNotDue
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
-from twei.settlement.day import DAY, advance_accounts, day_actors, day_activity, day_bounds
+from twei.settlement.day import (
+    DAY,
+    advance_accounts_by,
+    day_actors,
+    day_bounds,
+    day_gross_lines,
+    day_xp_deltas,
+    event_counts,
+)
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
     collect_signatures,
@@ -175,16 +183,21 @@ class SettlementJob:
             with timer("reads into the store"):
                 self.store.add_reads(db, epoch, reads)
                 del reads
-            with timer("day activity (SQL)"):
-                activity = day_activity(self.store, epoch)
+            # The SQL path (day.settle_stored_day_sql, step by step): the same result as
+            # day_activity() + economy.settle_day(), without a Python object per read.
+            with timer("day lines and XP (SQL)"):
+                counts = event_counts(self.store, epoch)
+                gross = day_gross_lines(self.store, epoch, self.rates, counts)
+                deltas = day_xp_deltas(self.store, epoch, counts)
                 actors = day_actors(self.store, epoch)
+                del counts
             with timer("pool rules (economy)"):
-                result = settle_day(activity, self.rates)
+                result = settle_lines(gross, self.rates)
+                del gross
             with timer("accounts: cumulative, XP, levels"):
                 accounts = self.store.accounts()
-                changed = advance_accounts(accounts, activity, result, actors)
+                changed = advance_accounts_by(accounts, deltas, result, actors)
                 accounts.update(changed)
-                del activity
             with timer("tree and files"):
                 breakdown = Breakdown(
                     chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
