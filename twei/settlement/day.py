@@ -41,8 +41,7 @@ __all__ = [
     "day_bounds",
     "day_activity",
     "event_counts",
-    "day_gross_lines",
-    "day_xp_deltas",
+    "day_gross_and_xp",
     "DaySettlement",
     "settle_stored_day",
     "settle_stored_day_sql",
@@ -170,7 +169,7 @@ _SECONDS = "(CASE WHEN r.credited_ms >= 0 THEN r.credited_ms / 1000 ELSE -((999 
 
 _DAY_READS = (
     "SELECT r.reader AS reader, r.post_id AS post_id, " + _SECONDS + " AS seconds, r.qualified_ms AS qualified_ms"
-    " FROM reads r JOIN posts p ON p.post_id = r.post_id WHERE r.epoch = :epoch AND r.reader <> p.author"
+    " FROM reads r INDEXED BY reads_day JOIN posts p ON p.post_id = r.post_id WHERE r.epoch = :epoch AND r.reader <> p.author"
 )
 
 _DAY_EVENTS = """
@@ -211,9 +210,20 @@ def event_counts(store: JobStore, epoch: int) -> list[tuple[str, int, int, int, 
     return store.db.execute(_DAY_EVENTS, params).fetchall()
 
 
-def day_gross_lines(store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None) -> dict[str, Lines]:
-    """``gross_lines(day_activity(store, epoch), rates)``, computed mostly in SQL."""
+def day_gross_and_xp(
+    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None
+) -> tuple[dict[str, Lines], dict[str, int]]:
+    """``gross_lines(day_activity(store, epoch), rates)`` and ``xp_deltas(day_activity(...))``,
+    from SQL's per-(account, post, category) event counts and one pass over the day's reads.
+
+    Reads arrive grouped by reader (the store's ``reads_day`` index is in that order). A reader
+    whose credited seconds add up to at most cap·60/rate cannot reach the daily cap (the sum of
+    floored amounts is at most the floor of the sum), so each of its reads is paid in full,
+    whatever the order, as its own line ((reader, post) is unique). The others (rare) go through
+    the economy's ordered loop: readers are independent of each other there.
+    """
     lines: dict[str, Lines] = {}
+    deltas: dict[str, int] = {}
     rate_of = {
         FlowCategory.EARNED_FOR_PLUSES: rates.plus_to_author,
         FlowCategory.LIKES_OWN: rates.like_to_liker,
@@ -229,73 +239,55 @@ def day_gross_lines(store: JobStore, epoch: int, rates: PoolRates = PoolRates(),
         acc[(post_id, FlowCategory(category))] = n * rate_of[category]
         if first:
             acc[(post_id, comment_cat)] = first * rates.comment_reward
+        weight = _XP_WEIGHTS.get(category)
+        if weight is not None:
+            deltas[account] = deltas.get(account, 0) + n * weight
 
-    # Reads. A reader whose credited seconds add up to at most cap·60/rate cannot reach the cap:
-    # the sum of the floored amounts is at most the floor of the sum. Each such read is paid in
-    # full, whatever the order, as its own line ((reader, post) is unique). The others (few) go
-    # through the economy's ordered loop, reader by reader being independent.
     rate, cap = rates.read_per_minute, rates.reader_daily_cap
-    db = store.db
-    if rate > 0:
-        threshold = cap * 60 // rate
-        capped = {
-            r for (r,) in db.execute(
-                f"SELECT reader FROM ({_DAY_READS}) GROUP BY reader HAVING SUM(MAX(seconds, 0)) > :threshold",
-                {"epoch": epoch, "threshold": min(threshold, 2**62)},
-            )
-        } if threshold >= 0 else None
-    else:
-        capped = None  # no safe bound: every reader through the ordered loop
+    # No safe bound when the rate is not positive: then every reader goes through the ordered loop.
+    threshold = cap * 60 // rate if rate > 0 else -1
     read_cat = FlowCategory.READ_REWARDS
-    if capped is not None:
-        for reader, post_id, seconds in db.execute(f"SELECT reader, post_id, seconds FROM ({_DAY_READS})", {"epoch": epoch}):
-            if reader in capped:
-                continue
+    capped: list[Read] = []
+
+    def flush(reader: str, reads: list[tuple[int, int, int]]) -> None:
+        deltas[reader] = deltas.get(reader, 0) + sum(seconds // 60 for _, seconds, _ in reads)
+        if sum(seconds for _, seconds, _ in reads if seconds > 0) > threshold:
+            capped.extend(Read(reader, post_id, seconds, qualified) for post_id, seconds, qualified in reads)
+            return
+        acc = None
+        for post_id, seconds, _ in reads:
             amount = seconds * rate // 60
             if amount > 0:
-                acc = lines.get(reader)
                 if acc is None:
-                    acc = lines[reader] = {}
+                    acc = lines.get(reader)
+                    if acc is None:
+                        acc = lines[reader] = {}
                 acc[(post_id, read_cat)] = amount
-    if capped is None or capped:
-        ordered = [
-            Read(reader, post_id, seconds, qualified_ms)
-            for reader, post_id, seconds, qualified_ms in db.execute(
-                f"SELECT reader, post_id, seconds, qualified_ms FROM ({_DAY_READS})"
-                " ORDER BY qualified_ms, reader, post_id",
-                {"epoch": epoch},
-            )
-            if capped is None or reader in capped
-        ]
-        for reader, read_lines in gross_lines(DayActivity(reads=ordered), rates).items():
+
+    current: str | None = None
+    buffer: list[tuple[int, int, int]] = []
+    for reader, post_id, seconds, qualified in store.db.execute(_DAY_READS + " ORDER BY r.reader", {"epoch": epoch}):
+        if reader != current:
+            if current is not None:
+                flush(current, buffer)
+            current, buffer = reader, []
+        buffer.append((post_id, seconds, qualified))
+    if current is not None:
+        flush(current, buffer)
+    if capped:
+        # day_activity's order: qualified_ms, reader, post_id (Python and SQLite compare str alike).
+        capped.sort(key=lambda r: (r.qualified_at, r.reader, r.post_id))
+        for reader, read_lines in gross_lines(DayActivity(reads=capped), rates).items():
             lines.setdefault(reader, {}).update(read_lines)
-    return lines
-
-
-def day_xp_deltas(store: JobStore, epoch: int, counts: list | None = None) -> dict[str, int]:
-    """``xp_deltas(day_activity(store, epoch))``, computed in SQL: every account the day's activity
-    names gets an entry, even one of 0 (as xp_deltas gives it)."""
-    deltas: dict[str, int] = {}
-    for account, _, category, n, _ in counts if counts is not None else event_counts(store, epoch):
-        weight = _XP_WEIGHTS.get(category)
-        if weight is None:
-            continue
-        deltas[account] = deltas.get(account, 0) + n * weight
-    minutes = "(CASE WHEN seconds >= 0 THEN seconds / 60 ELSE -((59 - seconds) / 60) END)"
-    for reader, xp in store.db.execute(
-        f"SELECT reader, SUM({minutes}) FROM ({_DAY_READS}) GROUP BY reader", {"epoch": epoch}
-    ):
-        deltas[reader] = deltas.get(reader, 0) + xp
-    return deltas
+    return lines, deltas
 
 
 def settle_stored_day_sql(
     store: JobStore, epoch: int, rates: PoolRates = PoolRates(), accounts: Mapping[str, AccountState] | None = None
 ) -> tuple[DayResult, dict[str, AccountState]]:
     """:func:`settle_stored_day`'s result and changed accounts by the SQL path (no writes)."""
-    counts = event_counts(store, epoch)
-    result = settle_lines(day_gross_lines(store, epoch, rates, counts), rates)
-    deltas = day_xp_deltas(store, epoch, counts)
+    gross, deltas = day_gross_and_xp(store, epoch, rates)
+    result = settle_lines(gross, rates)
     if accounts is None:
         accounts = store.accounts()
     return result, advance_accounts_by(accounts, deltas, result, day_actors(store, epoch))

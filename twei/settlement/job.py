@@ -32,9 +32,7 @@ from twei.settlement.day import (
     advance_accounts_by,
     day_actors,
     day_bounds,
-    day_gross_lines,
-    day_xp_deltas,
-    event_counts,
+    day_gross_and_xp,
 )
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
@@ -186,11 +184,8 @@ class SettlementJob:
             # The SQL path (day.settle_stored_day_sql, step by step): the same result as
             # day_activity() + economy.settle_day(), without a Python object per read.
             with timer("day lines and XP (SQL)"):
-                counts = event_counts(self.store, epoch)
-                gross = day_gross_lines(self.store, epoch, self.rates, counts)
-                deltas = day_xp_deltas(self.store, epoch, counts)
+                gross, deltas = day_gross_and_xp(self.store, epoch, self.rates)
                 actors = day_actors(self.store, epoch)
-                del counts
             with timer("pool rules (economy)"):
                 result = settle_lines(gross, self.rates)
                 del gross
