@@ -74,12 +74,11 @@ class Breakdown:
             accounts[checksum(account)] = account
         parts = []
         paid = self.paid
+        # %d prints an int (or an IntEnum category) as json.dumps and str() do.
         for key in sorted(accounts):
             account = accounts[key]
-            lines = ",".join(
-                [f'[{int(post)},{int(cat)},"{amount!s}"]' for (post, cat), amount in sorted(self.lines[account].items())]
-            )
-            parts.append(f'{encode_basestring_ascii(key)}:{{"lines":[{lines}],"paid":"{paid.get(account, 0)!s}"}}')
+            lines = ",".join(['[%d,%d,"%d"]' % (post, cat, amount) for (post, cat), amount in sorted(self.lines[account].items())])
+            parts.append('%s:{"lines":[%s],"paid":"%d"}' % (encode_basestring_ascii(key), lines, paid.get(account, 0)))
         head = (
             f'{{"accounts":{{{",".join(parts)}}},"chain_id":{json.dumps(self.chain_id)},"epoch":{json.dumps(self.epoch)},'
             f'"format":{json.dumps(FORMAT)},"pool":"{self.pool!s}","scaled":{json.dumps(self.scaled)},"total":"{self.total!s}"}}\n'

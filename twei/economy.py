@@ -230,27 +230,36 @@ def settle_lines(gross: Mapping[str, Lines], rates: PoolRates = PoolRates()) -> 
     """The second half of :func:`settle_day`: gross lines (as :func:`gross_lines` makes them)
     netted per account and scaled to the pool. The settlement job computes the gross lines in
     SQL over its store and hands them here, so both paths share these rules."""
+    # Most accounts have no penalty line: for them netting changes nothing, scaling rounds each
+    # line down, and what is paid is the sum of the lines (fast paths with the same results).
     penalty_cat = FlowCategory.DISLIKES_COMMENTER
     netted: dict[str, Lines] = {}
+    penalised: set[str] = set()
+    total = 0
     for account, lines in gross.items():
-        # Most accounts have no penalty line: then netting changes nothing (a fast path, same result).
-        netted[account] = _net(lines) if any(k[1] == penalty_cat for k in lines) else dict(lines)
-    total = sum(_paid(lines) for lines in netted.values())
+        if any(k[1] == penalty_cat for k in lines):
+            netted[account] = net = _net(lines)
+            penalised.add(account)
+            total += _paid(net)
+        else:
+            netted[account] = lines
+            total += sum(lines.values())
     scaled = total > rates.daily_pool
-    if scaled:
-        pool = rates.daily_pool
-        for account, lines in netted.items():
-            if any(k[1] == penalty_cat for k in lines):
-                netted[account] = _scale(lines, pool, total)
-            else:  # _scale without penalties: every line rounds down
-                netted[account] = {k: v * pool // total for k, v in lines.items()}
+    pool = rates.daily_pool
     result_lines: dict[str, Lines] = {}
     paid: dict[str, int] = {}
     for account, lines in netted.items():
-        final = {k: v for k, v in lines.items() if v}
+        if account in penalised:
+            final = {k: v for k, v in (_scale(lines, pool, total) if scaled else lines).items() if v}
+            amount = _paid(final)
+        else:
+            if scaled:
+                final = {k: w for k, v in lines.items() if (w := v * pool // total)}
+            else:
+                final = {k: v for k, v in lines.items() if v}
+            amount = sum(final.values())
         if final:
             result_lines[account] = final
-            amount = _paid(final)
             if amount:
                 paid[account] = amount
     return DayResult(lines=result_lines, paid=paid, scaled=scaled)
