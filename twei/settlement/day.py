@@ -164,14 +164,6 @@ def settle_stored_day(store: JobStore, epoch: int, rates: PoolRates = PoolRates(
 # plain rows; only the readers whose day could reach the daily cap go through the economy's
 # ordered loop. tests/settlement/test_sql_path.py checks that both paths agree on random days.
 
-# Python's floor division (credited_ms // 1000, seconds // 60) for any sign; SQLite's `/` truncates.
-_SECONDS = "(CASE WHEN r.credited_ms >= 0 THEN r.credited_ms / 1000 ELSE -((999 - r.credited_ms) / 1000) END)"
-
-_DAY_READS = (
-    "SELECT r.reader AS reader, r.post_id AS post_id, " + _SECONDS + " AS seconds, r.qualified_ms AS qualified_ms"
-    " FROM reads r INDEXED BY reads_day JOIN posts p ON p.post_id = r.post_id WHERE r.epoch = :epoch AND r.reader <> p.author"
-)
-
 _DAY_EVENTS = """
 WITH likes AS (
     SELECT r.post_id, r.reactor, c.commenter, p.author,
@@ -264,9 +256,20 @@ def day_gross_and_xp(
                         acc = lines[reader] = {}
                 acc[(post_id, read_cat)] = amount
 
+    # The posts' authors in a dict rather than a join: a million index look-ups cost more than
+    # loading every post (a few bytes each, far fewer than the accounts the job loads anyway).
+    authors = dict(store.db.execute("SELECT post_id, author FROM posts"))
     current: str | None = None
     buffer: list[tuple[int, int, int]] = []
-    for reader, post_id, seconds, qualified in store.db.execute(_DAY_READS + " ORDER BY r.reader", {"epoch": epoch}):
+    for reader, post_id, credited_ms, qualified in store.db.execute(
+        "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
+        " WHERE epoch = ? ORDER BY reader",
+        (epoch,),
+    ):
+        author = authors.get(post_id)
+        if author is None or author == reader:  # a post the chain does not know; one's own post
+            continue
+        seconds = credited_ms // 1000
         if reader != current:
             if current is not None:
                 flush(current, buffer)

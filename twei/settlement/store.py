@@ -167,7 +167,7 @@ class JobStore:
                     "INSERT OR IGNORE INTO reads (reader, post_id, credited_ms, qualified_ms, epoch)"
                     " SELECT reader, CAST(post_id AS INTEGER), credited_ms, qualified_at_ms, ?"
                     " FROM oracle.sessions WHERE rewarded = 1 AND qualified_at_ms >= ? AND qualified_at_ms < ?"
-                    " ORDER BY reader, post_id",  # key order: B-tree appends, not random inserts
+                    " ORDER BY reader, CAST(post_id AS INTEGER)",  # key order: B-tree appends, not random inserts
                     (epoch, start_ms, end_ms),
                 )
                 return cursor.rowcount
