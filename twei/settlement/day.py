@@ -11,6 +11,12 @@ The rules that need history live here as SQL over the job store, so they hold ac
 
 Everything else (rates, caps, netting, pro-rata scaling, XP) is :mod:`twei.economy`'s pure
 functions, so the job, the report and the hand-written tests agree to the wei.
+
+Two paths compute a day. :func:`settle_stored_day` builds the :class:`DayActivity` (an object
+per read) and hands it to :func:`twei.economy.settle_day`: the reference. The job runs
+:func:`day_gross_and_xp` + :func:`twei.economy.settle_lines` (:func:`settle_stored_day_sql`):
+the same gross lines and XP from SQL counts and one pass over plain rows, then the same netting
+and scaling, about ten times faster on a million reads. A property test holds them equal.
 """
 
 from __future__ import annotations

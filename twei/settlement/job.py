@@ -193,12 +193,11 @@ class SettlementJob:
                 accounts = self.store.accounts()
                 changed = advance_accounts_by(accounts, deltas, result, actors)
                 accounts.update(changed)
-            with timer("tree and files"):
-                breakdown = Breakdown(
-                    chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
-                    lines=result.lines, paid=result.paid,
-                )
-                root, total, data_hash = self._write_files(epoch, accounts, breakdown)
+            breakdown = Breakdown(
+                chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
+                lines=result.lines, paid=result.paid,
+            )
+            root, total, data_hash = self._write_files(epoch, accounts, breakdown)  # timed inside
             self.checkpoint("build")
             with timer("store commit"):
                 self.store.save_accounts(db, changed)
@@ -207,12 +206,14 @@ class SettlementJob:
         return self.store.epoch(epoch)  # type: ignore[return-value]
 
     def _write_files(self, epoch: int, accounts: Mapping[str, AccountState], breakdown: Breakdown) -> tuple[str | None, int, str]:
-        data_hash = "0x" + breakdown.write(breakdown_path(self.settlements, self.chain_id, epoch)).hex()
+        with self.timer("breakdown file"):
+            data_hash = "0x" + breakdown.write(breakdown_path(self.settlements, self.chain_id, epoch)).hex()
         if not accounts:
             return None, 0, data_hash
-        values = [(a, accounts[a].cumulative, accounts[a].level) for a in sorted(accounts)]
-        tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
-        write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
+        with self.timer("tree (twei.merkle) and its file"):
+            values = [(a, accounts[a].cumulative, accounts[a].level) for a in sorted(accounts)]
+            tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+            write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
         return tree.root, sum(v[1] for v in values), data_hash
 
     def build_genesis(
