@@ -8,15 +8,27 @@ Targets (before sending transactions): small under 15 s and 1 GiB, large under 1
 Memory is the process's peak resident set (ru_maxrss) after each step, so it only grows; the
 set-up (writing the synthetic stores) runs in a child process, so it counts in neither.
 
-Measured 2026-11-26 on the shared 2-core machine (busy: `sum(range(10**8))` took 2.8 s of CPU,
-several times a quiet machine's), build only, no transactions:
+Measured 2026-11-26 on the shared 2-core machine (busy; figures vary by a few seconds from run
+to run), build only, no transactions. Before: the job built a ``Read`` object per read and ran
+``twei.economy.settle_day``; after: the SQL path (twei.settlement.day.day_gross_and_xp +
+twei.economy.settle_lines) and Breakdown.fast_bytes, same root and dataHash:
 
-    size   wall s   CPU s   peak RSS    slowest parts (CPU s)
-    small    41.4    38.8    943 MiB    pool rules 12.9, tree+breakdown files 11.0, reads import 6.8, day SQL 6.6
-    large   569.7   559.9   7278 MiB    tree+files 177, pool rules 163, day SQL 104, reads import 95
+    small, before   wall 41.4 s   CPU 35.8 s   943 MiB   reads import 5.6, day SQL 7.3, pool rules 12.2,
+                                                         accounts 1.0, tree+breakdown files 9.4 (CPU s)
+    small, after    wall 13.7 s   CPU 13.5 s   656 MiB   reads import 4.3, day SQL 4.4, pool rules 1.4,
+                                                         accounts 0.3, breakdown file ~2.1, tree ~1.0
+    (a later run on a busier machine: wall 21.0 s, CPU 15.2 s, of which the reads import waited
+    3.3 s on the disk)
+    large, before   wall 569.7 s  CPU 559.9 s  7278 MiB  tree+files 177, pool rules 163, day SQL 104, reads import 95
+    large, after    wall 230.8 s  CPU 168.5 s  4457 MiB  reads import 74 (101 wall), day SQL 38, pool rules 9.6,
+                                                         accounts 6.8, breakdown file 24.8, tree 10.7, commit 4.7
 
-Time misses both targets here; memory meets both. What costs is Python work per read
-(1M ``Read`` objects through twei.economy, and the breakdown's 1M+ JSON lines), not SQL.
+The large day still misses 150 s: importing ten million reads into the job's store (B-trees
+beyond its 256 MiB page cache, and the disk) is now half of it.
+
+What still costs: SQLite reading the oracle's sessions and writing the job's ``reads`` (a
+million rows and their covering index), one Python pass over the day's reads, and the
+million-line breakdown file; the tree (twei.merkle) is about a second.
 """
 
 from __future__ import annotations
@@ -133,7 +145,7 @@ def main() -> None:
         job.build(EPOCH)
         record = store.epoch(EPOCH)
         print(f"{'total':34} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f}")
-        print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}")
+        print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}, dataHash {record.data_hash}")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ __all__ = [
     "Dislike",
     "DayResult",
     "settle_day",
+    "settle_lines",
     "level_for_xp",
     "xp_deltas",
     "apply_xp",
@@ -222,14 +223,43 @@ def _scale(lines: Lines, pool: int, total: int) -> Lines:
 
 def settle_day(day: DayActivity, rates: PoolRates = PoolRates()) -> DayResult:
     """The day's per-account lines and payouts: gross, netted per account, scaled to the pool."""
-    netted = {account: _net(lines) for account, lines in gross_lines(day, rates).items()}
-    total = sum(_paid(lines) for lines in netted.values())
+    return settle_lines(gross_lines(day, rates), rates)
+
+
+def settle_lines(gross: Mapping[str, Lines], rates: PoolRates = PoolRates()) -> DayResult:
+    """The second half of :func:`settle_day`: gross lines (as :func:`gross_lines` makes them)
+    netted per account and scaled to the pool. The settlement job computes the gross lines in
+    SQL over its store and hands them here, so both paths share these rules."""
+    # Most accounts have no penalty line: for them netting changes nothing, scaling rounds each
+    # line down, and what is paid is the sum of the lines (fast paths with the same results).
+    penalty_cat = FlowCategory.DISLIKES_COMMENTER
+    netted: dict[str, Lines] = {}
+    penalised: set[str] = set()
+    total = 0
+    for account, lines in gross.items():
+        if any(k[1] == penalty_cat for k in lines):
+            netted[account] = net = _net(lines)
+            penalised.add(account)
+            total += _paid(net)
+        else:
+            netted[account] = lines
+            total += sum(lines.values())
     scaled = total > rates.daily_pool
-    if scaled:
-        netted = {a: _scale(lines, rates.daily_pool, total) for a, lines in netted.items()}
-    final = {a: {k: v for k, v in lines.items() if v} for a, lines in netted.items()}
-    return DayResult(
-        lines={a: lines for a, lines in final.items() if lines},
-        paid={a: _paid(lines) for a, lines in final.items() if _paid(lines)},
-        scaled=scaled,
-    )
+    pool = rates.daily_pool
+    result_lines: dict[str, Lines] = {}
+    paid: dict[str, int] = {}
+    for account, lines in netted.items():
+        if account in penalised:
+            final = {k: v for k, v in (_scale(lines, pool, total) if scaled else lines).items() if v}
+            amount = _paid(final)
+        else:
+            if scaled:
+                final = {k: w for k, v in lines.items() if (w := v * pool // total)}
+            else:
+                final = {k: v for k, v in lines.items() if v}
+            amount = sum(final.values())
+        if final:
+            result_lines[account] = final
+            if amount:
+                paid[account] = amount
+    return DayResult(lines=result_lines, paid=paid, scaled=scaled)

@@ -24,10 +24,16 @@ from eth_utils import to_checksum_address
 
 from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
-from twei.economy import PoolRates, settle_day
+from twei.economy import PoolRates, settle_lines
 from twei.errors import SettlementError, StepNotDue
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
-from twei.settlement.day import DAY, advance_accounts, day_actors, day_activity, day_bounds
+from twei.settlement.day import (
+    DAY,
+    advance_accounts_by,
+    day_actors,
+    day_bounds,
+    day_gross_and_xp,
+)
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
     collect_signatures,
@@ -175,22 +181,23 @@ class SettlementJob:
             with timer("reads into the store"):
                 self.store.add_reads(db, epoch, reads)
                 del reads
-            with timer("day activity (SQL)"):
-                activity = day_activity(self.store, epoch)
+            # The SQL path (day.settle_stored_day_sql, step by step): the same result as
+            # day_activity() + economy.settle_day(), without a Python object per read.
+            with timer("day lines and XP (SQL)"):
+                gross, deltas = day_gross_and_xp(self.store, epoch, self.rates)
                 actors = day_actors(self.store, epoch)
             with timer("pool rules (economy)"):
-                result = settle_day(activity, self.rates)
+                result = settle_lines(gross, self.rates)
+                del gross
             with timer("accounts: cumulative, XP, levels"):
                 accounts = self.store.accounts()
-                changed = advance_accounts(accounts, activity, result, actors)
+                changed = advance_accounts_by(accounts, deltas, result, actors)
                 accounts.update(changed)
-                del activity
-            with timer("tree and files"):
-                breakdown = Breakdown(
-                    chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
-                    lines=result.lines, paid=result.paid,
-                )
-                root, total, data_hash = self._write_files(epoch, accounts, breakdown)
+            breakdown = Breakdown(
+                chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
+                lines=result.lines, paid=result.paid,
+            )
+            root, total, data_hash = self._write_files(epoch, accounts, breakdown)  # timed inside
             self.checkpoint("build")
             with timer("store commit"):
                 self.store.save_accounts(db, changed)
@@ -199,12 +206,14 @@ class SettlementJob:
         return self.store.epoch(epoch)  # type: ignore[return-value]
 
     def _write_files(self, epoch: int, accounts: Mapping[str, AccountState], breakdown: Breakdown) -> tuple[str | None, int, str]:
-        data_hash = "0x" + breakdown.write(breakdown_path(self.settlements, self.chain_id, epoch)).hex()
+        with self.timer("breakdown file"):
+            data_hash = "0x" + breakdown.write(breakdown_path(self.settlements, self.chain_id, epoch)).hex()
         if not accounts:
             return None, 0, data_hash
-        values = [(a, accounts[a].cumulative, accounts[a].level) for a in sorted(accounts)]
-        tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
-        write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
+        with self.timer("tree (twei.merkle) and its file"):
+            values = [(a, accounts[a].cumulative, accounts[a].level) for a in sorted(accounts)]
+            tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+            write_tree(tree, tree_path(self.settlements, self.chain_id, epoch))
         return tree.root, sum(v[1] for v in values), data_hash
 
     def build_genesis(
