@@ -4,6 +4,8 @@ import ape
 import pytest
 from hexbytes import HexBytes
 
+from twei.merkle import keccak, process_proof
+
 from tests.distributor.conftest import claim_args, make_tree
 from tests.helpers import ONE
 
@@ -108,6 +110,24 @@ def test_claim__wrong_amount_level_account_or_proof_reverts(distributor, active_
         distributor.claim(bob, amount, level, proof, sender=alice)
     with ape.reverts(distributor.InvalidProof, account=alice.address):
         distributor.claim(account, amount, level, proof[:-1], sender=alice)
+
+
+def test_claim__proofs_of_every_length_verify(distributor, token, publish_active, alice):
+    # The proof loop takes an odd level alone, then two levels a turn: lengths 0 to 5, 20 and 21 all
+    # verify and pay, and the same proof one sibling short does not. A proof is lengthened with
+    # siblings above the one-leaf tree's root (the contract cannot tell).
+    lengths = [0, 1, 2, 3, 4, 5, 20, 21]
+    for epoch, length in enumerate(lengths, start=1):
+        amount = epoch * ONE
+        leaf = bytes.fromhex(make_tree([(alice, amount, 3)]).root[2:])
+        siblings = [keccak(bytes([length, i])) for i in range(length)]
+        publish_active(distributor, epoch, process_proof(leaf, siblings), total=amount)
+        if length:
+            with ape.reverts(distributor.InvalidProof, account=alice.address):
+                distributor.claim(alice, amount, 3, siblings[:-1], sender=alice)
+        tx = distributor.claim(alice, amount, 3, siblings, sender=alice)
+        assert tx.decode_logs(distributor.Claimed) == [distributor.Claimed(account=alice, amount=ONE, level=3)]
+    assert token.balanceOf(alice) == len(lengths) * ONE
 
 
 def test_claim__before_any_root_reverts(distributor, day1, alice):
