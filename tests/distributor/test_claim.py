@@ -196,6 +196,36 @@ def test_claim_many__one_bad_proof_reverts_all(distributor, token, active_day1, 
     assert token.balanceOf(alice) == 0
 
 
+def test_claim_many__activates_a_due_root_mid_batch(
+    distributor, token, active_day1, publish_active, alice, bob, carol, outsider
+):
+    distributor.claim(*claim_args(active_day1, 2), sender=carol)  # activates day 1
+    day2 = make_tree([(alice, 12 * ONE, 14), (bob, 3 * ONE, 2), (carol, ONE, 20)])
+    publish_active(distributor, 2, day2)
+    # bob under day 1 (open), alice under day 2 (activates it), carol under day 2 (now open).
+    claims = [claim_args(active_day1, 1), claim_args(day2, 0), claim_args(day2, 2)]
+    tx = distributor.claimMany(claims, sender=outsider)
+    assert tx.decode_logs(distributor.RootActivated) == [
+        distributor.RootActivated(epoch=2, root=day2.root, total=16 * ONE, minted=3 * ONE)
+    ]
+    assert tx.decode_logs(distributor.Claimed) == [
+        distributor.Claimed(account=bob, amount=3 * ONE, level=2),
+        distributor.Claimed(account=alice, amount=12 * ONE, level=14),
+        distributor.Claimed(account=carol, amount=ONE, level=20),
+    ]
+    assert (token.balanceOf(alice), token.balanceOf(bob), token.balanceOf(carol)) == (12 * ONE, 3 * ONE, ONE)
+
+
+def test_claim_many__old_root_reverts_after_the_batch_activates_the_next(
+    distributor, active_day1, publish_active, alice, bob, carol, outsider
+):
+    distributor.claim(*claim_args(active_day1, 2), sender=carol)  # activates day 1
+    day2 = make_tree([(alice, 12 * ONE, 14), (bob, 4 * ONE, 2)])
+    publish_active(distributor, 2, day2)
+    with ape.reverts(distributor.InvalidProof, account=bob.address):
+        distributor.claimMany([claim_args(day2, 0), claim_args(active_day1, 1)], sender=outsider)
+
+
 def test_claim_many__empty_does_nothing(distributor, active_day1, outsider):
     tx = distributor.claimMany([], sender=outsider)
     assert tx.decode_logs(distributor.Claimed) == []
