@@ -65,6 +65,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint128 pending;
     }
 
+    /// @dev An account's claimed amount | level << 240, in a struct so that a claim computes the
+    ///      record's slot once for its read and its write.
+    struct AccountRecord {
+        uint256 packed;
+    }
+
     ITweiToken private immutable _token;
 
     State private _state;
@@ -76,8 +82,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     bytes32 private _parkedRoot;
     bytes32 private _pendingRoot;
 
-    /// @dev account => claimed amount | level << 240.
-    mapping(address account => uint256 record) private _accounts;
+    /// @dev account => its record.
+    mapping(address account => AccountRecord) private _accounts;
     /// @dev oracle => generation << 8 | index in the set; stale generations are not oracles.
     mapping(address oracle => uint256 entry) private _oracleEntries;
     address[] private _oracles;
@@ -201,14 +207,17 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         external
         returns (uint256 amount)
     {
-        return _claim(account, cumulativeAmount, level, proof);
+        (amount,) = _claim(_openRoot, account, cumulativeAmount, level, proof);
     }
 
     /// @inheritdoc IRewardDistributor
     function claimMany(Claim[] calldata claims) external {
+        // The open root is read once per batch: only a claim's own activation of the pending root
+        // changes it mid-batch, and `_claim` then returns the new one.
+        bytes32 root = _openRoot;
         for (uint256 i = 0; i < claims.length; ++i) {
             Claim calldata c = claims[i];
-            _claim(c.account, c.cumulativeAmount, c.level, c.proof);
+            (, root) = _claim(root, c.account, c.cumulativeAmount, c.level, c.proof);
         }
     }
 
@@ -221,12 +230,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     /// @inheritdoc ILevels
     function levelOf(address account) external view returns (uint16) {
-        return uint16(_accounts[account] >> _LEVEL_SHIFT);
+        return uint16(_accounts[account].packed >> _LEVEL_SHIFT);
     }
 
     /// @inheritdoc IRewardDistributor
     function claimed(address account) external view returns (uint256) {
-        return _accounts[account] & _CLAIMED_MASK;
+        return _accounts[account].packed & _CLAIMED_MASK;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -279,17 +288,23 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     // --------------------------------------------------------------------------------- internal
 
-    /// @dev Pays `account` up to `cumulativeAmount` and records `level`. The common path reads two
-    ///      storage slots: the open root and the account record.
-    function _claim(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
-        private
-        returns (uint256 amount)
-    {
-        bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
-        if (computed != _openRoot) _activateForClaim(account, computed);
+    /// @dev Pays `account` up to `cumulativeAmount` and records `level`, given the open root (read
+    ///      by the caller); returns the amount paid and the open root after the claim. The common
+    ///      path reads one storage slot, the account record.
+    function _claim(
+        bytes32 openRoot,
+        address account,
+        uint256 cumulativeAmount,
+        uint16 level,
+        bytes32[] calldata proof
+    ) private returns (uint256 amount, bytes32 root) {
+        root = _processProof(_leaf(account, cumulativeAmount, level), proof);
+        // On success the pending root proved here is the open root.
+        if (root != openRoot) _activateForClaim(account, root);
         if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
 
-        uint256 record = _accounts[account];
+        AccountRecord storage slot = _accounts[account];
+        uint256 record = slot.packed;
         uint256 already = record & _CLAIMED_MASK;
         uint256 claimedNow = already;
         if (cumulativeAmount > already) {
@@ -300,7 +315,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             claimedNow = cumulativeAmount;
         }
         uint256 updated = (uint256(level) << _LEVEL_SHIFT) | claimedNow;
-        if (updated != record) _accounts[account] = updated;
+        if (updated != record) slot.packed = updated;
         if (amount != 0) _pay(account, amount);
         emit Claimed(account, amount, level);
     }
@@ -392,13 +407,26 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             // Safe: reads only the proof's calldata, whose offset and length the ABI decoder has
             // checked against calldatasize; writes only scratch space (0x00-0x3f).
             node := leaf
-            let end := add(proof.offset, shl(5, proof.length))
-            for { let p := proof.offset } lt(p, end) { p := add(p, 0x20) } {
-                let sibling := calldataload(p)
+            let p := proof.offset
+            let end := add(p, shl(5, proof.length))
+            // An odd level first, then two levels per loop turn: the loop's jump and bound check
+            // cost about 20 gas, paid once per two levels.
+            if and(proof.length, 1) {
                 // The larger of the two goes second: at 0x20 if it is `node`, else at 0x00.
-                let slot := shl(5, gt(node, sibling))
+                let slot := shl(5, gt(node, calldataload(p)))
                 mstore(slot, node)
-                mstore(xor(slot, 0x20), sibling)
+                mstore(xor(slot, 0x20), calldataload(p))
+                node := keccak256(0x00, 0x40)
+                p := add(p, 0x20)
+            }
+            for {} lt(p, end) { p := add(p, 0x40) } {
+                let slot := shl(5, gt(node, calldataload(p)))
+                mstore(slot, node)
+                mstore(xor(slot, 0x20), calldataload(p))
+                node := keccak256(0x00, 0x40)
+                slot := shl(5, gt(node, calldataload(add(p, 0x20))))
+                mstore(slot, node)
+                mstore(xor(slot, 0x20), calldataload(add(p, 0x20)))
                 node := keccak256(0x00, 0x40)
             }
         }

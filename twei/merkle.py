@@ -26,9 +26,11 @@ import gc
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
+import numpy
 from eth_abi import encode as abi_encode
 
 from twei.errors import MerkleError
@@ -55,6 +57,8 @@ __all__ = [
 DISTRIBUTOR_LEAF_ENCODING: tuple[str, ...] = ("address", "uint256", "uint16")
 
 _FORMAT = "standard-v1"
+#: Leaves whose proofs `all_proofs` assembles at a time.
+_PROOF_CHUNK = 1 << 15
 
 
 @contextmanager
@@ -185,6 +189,19 @@ def _normalise(encoding: Sequence[str], value: Sequence[Any]) -> list[Any]:
     return out
 
 
+def _sort_order(hashes: list[bytes]) -> list[int]:
+    """Positions of ``hashes`` in ascending order, ties in input order (the JS library's stable
+    sort). numpy sorts the first 8 bytes of each hash as integers (3x faster than ``sorted`` with a
+    key at a million); if two prefixes tie (equal leaves, or a 1-in-10**7 chance at a million),
+    ``sorted`` on the whole hashes decides, exactly."""
+    top = numpy.frombuffer(b"".join(hashes), dtype=">u8")[::4]
+    order = numpy.argsort(top, kind="stable")
+    ranked = top[order]
+    if bool((ranked[1:] == ranked[:-1]).any()):
+        return sorted(range(len(hashes)), key=hashes.__getitem__)
+    return order.tolist()
+
+
 def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes]]:
     """Normalised values and leaf hashes for the distributor's encoding, in one tight loop: the
     settlement job's case, about 2x faster than the generic path at a million leaves."""
@@ -246,19 +263,25 @@ class StandardMerkleTree:
         n = len(hashes)
         if n == 0:
             raise MerkleError("a tree needs at least one leaf")
-        order = sorted(range(n), key=hashes.__getitem__) if sort_leaves else list(range(n))
+        order = _sort_order(hashes) if sort_leaves else list(range(n))
         size = 2 * n - 1
-        # Leaves fill the end of the heap in reverse: tree[size-1-i] = i-th leaf in order.
+        # Leaves fill the end of the heap in reverse: tree[size-1-i] = i-th leaf in order, so the
+        # value at input position order[i] sits at tree index size-1-i.
         tree: list[bytes] = [b""] * (n - 1)
-        tree.extend(hashes[i] for i in reversed(order))
-        tree_indices = [0] * n
-        for rank, i in enumerate(order):
-            tree_indices[i] = size - 1 - rank
+        tree.extend([hashes[i] for i in reversed(order)])
+        positions = numpy.empty(n, dtype=numpy.int64)
+        positions[order] = numpy.arange(size - 1, n - 2, -1, dtype=numpy.int64)
+        tree_indices: list[int] = positions.tolist()
+        # Internal nodes a level at a time, deepest first: the children of tree[lo:hi] are
+        # tree[2lo+1 : 2hi+1], in pairs (node i has children 2i+1 and 2i+2).
         k = _keccak256
-        for i in range(n - 2, -1, -1):
-            a = tree[2 * i + 1]
-            b = tree[2 * i + 2]
-            tree[i] = k(a + b if a < b else b + a).digest()
+        hi = n - 1
+        while hi > 0:
+            lo = (1 << (hi.bit_length() - 1)) - 1  # the first node at the depth of node hi-1
+            left = tree[2 * lo + 1 : 2 * hi + 1 : 2]
+            right = tree[2 * lo + 2 : 2 * hi + 1 : 2]
+            tree[lo:hi] = [k(a + b if a < b else b + a).digest() for a, b in zip(left, right)]
+            hi = lo
         return cls(tree, values, tree_indices, encoding)
 
     @classmethod
@@ -334,27 +357,49 @@ class StandardMerkleTree:
     def all_proofs(self) -> list[tuple[bytes, ...]]:
         """Every value's proof (siblings from the leaf up), in input order.
 
-        Computed a level at a time over all leaves of one depth (a tree whose size is not a power of
-        two has leaves at two depths), so the inner loops are list comprehensions and ``zip``:
-        about 4x faster than walking each leaf up on its own.
+        Built a level at a time with slices rather than a walk per leaf: in the heap, the nodes at
+        depth ``d`` are ``tree[2**d - 1 : 2**(d + 1) - 1]`` and the sibling of the node at position
+        ``q`` of its level is at ``q ^ 1``, so one slice swap gives every sibling of a level, and a
+        leaf at position ``q`` has its ancestor at position ``q >> h`` of the level ``h`` above. Each
+        proof column is then that level's siblings, each repeated ``2**h`` times, and ``zip`` makes
+        the proofs: C loops throughout (about 8x faster than walking each leaf up at a million).
+        Leaves sit at one depth, or at two when the count is not a power of two (the shallower
+        ones first in the heap).
         """
         tree = self.tree
-        indices = self.tree_indices
-        proofs: list[tuple[bytes, ...]] = [()] * len(indices)
+        size = len(tree)
+        n = len(self.tree_indices)
+        if n == 1:
+            return [()]
         with _no_gc():
-            by_depth: dict[int, list[int]] = {}
-            for value, index in enumerate(indices):
-                by_depth.setdefault((index + 1).bit_length() - 1, []).append(value)
-            for depth, members in by_depth.items():
-                nodes = [indices[v] for v in members]
-                levels = []
-                for _ in range(depth):
-                    levels.append([tree[i - 1] if i & 1 == 0 else tree[i + 1] for i in nodes])
-                    nodes = [(i - 1) >> 1 for i in nodes]
-                if levels:
-                    for value, proof in zip(members, zip(*levels)):
-                        proofs[value] = proof
-        return proofs
+            deepest = (size - 1).bit_length() - 1  # depth of the last node
+            swapped: list[list[bytes]] = [[]]  # per depth: the level with each pair swapped
+            for depth in range(1, deepest + 1):
+                first = (1 << depth) - 1
+                level = tree[first : min(2 * first + 1, size)]  # even length: nodes come in pairs
+                pairs = level[:]
+                pairs[0::2] = level[1::2]
+                pairs[1::2] = level[0::2]
+                swapped.append(pairs)
+            by_heap: list[tuple[bytes, ...]] = []  # proofs of heap indices n-1 .. 2n-2
+            split = min((1 << deepest) - 1, 2 * n - 1)  # first leaf at the deepest depth
+            # Chunks of leaves keep the columns small (memory: the proofs alone take ~200 MiB).
+            ranges = [(lo, min(lo + _PROOF_CHUNK, hi)) for lo, hi in ((n - 1, split), (split, 2 * n - 1))
+                      for lo in range(lo, hi, _PROOF_CHUNK)]
+            for lo, hi in ranges:
+                depth = (lo + 1).bit_length() - 1  # of every leaf in [lo, hi)
+                qa = lo - ((1 << depth) - 1)
+                qb = hi - ((1 << depth) - 1)
+                columns = []
+                for h in range(depth):
+                    part = swapped[depth - h][qa >> h : ((qb - 1) >> h) + 1]
+                    if h:
+                        part = list(chain.from_iterable(map(repeat, part, repeat(1 << h))))
+                        start = qa - ((qa >> h) << h)
+                        part = part[start : start + qb - qa]
+                    columns.append(part)
+                by_heap.extend(zip(*columns))
+            return list(map(by_heap.__getitem__, map((n - 1).__rsub__, self.tree_indices)))
 
     def leaf_lookup(self, value: Sequence[Any]) -> int:
         """The index of ``value``; :class:`MerkleError` if it is not in the tree."""

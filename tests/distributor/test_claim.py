@@ -4,6 +4,8 @@ import ape
 import pytest
 from hexbytes import HexBytes
 
+from twei.merkle import keccak, process_proof
+
 from tests.distributor.conftest import claim_args, make_tree
 from tests.helpers import ONE
 
@@ -110,6 +112,24 @@ def test_claim__wrong_amount_level_account_or_proof_reverts(distributor, active_
         distributor.claim(account, amount, level, proof[:-1], sender=alice)
 
 
+def test_claim__proofs_of_every_length_verify(distributor, token, publish_active, alice):
+    # The proof loop takes an odd level alone, then two levels a turn: lengths 0 to 5, 20 and 21 all
+    # verify and pay, and the same proof one sibling short does not. A proof is lengthened with
+    # siblings above the one-leaf tree's root (the contract cannot tell).
+    lengths = [0, 1, 2, 3, 4, 5, 20, 21]
+    for epoch, length in enumerate(lengths, start=1):
+        amount = epoch * ONE
+        leaf = bytes.fromhex(make_tree([(alice, amount, 3)]).root[2:])
+        siblings = [keccak(bytes([length, i])) for i in range(length)]
+        publish_active(distributor, epoch, process_proof(leaf, siblings), total=amount)
+        if length:
+            with ape.reverts(distributor.InvalidProof, account=alice.address):
+                distributor.claim(alice, amount, 3, siblings[:-1], sender=alice)
+        tx = distributor.claim(alice, amount, 3, siblings, sender=alice)
+        assert tx.decode_logs(distributor.Claimed) == [distributor.Claimed(account=alice, amount=ONE, level=3)]
+    assert token.balanceOf(alice) == len(lengths) * ONE
+
+
 def test_claim__before_any_root_reverts(distributor, day1, alice):
     with ape.reverts(distributor.InvalidProof, account=alice.address):
         distributor.claim(*claim_args(day1, 0), sender=alice)
@@ -174,6 +194,36 @@ def test_claim_many__one_bad_proof_reverts_all(distributor, token, active_day1, 
     with ape.reverts(distributor.InvalidProof, account=bob.address):
         distributor.claimMany([good, (account, amount + 1, level, proof)], sender=outsider)
     assert token.balanceOf(alice) == 0
+
+
+def test_claim_many__activates_a_due_root_mid_batch(
+    distributor, token, active_day1, publish_active, alice, bob, carol, outsider
+):
+    distributor.claim(*claim_args(active_day1, 2), sender=carol)  # activates day 1
+    day2 = make_tree([(alice, 12 * ONE, 14), (bob, 3 * ONE, 2), (carol, ONE, 20)])
+    publish_active(distributor, 2, day2)
+    # bob under day 1 (open), alice under day 2 (activates it), carol under day 2 (now open).
+    claims = [claim_args(active_day1, 1), claim_args(day2, 0), claim_args(day2, 2)]
+    tx = distributor.claimMany(claims, sender=outsider)
+    assert tx.decode_logs(distributor.RootActivated) == [
+        distributor.RootActivated(epoch=2, root=day2.root, total=16 * ONE, minted=3 * ONE)
+    ]
+    assert tx.decode_logs(distributor.Claimed) == [
+        distributor.Claimed(account=bob, amount=3 * ONE, level=2),
+        distributor.Claimed(account=alice, amount=12 * ONE, level=14),
+        distributor.Claimed(account=carol, amount=ONE, level=20),
+    ]
+    assert (token.balanceOf(alice), token.balanceOf(bob), token.balanceOf(carol)) == (12 * ONE, 3 * ONE, ONE)
+
+
+def test_claim_many__old_root_reverts_after_the_batch_activates_the_next(
+    distributor, active_day1, publish_active, alice, bob, carol, outsider
+):
+    distributor.claim(*claim_args(active_day1, 2), sender=carol)  # activates day 1
+    day2 = make_tree([(alice, 12 * ONE, 14), (bob, 4 * ONE, 2)])
+    publish_active(distributor, 2, day2)
+    with ape.reverts(distributor.InvalidProof, account=bob.address):
+        distributor.claimMany([claim_args(day2, 0), claim_args(active_day1, 1)], sender=outsider)
 
 
 def test_claim_many__empty_does_nothing(distributor, active_day1, outsider):

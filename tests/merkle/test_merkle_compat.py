@@ -106,3 +106,23 @@ def test_merkle__empty_tree_and_unknown_leaf_raise():
         tree.leaf_lookup(("0x" + "12" * 20, 6, 1))
     with pytest.raises(MerkleError, match="out of bounds"):
         tree.get_proof(3)
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 15])
+def test_merkle__all_proofs_are_each_values_proof(monkeypatch, chunk):
+    # Every size up to 70 (leaves at one depth or two) and a few around powers of two, with the
+    # proofs assembled in small chunks and in the default ones.
+    monkeypatch.setattr("twei.merkle._PROOF_CHUNK", chunk)
+    for n in [*range(1, 71), 127, 128, 129, 1025]:
+        values = [("0x" + f"{i + 1:040x}", i * 7, i % 5) for i in range(n)]
+        tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+        assert tree.all_proofs() == [tuple(tree.proof_nodes(i)) for i in range(n)]
+
+
+def test_merkle__equal_leaves_match_js(oz_merkle):
+    # Equal hashes tie on the sort key; both libraries keep them in input order (a stable sort).
+    values = [["0x" + "11" * 20, "1", "1"]] * 3 + [["0x" + "22" * 20, "1", "1"], ["0x" + "11" * 20, "1", "1"]]
+    ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    theirs = oz_merkle({"cmd": "build", "encoding": list(DISTRIBUTOR_LEAF_ENCODING), "values": values})
+    assert ours.dump() == theirs["dump"]
+    assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
