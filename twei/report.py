@@ -150,18 +150,20 @@ def render_png(report: PostReport, path: Path) -> Path:
 
     steps = [(c.display_name, a / 10**18) for c, a in report.side(Side.PROFIT)]
     steps += [(c.display_name, -a / 10**18) for c, a in report.side(Side.LOSS)]
-    names, bottoms, heights, colors = [], [], [], []
+    names, bottoms, heights, colors, labels = [], [], [], [], []
     level = 0.0
     for name, delta in steps:
         names.append(name)
         bottoms.append(level if delta >= 0 else level + delta)
         heights.append(abs(delta))
         colors.append("#2e9d5b" if delta >= 0 else "#d1495b")
+        labels.append(f"{delta:+g}")
         level += delta
     names.append("Total Twei Earned")
     bottoms.append(min(0.0, level))
     heights.append(abs(level))
     colors.append("#3a6ea5")
+    labels.append(f"{level:g}")
 
     fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
     ax.bar(range(len(names)), heights, bottom=bottoms, color=colors, width=0.7)
@@ -173,9 +175,11 @@ def render_png(report: PostReport, path: Path) -> Path:
         f"profit {format_twei(report.profit_subtotal)} − loss {format_twei(report.loss_subtotal)}"
         f" = {'-' if report.total < 0 else ''}{format_twei(abs(report.total))} TWEI"
     )
-    for i, (b, h) in enumerate(zip(bottoms, heights)):
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + (high - low) * 0.1)  # room for the labels above the highest bar
+    for i, (b, h, label) in enumerate(zip(bottoms, heights, labels)):
         if h:
-            ax.annotate(f"{h:g}", (i, b + h), ha="center", va="bottom", fontsize=8)
+            ax.annotate(label, (i, b + h), ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
