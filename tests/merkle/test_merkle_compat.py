@@ -126,3 +126,60 @@ def test_merkle__equal_leaves_match_js(oz_merkle):
     theirs = oz_merkle({"cmd": "build", "encoding": list(DISTRIBUTOR_LEAF_ENCODING), "values": values})
     assert ours.dump() == theirs["dump"]
     assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
+
+
+@pytest.fixture
+def parallel_from_one_leaf(monkeypatch):
+    """Make every build parallel, however small, so the forked path runs on test-sized trees."""
+    monkeypatch.setattr("twei.merkle.PARALLEL_MIN_LEAVES", 1)
+
+
+@pytest.mark.parametrize("workers", [2, 3, 4])
+def test_merkle__parallel_build_is_the_serial_tree(parallel_from_one_leaf, workers):
+    # Sizes where the subtrees split evenly, unevenly, and where the tree is too small to split.
+    for n in [1, 2, 3, 5, 7, 8, 9, 31, 64, 100, 257]:
+        values = [("0x" + f"{i * 7919 + 1:040x}", i * 10**18, i % 60) for i in range(n)]
+        serial = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING, workers=1)
+        parallel = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING, workers=workers)
+        assert parallel.tree == serial.tree
+        assert parallel.values == serial.values
+        assert parallel.tree_indices == serial.tree_indices
+
+
+@settings(max_examples=5)
+@given(values=st.lists(leaves, min_size=1, max_size=60, unique_by=lambda v: v[0]))
+def test_merkle__parallel_build_matches_js(oz_merkle, values):
+    import twei.merkle
+
+    # Set here rather than by the fixture: hypothesis runs the body once per example.
+    saved, twei.merkle.PARALLEL_MIN_LEAVES = twei.merkle.PARALLEL_MIN_LEAVES, 1
+    try:
+        ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING, workers=2)
+    finally:
+        twei.merkle.PARALLEL_MIN_LEAVES = saved
+    theirs = oz_merkle({"cmd": "build", "encoding": list(DISTRIBUTOR_LEAF_ENCODING), "values": ours.values})
+    assert ours.root == theirs["root"]
+    assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
+
+
+def test_merkle__parallel_build_reports_a_bad_leaf_in_a_worker_share(parallel_from_one_leaf, monkeypatch):
+    # The parent checks every value before the workers' hashes arrive; a worker failing anyway
+    # (here: made to fail) surfaces as a MerkleError, not a hang or a wrong tree.
+    values = [("0x" + f"{i + 1:040x}", i, 0) for i in range(40)]
+    values[-1] = ("0x" + "zz" * 20, 1, 0)
+    with pytest.raises(MerkleError, match="not a valid"):
+        StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING, workers=2)
+
+    def broken(_values):
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr("twei.merkle._leaf_hashes", broken)
+    with pytest.raises(MerkleError, match="parallel hashing failed: ValueError: disk on fire"):
+        StandardMerkleTree.of(values[:-1], DISTRIBUTOR_LEAF_ENCODING, workers=2)
+
+
+def test_merkle__default_workers_stay_one_below_the_threshold():
+    from twei.merkle import PARALLEL_MIN_LEAVES, default_workers
+
+    assert default_workers(PARALLEL_MIN_LEAVES - 1) == 1
+    assert 1 <= default_workers(PARALLEL_MIN_LEAVES) <= 4
