@@ -11,14 +11,15 @@ correct is in the write transaction the service runs per batch (group commit):
 * ``reward_taken`` takes a transaction-scoped advisory lock on (reader, post) before looking
   for a rewarded session, so two sessions of one reader qualifying at once on two replicas
   cannot both be rewarded (the partial unique index ``sessions_one_reward`` backs this up).
-* The heartbeats of the batch go in with one ``COPY``; the sessions with one pipelined
-  ``executemany`` upsert; the COMMIT (``synchronous_commit`` on: WAL flushed) comes before
+* The heartbeats of the batch go in with one ``COPY``; the sessions with one ``UPDATE … FROM
+  unnest(…)`` (new ones with one ``INSERT … SELECT FROM unnest``); the COMMIT (``synchronous_commit`` on: WAL flushed) comes before
   any answer.
 
 When the server is away (restarted, connections killed), the pool's connection fails or cannot
 be had within ``timeout`` seconds: the store raises :class:`~twei.errors.OracleUnavailable`,
-which the service answers 503 with ``Retry-After``. Connections are checked when taken from the
-pool and broken ones replaced, so the service recovers by itself when the server is back. A
+which the service answers 503 with ``Retry-After``. After such a failure the pool's idle
+connections are tested and broken ones replaced (and the pool reconnects in the background),
+so the service recovers by itself when the server is back. A
 commit whose connection dies mid-COMMIT is unknown to the client (503): its retry either
 succeeds or is refused as a replay because the first one did land — never stored twice.
 
@@ -77,6 +78,29 @@ _SESSION_UPSERT = (
     "qualified_at_ms = excluded.qualified_at_ms, rewarded = excluded.rewarded, "
     "finished_ms = excluded.finished_ms"
 )
+# The batch's sessions in ONE statement: a column array per field, unnest()ed into rows (one
+# round trip and one plan, instead of a statement per row).
+_SESSION_TYPES = (
+    "text", "text", "text", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "int",
+    "int", "float8", "bigint", "bigint", "float8", "bigint", "int", "bigint",
+)  # fmt: skip
+_SESSION_UPSERT_MANY = (
+    f"INSERT INTO sessions ({_SESSION_COLUMNS}) SELECT * FROM unnest("
+    + ", ".join(f"%s::{t}[]" for t in _SESSION_TYPES)
+    + ")"
+    + _SESSION_UPSERT[_SESSION_UPSERT.index(" ON CONFLICT") :]
+)
+# Sessions this transaction locked exist already: a plain UPDATE of the fields that change.
+_SESSION_UPDATE_MANY = (
+    "UPDATE sessions AS s SET last_seq = u.last_seq, last_received_ms = u.lr,"
+    " last_client_ms = u.lc, last_visible = u.lv, last_focused = u.lf, last_scroll_pct = u.ls,"
+    " last_idle_ms = u.li, credited_ms = u.cr, max_scroll_pct = u.ms, qualified_at_ms = u.q,"
+    " rewarded = u.rw, finished_ms = u.f"
+    " FROM unnest(%s::text[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[],"
+    " %s::float8[], %s::bigint[], %s::bigint[], %s::float8[], %s::bigint[], %s::int[],"
+    " %s::bigint[]) AS u(id, last_seq, lr, lc, lv, lf, ls, li, cr, ms, q, rw, f)"
+    " WHERE s.session_id = u.id"
+)
 _HEARTBEAT_COPY = (
     "COPY heartbeats (session_id, seq, received_ms, client_ms, visible, focused, scroll_pct,"
     " idle_ms, credited_ms) FROM STDIN"
@@ -107,6 +131,7 @@ class _PgTx:
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
+        self._locked: set[str] = set()
 
     def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
         if not session_ids:
@@ -116,6 +141,7 @@ class _PgTx:
             ' ORDER BY session_id COLLATE "C" FOR UPDATE',
             (list(session_ids),),
         ).fetchall()
+        self._locked.update(row[0] for row in rows)
         return {row[0]: _session(row) for row in rows}
 
     def reward_taken(self, reader: str, post_id: int) -> bool:
@@ -146,10 +172,14 @@ class _PgTx:
                         for p in batch.posts
                     ],
                 )
-            if batch.sessions:
-                cur.executemany(
-                    _SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()]
-                )
+            changed = [_session_row(s) for s in batch.sessions.values()]
+            known = [r for r in changed if r[0] in self._locked]
+            other = [r for r in changed if r[0] not in self._locked]
+            if known:
+                columns = zip(*((r[0], *r[6:]) for r in known))
+                cur.execute(_SESSION_UPDATE_MANY, [list(c) for c in columns])
+            if other:
+                cur.execute(_SESSION_UPSERT_MANY, [list(c) for c in zip(*other)])
             if batch.heartbeats:
                 with cur.copy(_HEARTBEAT_COPY) as copy:
                     for h in batch.heartbeats:
@@ -180,7 +210,6 @@ class PostgresStore:
             max_size=max_size,
             timeout=timeout,
             reconnect_timeout=reconnect_timeout,
-            check=ConnectionPool.check_connection,
             kwargs={"connect_timeout": max(2, int(timeout))},
             name="twei-oracle",
             open=False,
@@ -201,6 +230,7 @@ class PostgresStore:
             with self._pool.connection() as conn:  # commits at the end, or rolls back
                 yield _PgTx(conn)
         except _UNAVAILABLE as err:
+            self._drop_broken()
             raise OracleUnavailable(f"database unavailable: {_first_line(err)}") from err
 
     def commit_batch(self, batch: Batch) -> None:
@@ -213,7 +243,17 @@ class PostgresStore:
             with self._pool.connection() as conn:
                 return conn.execute(sql, args).fetchall()
         except _UNAVAILABLE as err:
+            self._drop_broken()
             raise OracleUnavailable(f"database unavailable: {_first_line(err)}") from err
+
+    def _drop_broken(self) -> None:
+        """After a failure, test the idle connections and replace the broken ones, so that the
+        next request does not meet a connection to a server that has restarted. (Checking
+        every connection as it is taken would cost a round trip per batch.)"""
+        try:
+            self._pool.check()
+        except Exception:  # the server is still away: the next failure checks again
+            log.debug("pool check failed", exc_info=True)
 
     def get_post(self, post_id: int) -> PostRecord | None:
         rows = self._all(f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = %s", (str(post_id),))
