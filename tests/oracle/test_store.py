@@ -145,7 +145,7 @@ def test_store__qualifying_reads_of_a_utc_day(store):
 
 
 def test_store__qualifying_read_pages_stream_the_day_by_reader_and_post(store):
-    posts = [post(p) for p in (1, 2, 3)]
+    posts = [post(p) for p in (1, 2, 3, 10)]
     readers = ["0x" + "Aa" * 20, "0x" + "aA" * 20, "0x" + "0B" * 20]  # byte order: 0B < Aa < aA
     sessions = {}
     for n, (reader, post_id) in enumerate((r, p) for r in reversed(readers) for p in (3, 1, 2)):
@@ -153,18 +153,21 @@ def test_store__qualifying_read_pages_stream_the_day_by_reader_and_post(store):
         sessions[sid] = SessionRecord(sid, post_id, reader, MS, 0, 60_000, credited_ms=1_000 + n,
                                       qualified_at_ms=MS + 60_000 * n, rewarded=True)  # fmt: skip
     sessions.update(_day_sessions())  # two more of the day (post 1), three outside or unrewarded
+    sessions["ten"] = SessionRecord("ten", 10, readers[2], MS, 0, 60_000, credited_ms=5,
+                                    qualified_at_ms=MS + 9, rewarded=True)  # fmt: skip
     store.commit_batch(Batch(posts, sessions, []))
     pages = list(store.qualifying_read_pages(*utc_day(DAY.date()), page_size=4))
-    assert [len(p) for p in pages] == [4, 4, 3]
+    assert [len(p) for p in pages] == [4, 4, 4]
     rows = [row for page in pages for row in page]
     assert rows == sorted(rows, key=lambda r: (r[0].encode(), r[1]))
     assert rows[:3] == [("0x" + "01" * 20, 1, 31_500, MS), ("0x" + "02" * 20, 1, 90_000, MS + 86_399_999),
                         ("0x" + "0B" * 20, 1, 1_001, MS + 60_000)]  # fmt: skip
     expected = {(r.reader, r.post_id, r.credited_ms, round(r.qualified_at.timestamp() * 1000))
                 for r in store.qualifying_reads(*utc_day(DAY.date()))}  # fmt: skip
-    assert set(rows) == expected and len(rows) == len(expected) == 11
+    assert [r[1] for r in rows[2:6]] == [1, 2, 3, 10]  # post ids in numeric order
+    assert set(rows) == expected and len(rows) == len(expected) == 12
     assert list(store.qualifying_read_pages(DAY - timedelta(days=3), DAY - timedelta(days=2))) == []
-    assert [len(p) for p in store.qualifying_read_pages(*utc_day(DAY.date()))] == [11]
+    assert [len(p) for p in store.qualifying_read_pages(*utc_day(DAY.date()))] == [12]
 
 
 def test_store__state_survives_closing_and_reopening(store_factory):
@@ -202,8 +205,11 @@ def test_migrations__a_later_version_is_applied_once_and_recorded(store_factory,
     folder.mkdir()
     for m in migrations("sqlite"):
         (folder / f"{m.version:04d}_{m.name}.sql").write_text(m.sql)
-    (folder / "0002_reader_index.sql").write_text("CREATE INDEX sessions_reader ON sessions (reader);")
-    (folder / "0002_reader_index.postgresql.sql").write_text(
+    new = len(migrations("sqlite")) + 1
+    (folder / f"{new:04d}_reader_index.sql").write_text(
+        "CREATE INDEX sessions_reader ON sessions (reader);"
+    )
+    (folder / f"{new:04d}_reader_index.postgresql.sql").write_text(
         'CREATE INDEX sessions_reader ON sessions (reader COLLATE "C");'
     )
     store = store_factory()
@@ -212,15 +218,15 @@ def test_migrations__a_later_version_is_applied_once_and_recorded(store_factory,
         from twei.oracle.store.sqlite import migrate_sqlite
 
         with store._lock:
-            assert migrate_sqlite(store._db, folder) == [2]
+            assert migrate_sqlite(store._db, folder) == [new]
             assert migrate_sqlite(store._db, folder) == []
     else:
         from twei.oracle.store.postgres import migrate_postgres
 
         with psycopg.connect(store.url) as conn:
-            assert migrate_postgres(conn, folder) == [2]
+            assert migrate_postgres(conn, folder) == [new]
             assert migrate_postgres(conn, folder) == []
-    assert store.schema_version() == 2
+    assert store.schema_version() == new
     assert store.get_session("s") == session("s")  # the data is still there
 
 
@@ -231,8 +237,11 @@ def test_migrations__a_sqlite_file_from_before_migrations_is_adopted(tmp_path):
     with sqlite3.connect(path) as old:  # what the first oracle created: tables, no versions
         old.executescript(migrations("sqlite")[0].sql)
         old.execute("INSERT INTO posts VALUES ('1', 'a', 1, 't', 'b', 0)")
-    store = SQLiteStore(path)
-    assert store.schema_version() == 1 and store.get_post(1).author == "a"
+    store = SQLiteStore(path)  # version 1 recorded as found, the later ones applied
+    assert store.schema_version() == latest_version("sqlite") and store.get_post(1).author == "a"
+    assert store._all("SELECT version FROM schema_migrations ORDER BY version") == [
+        (v,) for v in range(1, latest_version("sqlite") + 1)
+    ]
     store.close()
 
 

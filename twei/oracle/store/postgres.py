@@ -24,7 +24,8 @@ commit whose connection dies mid-COMMIT is unknown to the client (503): its retr
 succeeds or is refused as a replay because the first one did land — never stored twice.
 
 Times are BIGINT milliseconds and ids TEXT, exactly as in SQLite (same migration files); text
-is ordered ``COLLATE "C"`` (byte order, as SQLite's BINARY) so both stores list rows alike.
+is ordered ``COLLATE "C"`` (byte order, as SQLite's BINARY) and post ids as numbers, so both
+stores list rows alike.
 """
 
 from __future__ import annotations
@@ -314,7 +315,7 @@ class PostgresStore:
                     cur.execute(
                         "SELECT reader, post_id, credited_ms, qualified_at_ms FROM sessions"
                         " WHERE rewarded = 1 AND qualified_at_ms >= %s AND qualified_at_ms < %s"
-                        ' ORDER BY reader COLLATE "C", post_id COLLATE "C"',
+                        ' ORDER BY reader COLLATE "C", post_id::numeric',
                         args,
                     )
                     while rows := cur.fetchmany(page_size):

@@ -270,25 +270,27 @@ class SQLiteStore:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         sql = (
-            "SELECT reader, post_id, credited_ms, qualified_at_ms FROM sessions"
+            "SELECT reader, CAST(post_id AS INTEGER) AS post, credited_ms, qualified_at_ms"
+            " FROM sessions INDEXED BY sessions_rewarded_day"
             " WHERE rewarded = 1 AND qualified_at_ms >= ? AND qualified_at_ms < ?"
-            " ORDER BY reader, post_id"
+            " ORDER BY reader, post"
         )
         args = (_ms(start), _ms(end))
-        if self.path == ":memory:":  # no second connection can see it: read it all at once
+        if self.path == ":memory:":  # one connection only: read it all under the lock
             rows = self._all(sql, args)
             for i in range(0, len(rows), page_size):
-                yield [(r[0], int(r[1]), r[2], r[3]) for r in rows[i : i + page_size]]
+                yield rows[i : i + page_size]
             return
-        # A connection of its own: the pages stream while the service keeps writing (WAL gives
-        # this reader one consistent snapshot for the whole statement).
-        db = sqlite3.connect(self.path, check_same_thread=False)
+        # A connection of its own (WAL: a consistent snapshot, and the service keeps writing).
+        reader = sqlite3.connect(
+            Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False
+        )
         try:
-            cur = db.execute(sql, args)
-            while rows := cur.fetchmany(page_size):
-                yield [(r[0], int(r[1]), r[2], r[3]) for r in rows]
+            cursor = reader.execute(sql, args)
+            while page := cursor.fetchmany(page_size):
+                yield page
         finally:
-            db.close()
+            reader.close()
 
     def ping(self) -> None:
         try:
