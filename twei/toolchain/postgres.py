@@ -27,7 +27,30 @@ from pathlib import Path
 
 from twei.errors import ToolchainError
 
-__all__ = ["TempCluster", "pg_bindir"]
+__all__ = ["TempCluster", "pg_bindir", "remove_orphans"]
+
+PREFIX = "twei-pg-"
+
+
+def remove_orphans(bindir: Path) -> None:
+    """Stop and delete the clusters of runs that died without cleaning up (their owner process
+    is gone), so that a killed test run does not leave a server behind for good."""
+    for owner in Path(tempfile.gettempdir()).glob(f"{PREFIX}*/owner.pid"):
+        try:
+            pid = int(owner.read_text())
+            os.kill(pid, 0)
+            continue  # its owner still runs
+        except (ValueError, ProcessLookupError):
+            pass
+        except PermissionError:
+            continue  # someone else's live process
+        data = owner.parent / "data"
+        if (data / "postmaster.pid").exists():
+            cmd = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            if os.geteuid() == 0:
+                cmd = ["runuser", "-u", "postgres", "--", *cmd]
+            subprocess.run(cmd, capture_output=True)
+        shutil.rmtree(owner.parent, ignore_errors=True)
 
 
 def pg_bindir() -> Path:
@@ -50,7 +73,9 @@ class TempCluster:
 
     def __init__(self, root: Path | None = None) -> None:
         self.bindir = pg_bindir()
-        self.root = Path(root or tempfile.mkdtemp(prefix="twei-pg-"))
+        remove_orphans(self.bindir)
+        self.root = Path(root or tempfile.mkdtemp(prefix=PREFIX))
+        (self.root / "owner.pid").write_text(str(os.getpid()))
         self.data = self.root / "data"
         self.socket_dir = self.root / "socket"
         self.log = self.root / "server.log"
