@@ -28,6 +28,13 @@ heartbeats with increasing ``seq``, one in flight per session). Printed: accepte
 p50/p99 latency, the ratio to the baseline, refused answers, and whether the store holds at
 least as many heartbeats as were acknowledged (nothing lost; requests still in flight when wrk
 stops are committed but not counted by wrk, hence "stored" a little above "accepted").
+
+Measured 2026-11-26 on this kind of machine (2 cores shared with other work, load average ~3;
+3 runs of 6 s each, medians; nothing lost in any run):
+
+    conns  SQLite oracle       PostgreSQL, 1 replica     PostgreSQL, 2 replicas
+      100  3,362/s p99 122 ms  2,678/s p99 104 ms (0.80)  2,690/s p99 141 ms (0.80)
+     1000  2,544/s p99 616 ms  2,815/s p99 638 ms (1.11)  3,036/s p99 561 ms (1.19)
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ Endpoints (OpenAPI docs at ``/docs``):
 * ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
 * ``GET /posts/{id}?reader=0x…`` — the post page with the tracker embedded.
 * ``GET /static/tracker.js`` — the tracker script.
+* ``GET /healthz`` — liveness; ``GET /readyz`` — readiness for a load balancer (200 when the
+  store answers, else 503).
+
+A 503 (the store is away: PostgreSQL restarting, say) carries ``Retry-After``; nothing of that
+request was recorded, and the same request may be sent again.
 
 Every refusal is a 4xx whose ``detail`` is one line saying what was wrong; nothing refused
 reaches the store. Readers are identified by the address they present: proving it (a wallet
