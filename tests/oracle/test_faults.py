@@ -152,3 +152,28 @@ def test_replica_killed_mid_request__nothing_acknowledged_is_lost_and_the_other_
     assert acked <= _stored(pg_url)
     after = {sid for sid, _ in load.acked[killed_at:]}
     assert after == set(sessions)  # every session carried on from its stored state
+
+
+def test_postgres_connections_killed_under_load__recovery_and_nothing_lost(
+    pg_url, pg_cluster, tmp_path
+):
+    replicas, sessions = _setup(pg_url, tmp_path, 2)
+    load = Load([r.base for r in replicas], sessions)
+    database = psycopg.conninfo.conninfo_to_dict(pg_url)["dbname"]
+    try:
+        load.start()
+        load.wait_acked(200)
+        killed = pg_cluster.psql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            f" WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        )
+        before = len(load.acked)
+        load.wait_acked(before + 300, timeout=30)  # the replicas reconnected by themselves
+    finally:
+        load.finish()
+        for r in replicas:
+            r.stop()
+    assert int(killed) >= 2  # at least each replica's writer connection
+    acked = set(load.acked)
+    assert len(acked) == len(load.acked)
+    assert acked <= _stored(pg_url)
