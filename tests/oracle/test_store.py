@@ -374,3 +374,10 @@ def test_oracle__two_instances_on_one_store_share_sessions_and_the_one_reward(st
     finally:
         a.close()
         b.close()
+
+
+def test_postgres__unreachable_at_start_is_a_one_line_unavailable_error(tmp_path):
+    from twei.oracle.store.postgres import PostgresStore
+
+    with pytest.raises(OracleUnavailable, match="database unavailable at start"):
+        PostgresStore(f"postgresql://nobody@/none?host={tmp_path}", timeout=0.5)

@@ -220,6 +220,11 @@ class PostgresStore:
             try:
                 with self._pool.connection() as conn:
                     migrate_postgres(conn)
+            except _UNAVAILABLE as err:
+                self._pool.close()
+                raise OracleUnavailable(
+                    f"database unavailable at start: {_first_line(err)}"
+                ) from err
             except BaseException:
                 self._pool.close()
                 raise
