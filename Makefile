@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup browser demo test test-embedded test-anvil test-ganache slither clean
+.PHONY: help setup browser postgres demo test test-embedded test-anvil test-ganache slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
@@ -40,7 +40,12 @@ test: test-embedded test-anvil test-ganache
 browser:
 	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 
-test-embedded: setup browser
+# Debian's PostgreSQL server for the oracle's PostgreSQL tests; the tests start (and remove) a
+# private cluster of their own with it (twei.toolchain.postgres), so nothing else is set up here.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+
+test-embedded: setup browser postgres
 	$(APE) test tests -q
 
 test-anvil: setup

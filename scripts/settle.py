@@ -34,7 +34,14 @@ def _contracts(root: Path):
 def _job(settings: SettleSettings, say) -> SettlementJob:
     engagement, distributor, block = _contracts(Path("."))
     reads = None
-    if settings.oracle_db.exists():
+    from twei.oracle.settings import OracleSettings
+
+    oracle = OracleSettings()
+    if oracle.database_url is not None:  # the oracle's PostgreSQL (TWEI_ORACLE_DATABASE_URL)
+        from twei.oracle.store import open_store
+
+        reads = open_store(oracle)
+    elif settings.oracle_db.exists():
         from twei.oracle.store.sqlite import SQLiteStore
 
         reads = SQLiteStore(settings.oracle_db)

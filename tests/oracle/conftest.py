@@ -111,3 +111,61 @@ class Api:
 @pytest.fixture
 def api(client: TestClient, clock: FakeClock) -> Api:
     return Api(client, clock)
+
+
+# -- PostgreSQL: one private cluster for the session (Debian's server, started here) --------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server on a unix socket (see twei.toolchain.postgres)."""
+    from twei.toolchain.postgres import TempCluster
+
+    cluster = TempCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """URL of a new empty database on the session's cluster."""
+    if not pg_cluster.running():  # a fault test stopped it and failed before restarting
+        pg_cluster.start()
+    return pg_cluster.create_database(f"t{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_factory(request, tmp_path):
+    """Opens the store under test (call again to reopen the same database)."""
+    from twei.oracle.store import SQLiteStore
+
+    opened = []
+    if request.param == "sqlite":
+        path = tmp_path / "o.db"
+
+        def make():
+            opened.append(SQLiteStore(path))
+            return opened[-1]
+    else:
+        from twei.oracle.store.postgres import PostgresStore
+
+        url = request.getfixturevalue("pg_url")
+
+        def make():
+            opened.append(PostgresStore(url))
+            return opened[-1]
+
+    make.engine = request.param
+    yield make
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture
+def store(store_factory):
+    return store_factory()

@@ -6,7 +6,7 @@ docs at ``/docs``.
 
 Modules: :mod:`~twei.oracle.rules` (the rules as pure functions), :mod:`~twei.oracle.service`
 (one writer thread applying them with group commit), :mod:`~twei.oracle.store` (the storage
-interface and SQLite), :mod:`~twei.oracle.settled` (what the settlement paid, for the page),
+interface, SQLite and PostgreSQL), :mod:`~twei.oracle.settled` (what the settlement paid, for the page),
 ``static/tracker.js`` (the page's tracker), ``templates/post.html`` (the post page).
 
 Design choices where SPEC is silent:
@@ -24,7 +24,8 @@ Design choices where SPEC is silent:
 * ``seq`` must grow within a session; gaps are allowed (a lost request must not lock a reader
   out), a repeat or a lower ``seq`` is a replay (409).
 * Readers are identified by the address they present; proving it is the platform login's job.
-* The service keeps open sessions in memory: run one process (one uvicorn worker).
+* Session state lives in the store: with PostgreSQL (``TWEI_ORACLE_DATABASE_URL``) several
+  processes may serve the same sessions; SQLite is for one process (one uvicorn worker).
 """
 
 from twei.oracle.rules import DEFAULT_RULES, Rules

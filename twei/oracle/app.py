@@ -9,6 +9,11 @@ Endpoints (OpenAPI docs at ``/docs``):
 * ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
 * ``GET /posts/{id}?reader=0x…`` — the post page with the tracker embedded.
 * ``GET /static/tracker.js`` — the tracker script.
+* ``GET /healthz`` — liveness; ``GET /readyz`` — readiness for a load balancer (200 when the
+  store answers, else 503).
+
+A 503 (the store is away: PostgreSQL restarting, say) carries ``Retry-After``; nothing of that
+request was recorded, and the same request may be sent again.
 
 Every refusal is a 4xx whose ``detail`` is one line saying what was wrong; nothing refused
 reaches the store. Readers are identified by the address they present: proving it (a wallet
@@ -48,13 +53,15 @@ from twei.oracle.rules import Rules, time_to_read_ms
 from twei.oracle.service import Clock, HeartbeatInput, Oracle
 from twei.oracle.settings import OracleSettings
 from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled_read_wei
-from twei.oracle.store.sqlite import SQLiteStore
+from twei.oracle.store import open_store
 from twei.units import format_twei
 
-__all__ = ["create_app", "format_duration"]
+__all__ = ["create_app", "format_duration", "RETRY_AFTER_S"]
 
 HERE = Path(__file__).parent
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+#: Seconds a client is told to wait (``Retry-After``) before retrying a request answered 503.
+RETRY_AFTER_S = 1
 _STATUS: dict[type[OracleError], int] = {
     UnknownPost: 404,
     UnknownSession: 404,
@@ -186,7 +193,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         current = oracle
         if current is None:
-            store = SQLiteStore(settings.db, synchronous=settings.sqlite_synchronous)
+            store = open_store(settings)
             kwargs = {"clock": clock} if clock is not None else {}
             current = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
         app.state.oracle = current
@@ -219,7 +226,10 @@ def create_app(
     @app.exception_handler(OracleError)
     async def oracle_error(request: Request, err: OracleError) -> JSONResponse:
         status = next((s for t, s in _STATUS.items() if isinstance(err, t)), 400)
-        return JSONResponse({"detail": str(err)}, status_code=status)
+        # 503: the store is away (PostgreSQL restarting, say); nothing was acknowledged, and
+        # the client should send the same request again shortly.
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return JSONResponse({"detail": str(err)}, status_code=status, headers=headers)
 
     @app.exception_handler(_HTTPError)
     async def http_error(request: Request, err: _HTTPError) -> JSONResponse:
@@ -426,7 +436,21 @@ def create_app(
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
+        """Liveness: the process serves requests (a process manager restarts it otherwise)."""
         return {"ok": True}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Readiness, for the load balancer: 200 when the store answers, else 503."""
+        try:
+            live[0].store.ping()
+        except OracleUnavailable as err:
+            return JSONResponse(
+                {"ok": False, "detail": str(err)},
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            )
+        return JSONResponse({"ok": True})
 
     return app
 

@@ -1,19 +1,23 @@
-"""The oracle's core: one writer thread applies the rules and group-commits to the store.
+"""The oracle's core: one writer thread per process applies the rules and group-commits.
 
-Why one writer: every change of a session depends on its previous state (last ``seq``, last
-receive time, credited time), and SQLite takes one writer at a time anyway. Requests put an
-operation on a queue; the writer takes everything waiting (up to ``max_batch``), applies each
-operation to the in-memory state of its session, writes all resulting rows in ONE transaction,
-and only after COMMIT returns resolves each request's future. So an acknowledged heartbeat is
-always durable, and the fsync of ``synchronous=FULL`` is paid once per batch instead of once per
-heartbeat (group commit).
+Requests put an operation on a queue; the writer takes everything waiting (up to
+``max_batch``), opens ONE write transaction, reads the committed state of every session the
+batch touches *locked against other writers* (:meth:`StoreTransaction.sessions_for_update`),
+applies each operation to it in order, writes all resulting rows, commits, and only then
+resolves each request's future. So an acknowledged heartbeat is always durable, and the
+commit's fsync is paid once per batch instead of once per heartbeat (group commit).
 
-If the commit fails, every request of the batch is answered 503 and the in-memory state of the
-sessions it touched is dropped, to be reloaded from the store (which still holds the last
-committed state) on next use.
+Session state lives in the database, not in this process: several processes (replicas behind a
+load balancer, one PostgreSQL database) can serve the same reading session, its heartbeats
+arriving at any of them, concurrently, out of order or replayed. Each batch works from the
+latest committed state under the row locks, so ``seq`` only grows, no interval is credited
+twice and the cap holds; the reward claim is serialised per (reader, post) by
+:meth:`StoreTransaction.reward_taken`. Only posts, which never change once registered, are
+cached in memory.
 
-The in-memory cache holds open sessions and posts; finished sessions leave it. Because the state
-lives in this process, the service must run as a single process (one uvicorn worker).
+If the transaction fails (the database away, a full disk), every request of the batch that
+would have succeeded is answered 503 (:class:`~twei.errors.OracleUnavailable`, ``Retry-After``)
+and nothing of it is kept in memory: the retry starts again from the committed state.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import queue
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -55,6 +58,7 @@ from twei.oracle.store.base import (
     OracleStore,
     PostRecord,
     SessionRecord,
+    StoreTransaction,
 )
 
 __all__ = ["Oracle", "HeartbeatInput", "ReadStatus", "Clock"]
@@ -146,18 +150,17 @@ class Oracle:
         rules: Rules = DEFAULT_RULES,
         clock: Clock = time.time,
         max_batch: int = 2_000,
-        max_cached_sessions: int = 200_000,
     ) -> None:
         self.store = store
         self.rules = rules
         self.clock = clock
         self.max_batch = max_batch
-        self.max_cached_sessions = max_cached_sessions
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._posts: dict[int, PostRecord] = {}
-        self._sessions: OrderedDict[str, SessionRecord] = OrderedDict()
-        self._rewarded: set[tuple[str, int]] = set()
-        self._claimed: list[tuple[str, int]] = []
+        self._posts: dict[int, PostRecord] = {}  # registered posts never change: safe to cache
+        # State of the batch being processed (writer thread only).
+        self._tx: StoreTransaction | None = None
+        self._live: dict[str, SessionRecord] = {}
+        self._claimed: set[tuple[str, int]] = set()
         self._thread = threading.Thread(target=self._run, name="oracle-writer", daemon=True)
         self._stopped = False
         self._thread.start()
@@ -281,34 +284,40 @@ class Oracle:
                 self._process(ops)
 
     def _process(self, ops: list[_Op]) -> None:
+        touched = {op.args[0] for op in ops if op.fn in (self._op_heartbeat, self._op_finish)}
         batch = Batch.empty()
-        self._claimed = []  # reward claims of this batch, undone if its commit fails
         results: list[tuple[_Op, Any, BaseException | None]] = []
-        for op in ops:
-            try:
-                results.append((op, op.fn(batch, *op.args), None))
-            except OracleError as err:
-                results.append((op, None, err))
-            except Exception as err:  # a bug: answer 500 for this request, keep serving
-                log.exception("oracle operation failed")
-                results.append((op, None, err))
-        if batch:
-            try:
-                self.store.commit_batch(batch)
-            except Exception as err:
-                log.exception("oracle commit failed; %d requests answered 503", len(ops))
-                for session_id in batch.sessions:
-                    self._sessions.pop(session_id, None)
-                for post in batch.posts:
-                    self._posts.pop(post.post_id, None)
-                self._rewarded.difference_update(self._claimed)
-                failure = OracleUnavailable(f"storage failed, nothing was recorded: {err}")
-                results = [(op, None, e if e is not None else failure) for op, _, e in results]
-        for session_id, session in batch.sessions.items():
-            if session.finished_ms is not None:
-                self._sessions.pop(session_id, None)
-        while len(self._sessions) > self.max_cached_sessions:
-            self._sessions.popitem(last=False)
+        try:
+            with self.store.transaction() as tx:
+                self._tx = tx
+                self._live = tx.sessions_for_update(touched)
+                self._claimed = set()  # reward claims of this batch
+                for op in ops:
+                    try:
+                        results.append((op, op.fn(batch, *op.args), None))
+                    except OracleUnavailable:
+                        raise  # the store failed mid-batch: the whole batch is answered 503
+                    except OracleError as err:
+                        results.append((op, None, err))
+                    except Exception as err:  # a bug: answer 500 for this request, keep serving
+                        log.exception("oracle operation failed")
+                        results.append((op, None, err))
+                if batch:
+                    tx.write(batch)
+        except Exception as err:
+            log.warning("oracle transaction failed; %d requests answered 503: %s", len(ops), err)
+            for post in batch.posts:
+                self._posts.pop(post.post_id, None)
+            failure = (
+                err
+                if isinstance(err, OracleUnavailable)
+                else OracleUnavailable(f"storage failed, nothing acknowledged: {err}")
+            )
+            done = {id(op): e for op, _, e in results}
+            results = [(op, None, done.get(id(op)) or failure) for op in ops]
+        finally:
+            self._tx = None
+            self._live = {}
         by_loop: dict[Any, list] = {}
         for result in results:
             by_loop.setdefault(result[0].loop, []).append(result)
@@ -324,27 +333,31 @@ class Oracle:
     def _post(self, post_id: int) -> PostRecord:
         post = self._posts.get(post_id)
         if post is None:
-            post = self.store.get_post(post_id)
+            post = self._in_tx(lambda tx: tx.get_post(post_id))
             if post is None:
                 raise UnknownPost(f"unknown post {post_id}")
             self._posts[post_id] = post
         return post
 
+    def _in_tx(self, read: Callable[[StoreTransaction], Any]) -> Any:
+        """A read inside the batch's transaction; a storage error fails the whole batch."""
+        assert self._tx is not None
+        try:
+            return read(self._tx)
+        except OracleError:
+            raise
+        except Exception as err:
+            raise OracleUnavailable(f"storage failed, nothing acknowledged: {err}") from err
+
     def _session(self, session_id: str) -> SessionRecord:
-        session = self._sessions.get(session_id)
+        session = self._live.get(session_id)
         if session is None:
-            session = self.store.get_session(session_id)
-            if session is None:
-                raise UnknownSession(f"unknown session {session_id!r}")
-            if session.finished_ms is None:
-                self._sessions[session_id] = session
+            raise UnknownSession(f"unknown session {session_id!r}")
         return session
 
     def _keep(self, batch: Batch, session: SessionRecord) -> None:
         batch.sessions[session.session_id] = session
-        if session.session_id in self._sessions:
-            self._sessions.move_to_end(session.session_id)
-        self._sessions[session.session_id] = session
+        self._live[session.session_id] = session
 
     # Operations run on the writer thread. Each validates everything before changing state.
     def _op_register_post(
@@ -435,11 +448,12 @@ class Oracle:
         if session.reader == self._post(session.post_id).author:
             return False  # nobody earns for reading their own post
         key = (session.reader, session.post_id)
-        if key in self._rewarded:
+        if key in self._claimed:  # another session of this batch claimed it
             return False
-        self._rewarded.add(key)
-        self._claimed.append(key)
-        return self.store.rewarded_session(session.reader, session.post_id) is None
+        if self._in_tx(lambda tx: tx.reward_taken(session.reader, session.post_id)):
+            return False
+        self._claimed.add(key)
+        return True
 
     def _op_finish(self, batch: Batch, session_id: str, now_ms: int) -> SessionRecord:
         session = self._session(session_id)

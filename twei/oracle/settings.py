@@ -28,6 +28,14 @@ class OracleSettings(BaseSettings):
     #: Key the platform backend sends in ``X-API-Key`` to register posts. Unset: registering is
     #: refused (the service never runs with an open backend endpoint by accident).
     api_key: SecretStr | None = None
+    #: PostgreSQL URL (``postgresql://user:pass@host/db`` or ``postgresql:///db?host=/run/…``):
+    #: when set, the oracle stores everything there and several replicas may share it; unset,
+    #: it uses the embedded SQLite file ``db``.
+    database_url: SecretStr | None = None
+    #: Most connections one replica keeps to PostgreSQL (one writer plus page/read handlers).
+    pg_pool_size: int = Field(default=8, ge=2)
+    #: Seconds a request waits for PostgreSQL before it is answered 503 (with Retry-After).
+    pg_timeout_s: float = Field(default=2.0, gt=0)
     db: Path = Path("oracle/oracle.db")
     #: ``FULL`` makes every acknowledged heartbeat survive a power cut; ``NORMAL`` only a crash.
     sqlite_synchronous: str = "FULL"

@@ -76,10 +76,24 @@
   function send() {
     if (!state.sessionId || state.finished) return;
     state.sent += 1;
+    post(beatBody());
+  }
+
+  // 503: the oracle's database is away for a moment; nothing was recorded. The same heartbeat
+  // goes again after Retry-After, unless a newer one has been sent meanwhile.
+  function post(body) {
+    var seq = state.seq;
     fetch(url("/heartbeats"), {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: beatBody(), keepalive: true
+      body: body, keepalive: true
     }).then(function (r) {
+      if (r.status === 503) {
+        var wait = parseFloat(r.headers.get("Retry-After")) || 1;
+        setTimeout(function () {
+          if (state.seq === seq && !state.finished) post(body);
+        }, wait * 1000);
+        return;
+      }
       return r.json().then(function (data) {
         if (r.ok) { state.accepted += 1; state.last = data; }
         else state.errors.push(r.status + " " + (data && data.detail));

@@ -1,14 +1,22 @@
 """The oracle's storage interface: the few operations the service and the settlement need.
 
-Kept small and SQL-portable on purpose so that a PostgreSQL store can replace the embedded SQLite
-one: plain rows in three tables (posts, sessions, heartbeats), integers for times (epoch
-milliseconds, UTC) and booleans (0/1), no engine-specific types. The service keeps the live
-state of open sessions in memory and hands the store one batch of changes per transaction
-(:meth:`OracleStore.commit_batch`); a store must make the whole batch durable before returning.
+Kept small and SQL-portable on purpose: the embedded SQLite store and the PostgreSQL store
+implement the same protocol and pass the same contract tests (tests/oracle/test_store.py).
+Plain rows in three tables (posts, sessions, heartbeats), integers for times (epoch
+milliseconds, UTC) and booleans (0/1), no engine-specific types.
+
+The service applies the rules in batches (group commit): it opens one write transaction
+(:meth:`OracleStore.transaction`), reads the current state of the sessions the batch touches
+*locked against other writers* (:meth:`StoreTransaction.sessions_for_update`), applies the
+operations, writes the result (:meth:`StoreTransaction.write`) and commits. Because the session
+state is always read under that lock, several service processes (replicas) can share one
+database: two writers touching the same session take turns, and neither works from a stale copy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
@@ -20,8 +28,14 @@ __all__ = [
     "QualifyingRead",
     "Batch",
     "OracleStore",
+    "StoreTransaction",
+    "ReadPage",
     "utc_day",
 ]
+
+#: One page of :meth:`OracleStore.qualifying_read_pages`: (reader, post_id, credited_ms,
+#: qualified_ms) rows.
+ReadPage = list[tuple[str, int, int, int]]
 
 
 def utc_day(day: date) -> tuple[datetime, datetime]:
@@ -121,12 +135,35 @@ class Batch:
         return bool(self.posts or self.sessions or self.heartbeats)
 
 
+class StoreTransaction(Protocol):
+    """One write transaction of the service (see the module's docstring)."""
+
+    def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
+        """The committed state of these sessions (unknown ids left out), locked against every
+        other writer until this transaction ends."""
+
+    def reward_taken(self, reader: str, post_id: int) -> bool:
+        """Whether a session of ``reader`` on ``post_id`` already holds the reward. Serialised
+        with other writers asking about the same pair: the answer stays true until commit."""
+
+    def get_post(self, post_id: int) -> PostRecord | None:
+        """The post, as this transaction sees it."""
+
+    def write(self, batch: Batch) -> None:
+        """Insert the posts and heartbeats, upsert the sessions (committed when the transaction
+        ends without an exception)."""
+
+
 @runtime_checkable
 class OracleStore(Protocol):
-    """Durable storage of posts, sessions and heartbeats. Thread-safe; one writer at a time."""
+    """Durable storage of posts, sessions and heartbeats. Thread-safe."""
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
+        """A write transaction: committed, durably, when the block ends; rolled back if it
+        raises. The service acknowledges nothing before the commit returns."""
 
     def commit_batch(self, batch: Batch) -> None:
-        """Insert the posts and heartbeats, upsert the sessions, all in one durable transaction."""
+        """``write(batch)`` in a transaction of its own."""
 
     def get_post(self, post_id: int) -> PostRecord | None:
         """The post, or None."""
@@ -142,6 +179,19 @@ class OracleStore(Protocol):
 
     def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
         """Rewarded reads whose qualification time falls in [start, end) (aware datetimes)."""
+
+    def qualifying_read_pages(
+        self, start: datetime, end: datetime, page_size: int = 100_000
+    ) -> Iterator[ReadPage]:
+        """The same reads as :meth:`qualifying_reads` as ``(reader, post_id, credited_ms,
+        qualified_ms)`` rows, in pages of at most ``page_size``, ordered by (reader, post_id),
+        streamed (a server-side cursor) so that a day of millions of reads fits in memory."""
+
+    def ping(self) -> None:
+        """Raise :class:`~twei.errors.OracleUnavailable` if the database cannot be reached."""
+
+    def schema_version(self) -> int:
+        """The highest migration applied (``schema_migrations``)."""
 
     def count_heartbeats(self) -> int:
         """How many heartbeats are stored (for checks and benchmarks)."""

@@ -6,73 +6,35 @@ of the process or a power cut. The service batches many heartbeats into one tran
 commit), which is what makes FULL affordable.
 
 One connection is shared under a lock: the service has a single writer thread and reads are
-rare (page views, read-backs, the settlement), so a pool would buy nothing here.
+rare (page views, read-backs, the settlement), so a pool would buy nothing here. A write
+transaction is ``BEGIN IMMEDIATE``: it holds SQLite's one write lock from its first statement,
+so the session state it reads cannot change under it, even from another process on the same file.
+
+The schema comes from the versioned SQL files of :mod:`twei.oracle.store.migrate`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from twei.errors import OracleUnavailable
 from twei.oracle.store.base import (
     Batch,
     HeartbeatRecord,
     PostRecord,
     QualifyingRead,
+    ReadPage,
     SessionRecord,
 )
+from twei.oracle.store.migrate import MIGRATIONS_TABLE, migrations
 
-__all__ = ["SQLiteStore", "SCHEMA"]
-
-# Plain SQL that PostgreSQL accepts as well (BIGINT, TEXT, DOUBLE PRECISION, partial index).
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS posts (
-    post_id     TEXT PRIMARY KEY,
-    author      TEXT NOT NULL,
-    word_count  INTEGER NOT NULL,
-    title       TEXT NOT NULL,
-    body        TEXT NOT NULL,
-    created_ms  BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    session_id       TEXT PRIMARY KEY,
-    post_id          TEXT NOT NULL REFERENCES posts(post_id),
-    reader           TEXT NOT NULL,
-    started_ms       BIGINT NOT NULL,
-    clock_offset_ms  BIGINT NOT NULL,
-    time_to_read_ms  BIGINT NOT NULL,
-    last_seq         BIGINT NOT NULL,
-    last_received_ms BIGINT,
-    last_client_ms   BIGINT,
-    last_visible     INTEGER NOT NULL,
-    last_focused     INTEGER NOT NULL,
-    last_scroll_pct  DOUBLE PRECISION NOT NULL,
-    last_idle_ms     BIGINT,
-    credited_ms      BIGINT NOT NULL,
-    max_scroll_pct   DOUBLE PRECISION NOT NULL,
-    qualified_at_ms  BIGINT,
-    rewarded         INTEGER NOT NULL,
-    finished_ms      BIGINT
-);
-CREATE INDEX IF NOT EXISTS sessions_reader_post ON sessions (reader, post_id);
-CREATE INDEX IF NOT EXISTS sessions_qualified ON sessions (qualified_at_ms);
-CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_reward
-    ON sessions (reader, post_id) WHERE rewarded = 1;
-CREATE TABLE IF NOT EXISTS heartbeats (
-    session_id   TEXT NOT NULL REFERENCES sessions(session_id),
-    seq          BIGINT NOT NULL,
-    received_ms  BIGINT NOT NULL,
-    client_ms    BIGINT NOT NULL,
-    visible      INTEGER NOT NULL,
-    focused      INTEGER NOT NULL,
-    scroll_pct   DOUBLE PRECISION NOT NULL,
-    idle_ms      BIGINT,
-    credited_ms  BIGINT NOT NULL,
-    PRIMARY KEY (session_id, seq)
-);
-"""
+__all__ = ["SQLiteStore", "migrate_sqlite"]
 
 _SESSION_COLUMNS = (
     "session_id, post_id, reader, started_ms, clock_offset_ms, time_to_read_ms, last_seq, "
@@ -122,6 +84,92 @@ def _heartbeat_row(h: HeartbeatRecord) -> tuple:
     )  # fmt: skip
 
 
+def _post(r: tuple) -> PostRecord:
+    return PostRecord(int(r[0]), r[1], r[2], r[3], r[4], r[5])
+
+
+_POST_COLUMNS = "post_id, author, word_count, title, body, created_ms"
+
+
+def migrate_sqlite(db: sqlite3.Connection, folder: Path | None = None) -> list[int]:
+    """Apply the versions this database lacks, each in one transaction; returns them."""
+    db.execute(MIGRATIONS_TABLE)
+    done: list[int] = []
+    for migration in migrations("sqlite", folder):
+        applied = {v for (v,) in db.execute("SELECT version FROM schema_migrations")}
+        if migration.version in applied:
+            continue
+        try:
+            # One script: the version row first, so a process racing us on the same file fails
+            # on its primary key instead of running the migration twice.
+            db.executescript(
+                "BEGIN IMMEDIATE;\n"
+                f"INSERT INTO schema_migrations VALUES ({migration.version}, "
+                f"'{migration.name}', {int(time.time() * 1000)});\n"
+                f"{migration.sql}\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if migration.version in {v for (v,) in db.execute("SELECT version FROM schema_migrations")}:
+                continue  # another process applied it meanwhile
+            raise
+        done.append(migration.version)
+    return done
+
+
+class _SQLiteTx:
+    """A write transaction on the store's connection (the store's lock is held throughout)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
+        ids = list(session_ids)
+        found: dict[str, SessionRecord] = {}
+        for i in range(0, len(ids), 500):  # under SQLite's bound-parameter limit
+            chunk = ids[i : i + 500]
+            rows = self._db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id IN"
+                f" ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for row in rows:
+                found[row[0]] = _session(row)
+        return found
+
+    def reward_taken(self, reader: str, post_id: int) -> bool:
+        # BEGIN IMMEDIATE already excludes every other writer: a plain read is enough.
+        return (
+            self._db.execute(
+                "SELECT 1 FROM sessions WHERE reader = ? AND post_id = ? AND rewarded = 1",
+                (reader, str(post_id)),
+            ).fetchone()
+            is not None
+        )
+
+    def get_post(self, post_id: int) -> PostRecord | None:
+        row = self._db.execute(
+            f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = ?", (str(post_id),)
+        ).fetchone()
+        return _post(row) if row else None
+
+    def write(self, batch: Batch) -> None:
+        cur = self._db.cursor()
+        if batch.posts:
+            cur.executemany(
+                f"INSERT INTO posts ({_POST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (str(p.post_id), p.author, p.word_count, p.title, p.body, p.created_ms)
+                    for p in batch.posts
+                ],
+            )
+        if batch.sessions:
+            cur.executemany(_SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()])
+        if batch.heartbeats:
+            cur.executemany(_HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats])
+
+
 def _ms(when: datetime) -> int:
     if when.tzinfo is None:
         raise ValueError("qualifying_reads needs timezone-aware datetimes (UTC)")
@@ -144,35 +192,28 @@ class SQLiteStore:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA busy_timeout=5000")
         with self._lock:
-            self._db.executescript(SCHEMA)
+            migrate_sqlite(self._db)
 
     # -- writes ---------------------------------------------------------------------------
-    def commit_batch(self, batch: Batch) -> None:
+    @contextmanager
+    def transaction(self) -> Iterator[_SQLiteTx]:
         with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            self._db.execute("BEGIN IMMEDIATE")
             try:
-                if batch.posts:
-                    cur.executemany(
-                        "INSERT INTO posts (post_id, author, word_count, title, body, created_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            (str(p.post_id), p.author, p.word_count, p.title, p.body, p.created_ms)
-                            for p in batch.posts
-                        ],
-                    )
-                if batch.sessions:
-                    cur.executemany(
-                        _SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()]
-                    )
-                if batch.heartbeats:
-                    cur.executemany(
-                        _HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats]
-                    )
-                cur.execute("COMMIT")
+                yield _SQLiteTx(self._db)
             except BaseException:
-                cur.execute("ROLLBACK")
+                self._db.execute("ROLLBACK")
                 raise
+            try:
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def commit_batch(self, batch: Batch) -> None:
+        with self.transaction() as tx:
+            tx.write(batch)
 
     # -- reads ----------------------------------------------------------------------------
     def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
@@ -180,15 +221,8 @@ class SQLiteStore:
             return self._db.execute(sql, args).fetchall()
 
     def get_post(self, post_id: int) -> PostRecord | None:
-        rows = self._all(
-            "SELECT post_id, author, word_count, title, body, created_ms FROM posts"
-            " WHERE post_id = ?",
-            (str(post_id),),
-        )
-        if not rows:
-            return None
-        r = rows[0]
-        return PostRecord(int(r[0]), r[1], r[2], r[3], r[4], r[5])
+        rows = self._all(f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = ?", (str(post_id),))
+        return _post(rows[0]) if rows else None
 
     def get_session(self, session_id: str) -> SessionRecord | None:
         rows = self._all(
@@ -229,6 +263,43 @@ class SQLiteStore:
             )
             for r in rows
         ]
+
+    def qualifying_read_pages(
+        self, start: datetime, end: datetime, page_size: int = 100_000
+    ) -> Iterator[ReadPage]:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        sql = (
+            "SELECT reader, CAST(post_id AS INTEGER) AS post, credited_ms, qualified_at_ms"
+            " FROM sessions INDEXED BY sessions_rewarded_day"
+            " WHERE rewarded = 1 AND qualified_at_ms >= ? AND qualified_at_ms < ?"
+            " ORDER BY reader, post"
+        )
+        args = (_ms(start), _ms(end))
+        if self.path == ":memory:":  # one connection only: read it all under the lock
+            rows = self._all(sql, args)
+            for i in range(0, len(rows), page_size):
+                yield rows[i : i + page_size]
+            return
+        # A connection of its own (WAL: a consistent snapshot, and the service keeps writing).
+        reader = sqlite3.connect(
+            Path(self.path).resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False
+        )
+        try:
+            cursor = reader.execute(sql, args)
+            while page := cursor.fetchmany(page_size):
+                yield page
+        finally:
+            reader.close()
+
+    def ping(self) -> None:
+        try:
+            self._all("SELECT 1")
+        except sqlite3.Error as err:
+            raise OracleUnavailable(f"storage unavailable: {err}") from err
+
+    def schema_version(self) -> int:
+        return self._all("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")[0][0]
 
     def count_heartbeats(self) -> int:
         return self._all("SELECT COUNT(*) FROM heartbeats")[0][0]
