@@ -67,10 +67,9 @@ _PROOF_CHUNK = 1 << 15
 PARALLEL_MIN_LEAVES = 1 << 17
 #: Levels with fewer pairs than this are hashed by the parent alone.
 _PARALLEL_MIN_PAIRS = 1 << 14
-#: CPU seconds per million leaves, measured on the 2-core CI machine, of what the parent does
-#: alone (normalising the values, sorting, gathering the workers' hashes), of its hashing, and of
-#: a worker's hashing; only their ratios matter: they balance the processes' shares.
-_ROW_COST, _HASH_COST, _WORKER_LEAF_COST = 2.1, 3.7, 4.0
+#: Relative costs per leaf of the parent's normalising, its hashing, and a worker's hashing (in
+#: µs, measured on the 2-core CI machine); they only balance the shares.
+_ROW_COST, _HASH_COST, _WORKER_LEAF_COST = 1.5, 1.8, 2.3
 
 
 @contextmanager
@@ -349,9 +348,9 @@ def _distributor_leaves_parallel(
 ) -> tuple[list[list[Any]], list[bytes]]:
     """:func:`_distributor_leaves` with the hashing shared by ``workers`` processes: forked workers
     hash the upper shares while the parent hashes the first and normalises every value (workers
-    send back hashes only). The parent's extra work (normalising, later sorting) is about half as
-    costly as hashing, so its share is smaller: with per-leaf costs of normalising r, hashing h and a worker's leaf c,
-    ``r + h*p = c*(1-p)/(workers-1)`` balances them (p = 0.25 with two processes)."""
+    send back hashes only). The parent's extra normalising is about as costly as hashing a leaf,
+    so its share is smaller: with per-leaf costs of normalising r, hashing h and a worker's leaf c,
+    ``r + h*p = c*(1-p)/(workers-1)`` balances them."""
     n = len(values)
     if workers <= 1 or n < PARALLEL_MIN_LEAVES:
         return _distributor_leaves(values)
