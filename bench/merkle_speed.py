@@ -1,11 +1,10 @@
 """Tree speed: twei.merkle against the JS @openzeppelin/merkle-tree (a benchmark: prints, asserts nothing).
 
-    .venv/bin/python -m bench.merkle_speed [--sizes 131072] [--python-only 1048576] [--workers N ...]
+    .venv/bin/python -m bench.merkle_speed [--sizes 131072] [--python-only 1048576]
 
 Each measurement runs in its own process so its peak memory (max RSS) is its own. Timed: building
 the tree (leaf hashing, sorting, all nodes), every value's proof, and dump() to JSON text; not
-timed: generating the random values and starting the interpreter. A million-leaf build is timed in
-one process and in as many as twei.merkle uses by default (one per core, forked).
+timed: generating the random values and starting the interpreter.
 """
 
 from __future__ import annotations
@@ -34,21 +33,14 @@ def make_values(n: int, seed: int = 2026) -> list[list[str]]:
     ]
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and of its finished workers (a parallel build forks)."""
-    own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
-
-
-def python_child(n: int, values_file: str | None, workers: int | None) -> None:
+def python_child(n: int, values_file: str | None) -> None:
     """Run inside a fresh interpreter: time the Python tree and print JSON."""
-    from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree, default_workers
+    from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
 
     values = json.loads(Path(values_file).read_text()) if values_file else make_values(n)
-    workers = default_workers(n) if workers is None else workers
-    t, c = time.perf_counter(), _cpu()
-    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING, workers=workers)
-    build, build_cpu = time.perf_counter() - t, _cpu() - c
+    t, c = time.perf_counter(), time.process_time()
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    build, build_cpu = time.perf_counter() - t, time.process_time() - c
     # The issue's order: build, dump, then every proof (what the settlement does with a day's tree).
     t, c = time.perf_counter(), time.process_time()
     text = tree.dump_json()
@@ -60,7 +52,6 @@ def python_child(n: int, values_file: str | None, workers: int | None) -> None:
     proofs_s, proofs_cpu = time.perf_counter() - t, time.process_time() - c
     del proofs
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0
     print(
         json.dumps(
             {
@@ -69,8 +60,6 @@ def python_child(n: int, values_file: str | None, workers: int | None) -> None:
                 "dump_s": dump,
                 "cpu": [build_cpu, proofs_cpu, dump_cpu],
                 "peak_mib": peak,
-                "worker_peak_mib": worker_peak,
-                "workers": workers,
                 "root": tree.root,
                 "bytes": dump_chars,
             }
@@ -78,10 +67,8 @@ def python_child(n: int, values_file: str | None, workers: int | None) -> None:
     )
 
 
-def run_python(n: int, values_file: str | None = None, workers: int | None = None) -> dict:
+def run_python(n: int, values_file: str | None = None) -> dict:
     args = [sys.executable, "-m", "bench.merkle_speed", "--child", str(n)]
-    if workers is not None:
-        args += ["--workers", str(workers)]
     if values_file:
         args += ["--values-file", values_file]
     out = subprocess.run(args, cwd=ROOT_DIR, capture_output=True, text=True, check=True)
@@ -101,7 +88,6 @@ def row(name: str, r: dict) -> str:
     return (
         f"{name:<30} build {r['build_s']:7.2f} s | every proof {r['proofs_s']:7.2f} s | "
         f"dump {r['dump_s']:6.2f} s | peak {r['peak_mib']:6.0f} MiB"
-        + (f" (+ largest worker {r['worker_peak_mib']:.0f} MiB, mostly shared pages)" if r.get("worker_peak_mib") else "")
         + (f" | CPU {cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.2f} s" if cpu else "")
     )
 
@@ -113,19 +99,11 @@ def _load() -> str:
 @click.command()
 @click.option("--sizes", multiple=True, type=int, default=(131_072,), help="Leaves, Python and JS side by side.")
 @click.option("--python-only", multiple=True, type=int, default=(1_048_576,), help="Leaves, Python alone.")
-@click.option(
-    "--workers",
-    "worker_counts",
-    multiple=True,
-    type=int,
-    default=None,
-    help="Processes for the Python build (default: one, then twei.merkle's default for the size).",
-)
 @click.option("--child", type=int, default=None, hidden=True)
 @click.option("--values-file", default=None, hidden=True)
-def main(sizes, python_only, worker_counts, child, values_file):
+def main(sizes, python_only, child, values_file):
     if child is not None:
-        python_child(child, values_file, worker_counts[0] if worker_counts else None)
+        python_child(child, values_file)
         return
     for n in sizes:
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
@@ -141,13 +119,10 @@ def main(sizes, python_only, worker_counts, child, values_file):
             f"build+proofs {(js['build_s'] + js['proofs_s']) / (py['build_s'] + py['proofs_s']):.0f}x, "
             f"dump {js['dump_s'] / py['dump_s']:.1f}x"
         )
-    click.echo(f"(wall times; CPU = process time of build / proofs / dump, workers included; load average {_load()})")
-    from twei.merkle import default_workers
-
+    click.echo(f"(wall times; CPU = process time of build / proofs / dump; load average {_load()})")
     for n in python_only:
         click.echo(f"{n:,} leaves")
-        for workers in dict.fromkeys(worker_counts or (1, default_workers(n))):
-            click.echo(row(f"  Python twei.merkle, {workers} proc", run_python(n, workers=workers)))
+        click.echo(row("  Python twei.merkle", run_python(n)))
 
 
 if __name__ == "__main__":

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain, repeat
 from pathlib import Path
@@ -47,9 +45,7 @@ def keccak(data: bytes) -> bytes:
 
 __all__ = [
     "DISTRIBUTOR_LEAF_ENCODING",
-    "PARALLEL_MIN_LEAVES",
     "StandardMerkleTree",
-    "default_workers",
     "keccak",
     "leaf_hash",
     "node_hash",
@@ -63,13 +59,6 @@ DISTRIBUTOR_LEAF_ENCODING: tuple[str, ...] = ("address", "uint256", "uint16")
 _FORMAT = "standard-v1"
 #: Leaves whose proofs `all_proofs` assembles at a time.
 _PROOF_CHUNK = 1 << 15
-#: Below this many leaves a build stays in one process (forking costs more than it saves).
-PARALLEL_MIN_LEAVES = 1 << 17
-#: Levels with fewer pairs than this are hashed by the parent alone.
-_PARALLEL_MIN_PAIRS = 1 << 14
-#: Relative costs per leaf of the parent's normalising, its hashing, and a worker's hashing (in
-#: µs, measured on the 2-core CI machine); they only balance the shares.
-_ROW_COST, _HASH_COST, _WORKER_LEAF_COST = 1.5, 1.8, 2.3
 
 
 @contextmanager
@@ -213,12 +202,9 @@ def _sort_order(hashes: list[bytes]) -> list[int]:
     return order.tolist()
 
 
-def _distributor_leaves(
-    values: Iterable[Sequence[Any]], hash_leaves: bool = True
-) -> tuple[list[list[Any]], list[bytes]]:
+def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes]]:
     """Normalised values and leaf hashes for the distributor's encoding, in one tight loop: the
-    settlement job's case, about 2x faster than the generic path at a million leaves. With
-    ``hash_leaves`` false, only the values are checked and normalised (a worker hashes them)."""
+    settlement job's case, about 2x faster than the generic path at a million leaves."""
     k = _keccak256
     fromhex = bytes.fromhex
     pad = bytes(12)
@@ -236,198 +222,13 @@ def _distributor_leaves(
             level = int(level)
             if level >> 16 or level < 0:
                 raise OverflowError
-            if hash_leaves:
-                # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
-                body = pad + fromhex(account[2:]) + amount.to_bytes(32, "big") + level.to_bytes(32, "big")
-                add_hash(k(k(body).digest()).digest())
-            else:
-                if amount >> 256 or amount < 0:
-                    raise OverflowError("amount out of uint256")
-                fromhex(account[2:])
+            # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
+            body = pad + fromhex(account[2:]) + amount.to_bytes(32, "big") + level.to_bytes(32, "big")
+            add_hash(k(k(body).digest()).digest())
             add_row([account, str(amount), str(level)])
     except (ValueError, TypeError, OverflowError) as err:
         raise MerkleError(f"leaf {value!r} is not a valid (address, uint256, uint16): {err}") from None
     return rows, hashes
-
-
-# ---------------------------------------------------------------------- parallel hashing
-#
-# keccak is most of a build (three calls per leaf) and pysha3 holds the GIL for short inputs, so
-# threads cannot share it; processes can. Each parallel step forks its workers at the moment the
-# data they need is in memory, so they read it copy-on-write instead of receiving a pickle, and
-# each sends back only its hashes, as one ``bytes`` of 32 bytes a hash, through a pipe.
-
-
-def default_workers(n: int) -> int:
-    """Processes a build of ``n`` distributor leaves uses: every core (up to 4) for a big tree on a
-    system that can fork, else one."""
-    if n < PARALLEL_MIN_LEAVES or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(4, cores))
-
-
-def _send_result(conn: Any, task: Callable[[], bytes]) -> None:
-    """In a forked worker: run ``task`` and send its bytes, or the error, to the parent."""
-    try:
-        result = b"\x00" + task()
-    except BaseException as err:  # noqa: BLE001 - handed to the parent, which raises it
-        result = b"\x01" + f"{type(err).__name__}: {err}".encode()
-    conn.send_bytes(result)
-    conn.close()
-
-
-class _Forked:
-    """One task running in a forked process, and the pipe its bytes come back through."""
-
-    def __init__(self, task: Callable[[], bytes]):
-        ctx = multiprocessing.get_context("fork")
-        self._receiver, sender = ctx.Pipe(duplex=False)
-        self._process = ctx.Process(target=_send_result, args=(sender, task), daemon=True)
-        self._process.start()
-        sender.close()
-
-    def result(self) -> bytes:
-        """Wait for the task's bytes; :class:`MerkleError` if it failed or its process died."""
-        try:
-            result = self._receiver.recv_bytes()
-        except EOFError:
-            result = b"\x01worker process died"
-        finally:
-            self.cancel()
-        if result[:1] != b"\x00":
-            raise MerkleError(f"parallel hashing failed: {result[1:].decode()}")
-        return result[1:]
-
-    def cancel(self) -> None:
-        """Stop the process (if still running) and release the pipe; idempotent."""
-        if self._receiver.closed:
-            return
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._receiver.close()
-
-
-@contextmanager
-def _forked(tasks: list[Callable[[], bytes]]) -> Iterator[list[_Forked]]:
-    """Run each task in its own forked process; on leaving, stop any the caller did not wait for
-    (an error in the parent must not leave workers behind)."""
-    running: list[_Forked] = []
-    try:
-        for task in tasks:
-            running.append(_Forked(task))
-        yield running
-    finally:
-        for forked in running:
-            forked.cancel()
-
-
-def _split32(blob: bytes) -> list[bytes]:
-    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
-
-
-def _leaf_hashes(values: Sequence[Sequence[Any]]) -> bytes:
-    """The leaf hashes of already checked distributor values, concatenated: a worker's loop (the
-    parent checks and normalises every value, so this one only encodes and hashes)."""
-    k = _keccak256
-    fromhex = bytes.fromhex
-    pad = bytes(12)
-    out = []
-    add = out.append
-    for account, amount, level in values:
-        if type(account) is not str:
-            account = _address(account)
-        body = pad + fromhex(account[2:]) + int(amount).to_bytes(32, "big") + int(level).to_bytes(32, "big")
-        add(k(k(body).digest()).digest())
-    return b"".join(out)
-
-
-def _distributor_leaves_parallel(
-    values: Sequence[Sequence[Any]], workers: int
-) -> tuple[list[list[Any]], list[bytes]]:
-    """:func:`_distributor_leaves` with the hashing shared by ``workers`` processes: forked workers
-    hash the upper shares while the parent hashes the first and normalises every value (workers
-    send back hashes only). The parent's extra normalising is about as costly as hashing a leaf,
-    so its share is smaller: with per-leaf costs of normalising r, hashing h and a worker's leaf c,
-    ``r + h*p = c*(1-p)/(workers-1)`` balances them."""
-    n = len(values)
-    if workers <= 1 or n < PARALLEL_MIN_LEAVES:
-        return _distributor_leaves(values)
-    per_worker = _WORKER_LEAF_COST / (workers - 1)
-    first = int(n * max(0.0, (per_worker - _ROW_COST) / (_HASH_COST + per_worker)))
-    share = (n - first) // (workers - 1)
-    cuts = [first + share * i for i in range(workers - 1)] + [n]
-    tasks = [lambda lo=lo, hi=hi: _leaf_hashes(values[lo:hi]) for lo, hi in zip(cuts, cuts[1:])]
-    with _forked(tasks) as workers_:
-        rows, hashes = _distributor_leaves(values[:first])
-        rest, _ = _distributor_leaves(values[first:], hash_leaves=False)
-        rows.extend(rest)
-        for forked in workers_:
-            hashes.extend(_split32(forked.result()))
-    return rows, hashes
-
-
-def _subtree_levels(tree: list[bytes], internal: int, top: int) -> list[tuple[int, int]]:
-    """The heap ranges ``[lo, hi)`` of the internal nodes (indices below ``internal``) of the
-    subtree under node ``top``, deepest first. Node ``i`` has children ``2i+1`` and ``2i+2``, so the
-    subtree holds, at each depth ``d`` below ``top``'s depth ``t``, the positions
-    ``[q << (d-t), (q+1) << (d-t))`` of that depth, ``q`` being ``top``'s position in its own."""
-    t = (top + 1).bit_length() - 1
-    q = top - ((1 << t) - 1)
-    ranges = []
-    for d in range(internal.bit_length() - 1, t - 1, -1):  # from the depth of node internal-1
-        first = (1 << d) - 1
-        lo = first + (q << (d - t))
-        hi = min(first + ((q + 1) << (d - t)), internal)
-        if lo < hi:
-            ranges.append((lo, hi))
-    return ranges
-
-
-def _hash_ranges(tree: list[bytes], ranges: list[tuple[int, int]]) -> None:
-    """Hash the internal nodes in ``ranges`` (deepest first) from their children, in place."""
-    k = _keccak256
-    for lo, hi in ranges:
-        left = tree[2 * lo + 1 : 2 * hi + 1 : 2]
-        right = tree[2 * lo + 2 : 2 * hi + 1 : 2]
-        tree[lo:hi] = [k(a + b if a < b else b + a).digest() for a, b in zip(left, right)]
-
-
-def _hash_internal_nodes(tree: list[bytes], internal: int, workers: int) -> None:
-    """Fill ``tree[:internal]`` from the leaves after it. With several workers, the subtrees under
-    the nodes of one depth (as many as workers, a power of two) are hashed by forked processes,
-    the first by the parent, then the few nodes above them by the parent."""
-    depth = max(0, workers.bit_length() - 1)  # 2**depth subtrees
-    while depth and (1 << (depth + 1)) - 1 > internal:  # too small to split this far
-        depth -= 1
-    if depth == 0:
-        _hash_ranges(tree, _subtree_levels(tree, internal, 0))
-        return
-    tops = list(range((1 << depth) - 1, (1 << (depth + 1)) - 1))
-    plans = [_subtree_levels(tree, internal, top) for top in tops]
-
-    def worker(ranges: list[tuple[int, int]]) -> Callable[[], bytes]:
-        def run() -> bytes:
-            _hash_ranges(tree, ranges)
-            return b"".join(node for lo, hi in ranges for node in tree[lo:hi])
-
-        return run
-
-    with _forked([worker(ranges) for ranges in plans[1:]]) as workers_:
-        _hash_ranges(tree, plans[0])
-        for ranges, forked in zip(plans[1:], workers_):
-            nodes = _split32(forked.result())
-            at = 0
-            for lo, hi in ranges:
-                tree[lo:hi] = nodes[at : at + hi - lo]
-                at += hi - lo
-    _hash_ranges(tree, [(lo, min(hi, internal)) for lo, hi in _top_levels(depth) if lo < internal])
-
-
-def _top_levels(depth: int) -> list[tuple[int, int]]:
-    """The heap ranges of the depths above ``depth``, deepest first."""
-    return [((1 << d) - 1, (1 << (d + 1)) - 1) for d in range(depth - 1, -1, -1)]
 
 
 class StandardMerkleTree:
@@ -446,48 +247,19 @@ class StandardMerkleTree:
     # ------------------------------------------------------------------ building
 
     @classmethod
-    def of(
-        cls,
-        values: Iterable[Sequence[Any]],
-        encoding: Sequence[str],
-        *,
-        sort_leaves: bool = True,
-        workers: int | None = None,
-    ) -> StandardMerkleTree:
-        """Build the tree of ``values`` (each a sequence matching ``encoding``).
-
-        A tree of the distributor's leaves is hashed by ``workers`` processes (default
-        :func:`default_workers`: all cores from :data:`PARALLEL_MIN_LEAVES` leaves on); the result
-        is the same whatever the count.
-        """
+    def of(cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], *, sort_leaves: bool = True) -> StandardMerkleTree:
+        """Build the tree of ``values`` (each a sequence matching ``encoding``)."""
         with _no_gc():
-            return cls._build(values, encoding, sort_leaves, workers)
+            return cls._build(values, encoding, sort_leaves)
 
     @classmethod
-    def _build(
-        cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], sort_leaves: bool, workers: int | None
-    ) -> StandardMerkleTree:
+    def _build(cls, values: Iterable[Sequence[Any]], encoding: Sequence[str], sort_leaves: bool) -> StandardMerkleTree:
         if tuple(encoding) == DISTRIBUTOR_LEAF_ENCODING:
-            if not isinstance(values, Sequence):
-                values = list(values)
-            workers = default_workers(len(values)) if workers is None else max(1, workers)
-            rows, hashes = _distributor_leaves_parallel(values, workers)
-            return cls._assemble(rows, hashes, DISTRIBUTOR_LEAF_ENCODING, sort_leaves, workers)
-        values = [_normalise(encoding, v) for v in values]
-        hasher = _leaf_hasher(encoding)
-        hashes = [hasher(v) for v in values]
-        return cls._assemble(values, hashes, encoding, sort_leaves, 1)
-
-    @classmethod
-    def _assemble(
-        cls,
-        values: list[list[Any]],
-        hashes: list[bytes],
-        encoding: Sequence[str],
-        sort_leaves: bool,
-        workers: int,
-    ) -> StandardMerkleTree:
-        """Sort the leaf hashes into the heap and hash every level up to the root."""
+            values, hashes = _distributor_leaves(values)
+        else:
+            values = [_normalise(encoding, v) for v in values]
+            hasher = _leaf_hasher(encoding)
+            hashes = [hasher(v) for v in values]
         n = len(hashes)
         if n == 0:
             raise MerkleError("a tree needs at least one leaf")
@@ -502,7 +274,14 @@ class StandardMerkleTree:
         tree_indices: list[int] = positions.tolist()
         # Internal nodes a level at a time, deepest first: the children of tree[lo:hi] are
         # tree[2lo+1 : 2hi+1], in pairs (node i has children 2i+1 and 2i+2).
-        _hash_internal_nodes(tree, n - 1, workers if n >= PARALLEL_MIN_LEAVES else 1)
+        k = _keccak256
+        hi = n - 1
+        while hi > 0:
+            lo = (1 << (hi.bit_length() - 1)) - 1  # the first node at the depth of node hi-1
+            left = tree[2 * lo + 1 : 2 * hi + 1 : 2]
+            right = tree[2 * lo + 2 : 2 * hi + 1 : 2]
+            tree[lo:hi] = [k(a + b if a < b else b + a).digest() for a, b in zip(left, right)]
+            hi = lo
         return cls(tree, values, tree_indices, encoding)
 
     @classmethod
