@@ -48,7 +48,8 @@ __all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches
 
 
 class ReadsSource(Protocol):
-    """The oracle store's one method the settlement needs (twei.oracle.store.base.OracleStore)."""
+    """What the settlement needs of the oracle's store (twei.oracle.store.base.OracleStore):
+    ``qualifying_read_pages`` (plain tuples, streamed), or else ``qualifying_reads``."""
 
     def qualifying_reads(self, start: Any, end: Any) -> list[Any]: ...
 
@@ -128,17 +129,29 @@ class SettlementJob:
         """Read new Engagement events up to the chain's head, page by page; returns how many."""
         return fetch_events(self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint)
 
-    def _reads_of(self, epoch: int) -> list[tuple[str, int, int, int]]:
+    def _import_reads(self, epoch: int) -> int:
+        """Copy the epoch's qualifying reads from the oracle's store into the job's, in their own
+        transaction (reads are keyed (reader, post): importing again after a crash changes
+        nothing). The oracle's SQLite file is ATTACHed and copied in one statement; any other
+        store streams pages of plain tuples (``qualifying_read_pages``) into ``executemany``.
+        The oracle's API stores readers checksummed, as the job does, so rows are taken as is."""
         if self.reads is None:
-            return []
+            return 0
+        start, end = day_bounds(epoch)
+        oracle_db = _sqlite_path(self.reads)
+        if oracle_db is not None:
+            return self.store.import_oracle_reads(oracle_db, epoch, start * 1000, end * 1000)
         from datetime import UTC, datetime
 
-        start, end = day_bounds(epoch)
-        rows = self.reads.qualifying_reads(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
-        return [
+        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        pages = getattr(self.reads, "qualifying_read_pages", None)
+        if pages is not None:
+            return self.store.import_read_pages(epoch, pages(since, until))
+        rows = self.reads.qualifying_reads(since, until)
+        return self.store.import_read_pages(epoch, [[
             (checksum(r.reader), int(r.post_id), int(r.credited_ms), int(r.qualified_at.timestamp() * 1000))
             for r in rows
-        ]
+        ]])
 
     # ------------------------------------------------------------------ build
 
@@ -167,20 +180,9 @@ class SettlementJob:
         if self.store.epoch(epoch) is not None:
             return self.store.epoch(epoch)  # type: ignore[return-value]
         timer = self.timer
-        oracle_db = _sqlite_path(self.reads)
-        reads: list[tuple[str, int, int, int]] = []
-        if oracle_db is not None:
-            # Reads are keyed (reader, post): importing them again after a crash changes nothing.
-            with timer("reads from the oracle (SQL)"):
-                start, end = day_bounds(epoch)
-                self.store.import_oracle_reads(oracle_db, epoch, start * 1000, end * 1000)
-        else:
-            with timer("reads from the oracle"):
-                reads = self._reads_of(epoch)
+        with timer("reads from the oracle into the store"):
+            self._import_reads(epoch)
         with self.store.transaction() as db:
-            with timer("reads into the store"):
-                self.store.add_reads(db, epoch, reads)
-                del reads
             # The SQL path (day.settle_stored_day_sql, step by step): the same result as
             # day_activity() + economy.settle_day(), without a Python object per read.
             with timer("day lines and XP (SQL)"):

@@ -155,12 +155,26 @@ class JobStore:
             ((reader, post, credited, qualified, epoch) for reader, post, credited, qualified in reads),
         )
 
+    def import_read_pages(self, epoch: int, pages: Iterable[list[tuple[str, int, int, int]]]) -> int:
+        """:meth:`add_reads` for a stream of pages of plain tuples (reader, post, credited ms,
+        qualified ms), as ``OracleStore.qualifying_read_pages`` yields them: ``executemany`` of
+        the tuples as they come (the epoch is a literal of the statement), all in one
+        transaction. Returns the rows inserted."""
+        sql = f"INSERT OR IGNORE INTO reads (reader, post_id, credited_ms, qualified_ms, epoch) VALUES (?, ?, ?, ?, {int(epoch)})"
+        inserted = 0
+        with self.transaction() as db:
+            for page in pages:
+                inserted += db.executemany(sql, page).rowcount
+        return inserted
+
     def import_oracle_reads(self, oracle_db: str | Path, epoch: int, start_ms: int, end_ms: int) -> int:
         """The fast path of :meth:`add_reads` for the oracle's own SQLite store: one
         ``INSERT ... SELECT`` across the two files, no Python object per read. The oracle stores
         readers checksummed (its API normalises them), as this store does. Returns the rows
         inserted. Runs in its own transaction, before the day's build."""
         self.db.execute("ATTACH DATABASE ? AS oracle", (str(oracle_db),))
+        # The oracle's partial index sessions_rewarded_day covers this query: one range scan.
+        self.db.execute("PRAGMA oracle.cache_size=-65536")
         try:
             with self.transaction() as db:
                 cursor = db.execute(

@@ -9,6 +9,7 @@ state of open sessions in memory and hands the store one batch of changes per tr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
@@ -142,6 +143,13 @@ class OracleStore(Protocol):
 
     def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
         """Rewarded reads whose qualification time falls in [start, end) (aware datetimes)."""
+
+    def qualifying_read_pages(
+        self, start: datetime, end: datetime, page_size: int = 100_000
+    ) -> Iterator[list[tuple[str, int, int, int]]]:
+        """:meth:`qualifying_reads` for the settlement of a big day: pages of at most
+        ``page_size`` plain tuples ``(reader, post_id, credited_ms, qualified_ms)``, ordered by
+        (reader, post_id), without an object per read (ten million reads a day must stream)."""
 
     def count_heartbeats(self) -> int:
         """How many heartbeats are stored (for checks and benchmarks)."""
