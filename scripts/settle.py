@@ -48,6 +48,7 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
         keys=settings.keys(),
         start_block=block,
         page_blocks=settings.log_page_blocks,
+        confirmations=settings.confirmations_on(chain.chain_id),
         claim_gas_budget=settings.claim_gas_budget,
         say=say,
     )

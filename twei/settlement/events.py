@@ -55,12 +55,18 @@ def fetch_events(
     start_block: int = 0,
     page_blocks: int = 2_000,
     checkpoint: Callable[[str], None] = lambda _: None,
+    confirmations: int = 0,
 ) -> int:
-    """Store every new event up to the chain's head; returns how many were stored."""
+    """Store every new event up to ``confirmations`` blocks below the chain's head (the reorg
+    allowance: a block that shallow may still be replaced, and the store never forgets an event
+    it read); returns how many were stored. The last block read and its timestamp are recorded,
+    so a day is settled only once a block at or after its end is that deep."""
     from ape import chain
     from ape.types import LogFilter
 
-    head = chain.blocks.height
+    if confirmations < 0:
+        raise ValueError("confirmations must be 0 or more")
+    head = chain.blocks.height - confirmations
     last = store.last_block
     start = start_block if last is None else last + 1
     abis = [getattr(engagement, name).abi for name in EVENT_NAMES]

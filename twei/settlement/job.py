@@ -117,6 +117,8 @@ class SettlementJob:
     rates: PoolRates = PoolRates()
     start_block: int = 0
     page_blocks: int = 2_000
+    #: Blocks below the head left unread (the reorg allowance; 0 on local dev chains).
+    confirmations: int = 0
     claim_gas_budget: int = 8_000_000
     checkpoint: Callable[[str], None] = _noop
     say: Callable[[str], None] = _noop
@@ -126,8 +128,11 @@ class SettlementJob:
     # ------------------------------------------------------------------ fetch
 
     def fetch(self) -> int:
-        """Read new Engagement events up to the chain's head, page by page; returns how many."""
-        return fetch_events(self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint)
+        """Read new Engagement events up to ``confirmations`` blocks below the chain's head, page
+        by page; returns how many."""
+        return fetch_events(
+            self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint, self.confirmations
+        )
 
     def _import_reads(self, epoch: int) -> int:
         """Copy the epoch's qualifying reads from the oracle's store into the job's, in their own
@@ -166,7 +171,10 @@ class SettlementJob:
         """Build every unbuilt day up to ``epoch``, oldest first; returns the epochs built now."""
         last_ts = int(self.store.get_meta("last_block_ts", "0") or 0)
         if last_ts < day_bounds(epoch)[1]:
-            raise StepNotDue(f"day {epoch} is not over on the chain read so far (last block at {last_ts})")
+            raise StepNotDue(
+                f"day {epoch} is not over on the chain read so far (last block read at {last_ts},"
+                f" {self.confirmations} confirmations)"
+            )
         first = self._first_epoch()
         if first is None:
             first = epoch
