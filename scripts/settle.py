@@ -28,11 +28,12 @@ def _contracts(root: Path):
         project.Engagement.at(engagement["address"]),
         project.RewardDistributor.at(distributor["address"]),
         int(engagement.get("block") or 0),
+        int(distributor.get("block") or 0),
     )
 
 
 def _job(settings: SettleSettings, say) -> SettlementJob:
-    engagement, distributor, block = _contracts(Path("."))
+    engagement, distributor, block, distributor_block = _contracts(Path("."))
     reads = None
     if settings.oracle_db.exists():
         from twei.oracle.store.sqlite import SQLiteStore
@@ -47,6 +48,7 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
         reads=reads,
         keys=settings.keys(),
         start_block=block,
+        distributor_block=distributor_block,
         page_blocks=settings.log_page_blocks,
         confirmations=settings.confirmations_on(chain.chain_id),
         claim_gas_budget=settings.claim_gas_budget,
@@ -74,7 +76,7 @@ def cli(epoch, do_claim, dry_run, genesis, sign_only, sender):
     today = int(chain.pending_timestamp) // DAY
     epoch = today - 1 if epoch is None else epoch
     if sign_only:
-        _, distributor, _ = _contracts(Path("."))
+        _, distributor, _, _ = _contracts(Path("."))
         if not settings.keys():
             raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
         for key in settings.keys():

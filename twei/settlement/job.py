@@ -34,6 +34,7 @@ from twei.settlement.day import (
     day_bounds,
     day_gross_and_xp,
 )
+from twei.settlement.claims import claimed_totals
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
     collect_signatures,
@@ -117,6 +118,8 @@ class SettlementJob:
     rates: PoolRates = PoolRates()
     start_block: int = 0
     page_blocks: int = 2_000
+    #: The distributor's deployment block: its Claimed events are read from there.
+    distributor_block: int = 0
     #: Blocks below the head left unread (the reorg allowance; 0 on local dev chains).
     confirmations: int = 0
     claim_gas_budget: int = 8_000_000
@@ -321,9 +324,13 @@ class SettlementJob:
     def pending_claims(self, epoch: int) -> list[tuple]:
         """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain."""
         tree = StandardMerkleTree.load(tree_path(self.settlements, self.chain_id, epoch))
+        on_chain = claimed_totals(
+            self.store, str(self.distributor.address), self.distributor_block, self.page_blocks, self.confirmations
+        )
         out = []
         for index, (account, amount, level) in tree.entries():
-            if int(self.distributor.claimed(account)) < int(amount) or int(self.distributor.levelOf(account)) != int(level):
+            claimed, recorded = on_chain.get(checksum(account), (0, 0))
+            if claimed < int(amount) or recorded != int(level):
                 out.append((account, int(amount), int(level), tree.get_proof(index)))
         return out
 

@@ -53,6 +53,10 @@ CREATE INDEX IF NOT EXISTS reads_day ON reads (epoch, reader, post_id, credited_
 CREATE TABLE IF NOT EXISTS accounts (
     address TEXT PRIMARY KEY, cumulative TEXT NOT NULL, xp INTEGER NOT NULL,
     level INTEGER NOT NULL) WITHOUT ROWID;
+-- What each account has claimed and the level recorded, from the distributor's Claimed events
+-- (twei.settlement.claims); only events at least `confirmations` deep.
+CREATE TABLE IF NOT EXISTS claims (
+    account TEXT PRIMARY KEY, claimed TEXT NOT NULL, level INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY, status TEXT NOT NULL, root TEXT, total TEXT, data_hash TEXT,
     leaves INTEGER, genesis INTEGER NOT NULL DEFAULT 0, tx TEXT);
