@@ -267,8 +267,8 @@ def day_gross_and_xp(
     current: str | None = None
     xp = total = 0
     acc: dict = {}
-    for reader, post_id, credited_ms, _ in store.db.execute(
-        "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
+    for reader, post_id, credited_ms in store.db.execute(
+        "SELECT reader, post_id, credited_ms FROM reads INDEXED BY reads_day"
         " WHERE epoch = ? ORDER BY reader",
         (epoch,),
     ):

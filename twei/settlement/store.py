@@ -177,8 +177,8 @@ class JobStore:
         readers checksummed (its API normalises them), as this store does. Returns the rows
         inserted. Runs in its own transaction, before the day's build."""
         self.db.execute("ATTACH DATABASE ? AS oracle", (str(oracle_db),))
-        # The oracle's partial index sessions_rewarded_day covers this query: one range scan.
-        self.db.execute("PRAGMA oracle.cache_size=-65536")
+        # The oracle's partial index sessions_rewarded_day covers this query: one sequential range
+        # scan (no row look-up per read), then SQLite's sorter puts the rows in key order.
         try:
             with self.transaction() as db:
                 cursor = db.execute(
