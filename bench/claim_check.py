@@ -74,7 +74,7 @@ def main() -> None:
         t0, c0 = time.perf_counter(), time.process_time()
         before = {a: (int(distributor.claimed(a)), int(distributor.levelOf(a))) for a in people}
         t1, c1 = time.perf_counter(), time.process_time()
-        after = claimed_totals(job.store, str(distributor.address), start_block, job.page_blocks, 0)
+        after = claimed_totals(job.store, distributor, start_block, job.page_blocks, 0)
         t2, c2 = time.perf_counter(), time.process_time()
         pending = job.pending_claims(epoch)
         t3, c3 = time.perf_counter(), time.process_time()

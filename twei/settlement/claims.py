@@ -10,8 +10,8 @@ account's amounts is its ``claimed`` and its last level is its ``levelOf``.
 The events are read with ``eth_getLogs`` in pages of blocks. Those at least ``confirmations``
 deep are added to the job store for good (table ``claims``, last block in ``meta``), so each
 run reads only what is new; the shallower tail is read again every time and never stored, so a
-reorg that drops a claim cannot make the job believe it was paid. The two fields are decoded
-by hand (an indexed address and two words of data): Ape's decoder costs far more than the read.
+reorg that drops a claim cannot make the job believe it was paid. The logs are decoded from the
+ABI by :class:`twei.settlement.events.LogDecoder`: Ape's decoder costs far more than the read.
 """
 
 from __future__ import annotations
@@ -19,43 +19,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from eth_utils import keccak
-
-from twei.addresses import checksum
+from twei.settlement.events import LogDecoder
 from twei.settlement.store import JobStore
 
-__all__ = ["CLAIMED_TOPIC", "claimed_logs", "decode_claimed", "sync_claims", "claimed_totals"]
-
-#: keccak256 of the event signature, topic 0 of every ``Claimed`` log.
-CLAIMED_TOPIC = "0x" + keccak(text="Claimed(address,uint256,uint16)").hex()
+__all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
 
 
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    text = str(value)
-    return bytes.fromhex(text[2:] if text.startswith("0x") else text)
-
-
-def decode_claimed(log: dict) -> tuple[int, str, int, int]:
-    """(block, account, amount, level) of a raw ``Claimed`` log (as ``eth_getLogs`` returns it)."""
-    data = _bytes(log["data"])
-    account = checksum("0x" + _bytes(log["topics"][1])[-20:].hex())
-    block = log["blockNumber"]
-    block = int(block, 16) if isinstance(block, str) else int(block)
-    return block, account, int.from_bytes(data[:32], "big"), int.from_bytes(data[32:64], "big")
-
-
-def claimed_logs(distributor: str, start: int, stop: int, page_blocks: int) -> Iterator[list[tuple[int, str, int, int]]]:
-    """Decoded ``Claimed`` logs of blocks [start, stop], one list per page of blocks, in order."""
+def claimed_logs(distributor: Any, start: int, stop: int, page_blocks: int) -> Iterator[list[tuple[int, str, int, int]]]:
+    """(block, account, amount, level) of the ``Claimed`` logs of blocks [start, stop], one list
+    per page of blocks, in chain order."""
     from ape import chain
 
+    decode = LogDecoder([distributor.Claimed.abi])
+    address = str(distributor.address)
     while start <= stop:
         end = min(stop, start + page_blocks - 1)
         logs = chain.provider.web3.eth.get_logs(
-            {"address": str(distributor), "topics": [CLAIMED_TOPIC], "fromBlock": start, "toBlock": end}
+            {"address": address, "topics": [decode.topics], "fromBlock": start, "toBlock": end}
         )
-        yield [decode_claimed(log) for log in logs]
+        page = [decode(log) for log in logs]
+        yield [(log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"]) for log in page]
         start = end + 1
 
 
@@ -69,7 +52,7 @@ def _add(totals: dict[str, list[int]], rows: list[tuple[int, str, int, int]]) ->
             entry[1] = level
 
 
-def sync_claims(store: JobStore, distributor: str, start_block: int, page_blocks: int, confirmations: int) -> int:
+def sync_claims(store: JobStore, distributor: Any, start_block: int, page_blocks: int, confirmations: int) -> int:
     """Add the ``Claimed`` events at least ``confirmations`` deep to the store, a page of blocks
     per transaction; returns the events read."""
     from ape import chain
@@ -106,7 +89,7 @@ def _select_claims(db: Any, accounts: list[str]) -> Iterator[tuple[str, str, int
 
 
 def claimed_totals(
-    store: JobStore, distributor: str, start_block: int, page_blocks: int = 2_000, confirmations: int = 0
+    store: JobStore, distributor: Any, start_block: int, page_blocks: int = 2_000, confirmations: int = 0
 ) -> dict[str, tuple[int, int]]:
     """account -> (claimed so far, level recorded) for every account that ever claimed, as the
     chain holds them now: the stored totals, brought up to date, plus the unconfirmed tail."""

@@ -325,7 +325,7 @@ class SettlementJob:
         """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain."""
         tree = StandardMerkleTree.load(tree_path(self.settlements, self.chain_id, epoch))
         on_chain = claimed_totals(
-            self.store, str(self.distributor.address), self.distributor_block, self.page_blocks, self.confirmations
+            self.store, self.distributor, self.distributor_block, self.page_blocks, self.confirmations
         )
         out = []
         for index, (account, amount, level) in tree.entries():
