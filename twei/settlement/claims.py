@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from twei.settlement.events import LogDecoder
+from twei.settlement.events import LogDecoder, get_logs
 from twei.settlement.store import JobStore
 
 __all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
@@ -28,16 +28,11 @@ __all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
 def claimed_logs(distributor: Any, start: int, stop: int, page_blocks: int) -> Iterator[list[tuple[int, str, int, int]]]:
     """(block, account, amount, level) of the ``Claimed`` logs of blocks [start, stop], one list
     per page of blocks, in chain order."""
-    from ape import chain
-
     decode = LogDecoder([distributor.Claimed.abi])
     address = str(distributor.address)
     while start <= stop:
         end = min(stop, start + page_blocks - 1)
-        logs = chain.provider.web3.eth.get_logs(
-            {"address": address, "topics": [decode.topics], "fromBlock": start, "toBlock": end}
-        )
-        page = [decode(log) for log in logs]
+        page = [decode(log) for log in get_logs(address, decode.topics, start, end)]
         yield [(log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"]) for log in page]
         start = end + 1
 
