@@ -53,3 +53,23 @@ def test_decode__a_dynamic_argument_is_refused():
     decoder = LogDecoder([abi])
     with pytest.raises(SettlementError, match="type string"):
         decoder({"topics": [decoder.topics[0]], "data": "0x" + word(32), "blockNumber": 1, "logIndex": 0})
+
+
+def test_get_logs_split__halves_a_range_the_node_refuses(monkeypatch):
+    from twei.settlement import events
+
+    asked = []
+
+    def node(address, topics, start, stop):
+        asked.append((start, stop))
+        if stop - start >= 3:
+            raise SettlementError("query returned more than 10000 results")
+        return [{"block": b} for b in range(start, stop + 1)]
+
+    monkeypatch.setattr(events, "get_logs", node)
+    assert events.get_logs_split("0x", [], 0, 9) == [{"block": b} for b in range(10)]
+    assert asked == [(0, 9), (0, 4), (0, 2), (3, 4), (5, 9), (5, 7), (8, 9)]
+
+    monkeypatch.setattr(events, "get_logs", lambda *a: (_ for _ in ()).throw(SettlementError("down")))
+    with pytest.raises(SettlementError, match="down"):
+        events.get_logs_split("0x", [], 4, 5)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from twei.settlement.events import LogDecoder, get_logs
+from twei.settlement.events import LogDecoder, get_logs_split
 from twei.settlement.store import JobStore
 
 __all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
@@ -32,7 +32,7 @@ def claimed_logs(distributor: Any, start: int, stop: int, page_blocks: int) -> I
     address = str(distributor.address)
     while start <= stop:
         end = min(stop, start + page_blocks - 1)
-        page = [decode(log) for log in get_logs(address, decode.topics, start, end)]
+        page = [decode(log) for log in get_logs_split(address, decode.topics, start, end)]
         yield [(log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"]) for log in page]
         start = end + 1
 

@@ -26,7 +26,7 @@ from twei.errors import SettlementError
 
 from twei.settlement.store import JobStore
 
-__all__ = ["EVENT_NAMES", "fetch_events", "decode_page", "get_logs", "LogDecoder", "RawLog"]
+__all__ = ["EVENT_NAMES", "fetch_events", "decode_page", "get_logs", "get_logs_split", "LogDecoder", "RawLog"]
 
 EVENT_NAMES = ("PostPublished", "Commented", "Voted", "Reacted")
 
@@ -110,6 +110,18 @@ def get_logs(address: str, topics: list[str], start: int, stop: int) -> list[Map
     return response["result"]
 
 
+def get_logs_split(address: str, topics: list[str], start: int, stop: int) -> list[Mapping[str, Any]]:
+    """:func:`get_logs`, halving the range while the node refuses it (providers cap the logs
+    one call may return, e.g. 10,000); a single block it refuses is an error."""
+    try:
+        return get_logs(address, topics, start, stop)
+    except SettlementError:
+        if start >= stop:
+            raise
+        middle = (start + stop) // 2
+        return get_logs_split(address, topics, start, middle) + get_logs_split(address, topics, middle + 1, stop)
+
+
 class LogDecoder:
     """Decodes raw logs of the given event ABIs (Ape ``EventABI``s) into :class:`RawLog`s."""
 
@@ -167,7 +179,7 @@ def fetch_events(
     stored = 0
     while start <= head:
         stop = min(head, start + page_blocks - 1)
-        logs = [decode(log) for log in get_logs(address, decode.topics, start, stop)]
+        logs = [decode(log) for log in get_logs_split(address, decode.topics, start, stop)]
         for log in logs:
             if log.block_timestamp is not None:
                 times[log.block_number] = log.block_timestamp
