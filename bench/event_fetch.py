@@ -6,10 +6,16 @@ Prints figures, asserts nothing.
 On Anvil (started by Ape's foundry plugin), one author publishes N/10 posts and nine accounts
 give each post a plus: N events (PostPublished and Voted), sent with automine off and mined
 ``--per-block`` transactions a block, as a busy chain packs them. Then a fresh job store reads
-them all with :func:`twei.settlement.events.fetch_events` (eth_getLogs in pages of blocks, Ape's
-decoding, a block header per block for its timestamp), and the rate is printed. The set-up
+them all with :func:`twei.settlement.events.fetch_events` (eth_getLogs in pages of blocks, decoded
+from the ABI, a block header per block for its timestamp), and the rate is printed. The set-up
 sends the transactions with ``eth_sendTransaction`` from Anvil's unlocked accounts (no Ape
 transaction objects: it is not what is measured).
+
+Measured 2026-11-26 on the shared 2-core machine, 100,000 events in 502 blocks (one page):
+
+    Ape's get_contract_logs + decoder (before)         22.4 s wall  21.9 s CPU    4,474 events/s
+    web3 eth.get_logs + the job's ABI decoder          16.7 s wall  15.8 s CPU    5,984 events/s
+    raw eth_getLogs + the job's ABI decoder (now)       2.8 s wall   1.9 s CPU   35,511 events/s
 """
 
 from __future__ import annotations
