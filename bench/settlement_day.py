@@ -31,20 +31,21 @@ root and dataHash as before (the reads' order and the rules are unchanged):
 * EIP-55 checksums with bytes masks (twei.addresses): the breakdown checksums every account;
 * the day's read loop sums each reader's lines, XP and seconds in one pass.
 
-    step (CPU s)            small before  small after   large before  large after (run 1 / run 2)
-    reads import                   4.75         3.08          74           35.6 / 40.0
-    day lines and XP (SQL)         4.27         3.97          38           38.7 / 43.2
-    pool rules                     1.30         1.46           9.6          9.4 /  8.5
-    accounts                       0.30         0.31           6.8          5.8 /  5.4
-    breakdown file                 2.08         1.97          24.8         22.0 / 14.1
-    tree and its file              0.79         0.77          10.7          8.9 /  8.0
-    store commit                   0.31         0.29           4.7          4.2 /  4.6
-    total CPU                     13.80        11.85         168.5        124.6 / 123.7
-    total wall                    14.02        12.59         230.8        159.7 / 128.7
-    peak RSS MiB                    671          671          4457         4163 / 4163
+    step (CPU s)            small before  small after   large before  large after (runs 1 / 2 / 3)
+    reads import                   4.75         3.08          74           35.6 / 40.0 / 34.2
+    day lines and XP (SQL)         4.27         3.97          38           38.7 / 43.2 / 36.5
+    pool rules                     1.30         1.46           9.6          9.4 /  8.5 / 10.4
+    accounts                       0.30         0.31           6.8          5.8 /  5.4 /  6.1
+    breakdown file                 2.08         1.97          24.8         22.0 / 14.1 / 16.8
+    tree and its file              0.79         0.77          10.7          8.9 /  8.0 /  9.1
+    store commit                   0.31         0.29           4.7          4.2 /  4.6 /  4.3
+    total CPU                     13.80        11.85         168.5        124.6 / 123.7 / 117.4
+    total wall                    14.02        12.59         230.8        159.7 / 128.7 / 118.1
+    peak RSS MiB                    671          671          4457         4163 / 4163 / 4472
 
 (small before: the main branch measured today; large before: the figures above. Large run 1
-had the index only; run 2 all three changes, on a less busy machine.) Both days are now inside
+had the index only, under load average ~2.8; runs 2 and 3 all three changes, run 3 the final
+code on a quieter machine, load average ~1.2.) Both days are now inside
 their targets; what remains is one Python step per read and per line (fetching the rows,
 the lines dicts, the breakdown text) and SQLite's sort of the day's reads by (reader, post).
 
