@@ -25,7 +25,9 @@ from twei.settlement.store import JobStore
 __all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
 
 
-def claimed_logs(distributor: Any, start: int, stop: int, page_blocks: int) -> Iterator[list[tuple[int, str, int, int]]]:
+def claimed_logs(
+    distributor: Any, start: int, stop: int, page_blocks: int
+) -> Iterator[list[tuple[int, str, int, int]]]:
     """(block, account, amount, level) of the ``Claimed`` logs of blocks [start, stop], one list
     per page of blocks, in chain order."""
     decode = LogDecoder([distributor.Claimed.abi])
@@ -33,7 +35,10 @@ def claimed_logs(distributor: Any, start: int, stop: int, page_blocks: int) -> I
     while start <= stop:
         end = min(stop, start + page_blocks - 1)
         page = [decode(log) for log in get_logs_split(address, decode.topics, start, end)]
-        yield [(log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"]) for log in page]
+        yield [
+            (log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"])
+            for log in page
+        ]
         start = end + 1
 
 
@@ -91,7 +96,8 @@ def claimed_totals(
     from ape import chain
 
     sync_claims(store, distributor, start_block, page_blocks, confirmations)
-    totals = {account: [int(claimed), level] for account, claimed, level in store.db.execute("SELECT account, claimed, level FROM claims")}
+    stored = store.db.execute("SELECT account, claimed, level FROM claims")
+    totals = {account: [int(claimed), level] for account, claimed, level in stored}
     last = store.get_meta("claims_block")
     start = start_block if last is None else int(last) + 1
     for page in claimed_logs(distributor, start, chain.blocks.height, page_blocks):

@@ -164,7 +164,10 @@ class JobStore:
         qualified ms), as ``OracleStore.qualifying_read_pages`` yields them: ``executemany`` of
         the tuples as they come (the epoch is a literal of the statement), all in one
         transaction. Returns the rows inserted."""
-        sql = f"INSERT OR IGNORE INTO reads (reader, post_id, credited_ms, qualified_ms, epoch) VALUES (?, ?, ?, ?, {int(epoch)})"
+        sql = (
+            "INSERT OR IGNORE INTO reads (reader, post_id, credited_ms, qualified_ms, epoch)"
+            f" VALUES (?, ?, ?, ?, {int(epoch)})"
+        )
         inserted = 0
         with self.transaction() as db:
             for page in pages:
