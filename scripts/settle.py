@@ -28,11 +28,12 @@ def _contracts(root: Path):
         project.Engagement.at(engagement["address"]),
         project.RewardDistributor.at(distributor["address"]),
         int(engagement.get("block") or 0),
+        int(distributor.get("block") or 0),
     )
 
 
-def _job(settings: SettleSettings, say) -> SettlementJob:
-    engagement, distributor, block = _contracts(Path("."))
+def _job(settings: SettleSettings, root: Path, say) -> SettlementJob:
+    engagement, distributor, block, distributor_block = _contracts(root)
     reads = None
     from twei.oracle.settings import OracleSettings
 
@@ -54,7 +55,9 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
         reads=reads,
         keys=settings.keys(),
         start_block=block,
+        distributor_block=distributor_block,
         page_blocks=settings.log_page_blocks,
+        confirmations=settings.confirmations_on(chain.chain_id),
         claim_gas_budget=settings.claim_gas_budget,
         say=say,
     )
@@ -71,23 +74,27 @@ def _job(settings: SettleSettings, say) -> SettlementJob:
               help="Oracle mode: verify the published files of --epoch and write a signature file per TWEI_ORACLE_KEYS key.")
 @click.option("--sender", envvar="TWEI_SENDER", default=None,
               help="Ape account alias that sends the transactions (default on local chains: test account 0).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder holding deployments/<chain id>.json.")
 @friendly_errors
-def cli(epoch, do_claim, dry_run, genesis, sign_only, sender):
+def cli(epoch, do_claim, dry_run, genesis, sign_only, sender, root):
     """Settle a UTC day: fetch events and reads, build the tree, sign, publish, optionally claim.
 
     Safe to run again at any time: whatever is already done is skipped."""
     settings = SettleSettings()
     today = int(chain.pending_timestamp) // DAY
     epoch = today - 1 if epoch is None else epoch
+    if epoch < 0 or epoch >= today:
+        raise ConfigError(f"epoch {epoch} is not a finished UTC day (today on this chain is day {today})")
     if sign_only:
-        _, distributor, _ = _contracts(Path("."))
+        _, distributor, _, _ = _contracts(root)
         if not settings.keys():
             raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
         for key in settings.keys():
             path = sign_published_day(settings.settlements_dir, chain.chain_id, distributor.address, epoch, key, epoch - 1)
             click.echo(f"wrote {path}")
         return
-    job = _job(settings, click.echo)
+    job = _job(settings, root, click.echo)
     if sender:
         account = accounts.load(sender)
     elif chain.chain_id in LOCAL_CHAIN_IDS:

@@ -245,44 +245,57 @@ def day_gross_and_xp(
     # No safe bound when the rate is not positive: then every reader goes through the ordered loop.
     threshold = cap * 60 // rate if rate > 0 else -1
     read_cat = FlowCategory.READ_REWARDS
-    capped: list[Read] = []
+    capped_readers: list[str] = []
 
-    def flush(reader: str, reads: list[tuple[int, int, int]]) -> None:
-        deltas[reader] = deltas.get(reader, 0) + sum(seconds // 60 for _, seconds, _ in reads)
-        if sum(seconds for _, seconds, _ in reads if seconds > 0) > threshold:
-            capped.extend(Read(reader, post_id, seconds, qualified) for post_id, seconds, qualified in reads)
-            return
-        acc = None
-        for post_id, seconds, _ in reads:
-            amount = seconds * rate // 60
-            if amount > 0:
-                if acc is None:
-                    acc = lines.get(reader)
-                    if acc is None:
-                        acc = lines[reader] = {}
-                acc[(post_id, read_cat)] = amount
+    def finish(reader: str, xp: int, total: int, acc: dict) -> None:
+        deltas[reader] = deltas.get(reader, 0) + xp
+        if total > threshold:
+            capped_readers.append(reader)  # its lines are dropped: the ordered loop decides them
+        elif acc:
+            known = lines.get(reader)
+            if known is None:
+                lines[reader] = acc
+            else:
+                known.update(acc)
 
     # The posts' authors in a dict rather than a join: a million index look-ups cost more than
     # loading every post (a few bytes each, far fewer than the accounts the job loads anyway).
     authors = dict(store.db.execute("SELECT post_id, author FROM posts"))
+    author_of = authors.get
+    # One pass, a few operations per read (this loop runs ten million times on a large day): the
+    # reader's lines, XP and credited seconds are summed as its reads go by.
     current: str | None = None
-    buffer: list[tuple[int, int, int]] = []
-    for reader, post_id, credited_ms, qualified in store.db.execute(
-        "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
+    xp = total = 0
+    acc: dict = {}
+    for reader, post_id, credited_ms in store.db.execute(
+        "SELECT reader, post_id, credited_ms FROM reads INDEXED BY reads_day"
         " WHERE epoch = ? ORDER BY reader",
         (epoch,),
     ):
-        author = authors.get(post_id)
-        if author is None or author == reader:  # a post the chain does not know; one's own post
+        if author_of(post_id, reader) == reader:  # one's own post; a post the chain does not know
             continue
-        seconds = credited_ms // 1000
         if reader != current:
             if current is not None:
-                flush(current, buffer)
-            current, buffer = reader, []
-        buffer.append((post_id, seconds, qualified))
+                finish(current, xp, total, acc)
+            current, xp, total, acc = reader, 0, 0, {}
+        seconds = credited_ms // 1000
+        xp += seconds // 60
+        if seconds > 0:
+            total += seconds
+            amount = seconds * rate // 60
+            if amount > 0:
+                acc[(post_id, read_cat)] = amount
     if current is not None:
-        flush(current, buffer)
+        finish(current, xp, total, acc)
+    capped: list[Read] = []
+    for reader in capped_readers:  # rare: readers who may reach the daily cap
+        capped.extend(
+            Read(reader, post_id, credited_ms // 1000, qualified)
+            for post_id, credited_ms, qualified in store.db.execute(
+                "SELECT post_id, credited_ms, qualified_ms FROM reads WHERE reader = ? AND epoch = ?", (reader, epoch)
+            )
+            if author_of(post_id, reader) != reader
+        )
     if capped:
         # day_activity's order: qualified_ms, reader, post_id (Python and SQLite compare str alike).
         capped.sort(key=lambda r: (r.qualified_at, r.reader, r.post_id))

@@ -34,6 +34,7 @@ from twei.settlement.day import (
     day_bounds,
     day_gross_and_xp,
 )
+from twei.settlement.claims import claimed_totals
 from twei.settlement.events import fetch_events
 from twei.settlement.files import (
     collect_signatures,
@@ -48,7 +49,8 @@ __all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches
 
 
 class ReadsSource(Protocol):
-    """The oracle store's one method the settlement needs (twei.oracle.store.base.OracleStore)."""
+    """What the settlement needs of the oracle's store (twei.oracle.store.base.OracleStore):
+    ``qualifying_read_pages`` (plain tuples, streamed), or else ``qualifying_reads``."""
 
     def qualifying_reads(self, start: Any, end: Any) -> list[Any]: ...
 
@@ -116,6 +118,10 @@ class SettlementJob:
     rates: PoolRates = PoolRates()
     start_block: int = 0
     page_blocks: int = 2_000
+    #: The distributor's deployment block: its Claimed events are read from there.
+    distributor_block: int = 0
+    #: Blocks below the head left unread (the reorg allowance; 0 on local dev chains).
+    confirmations: int = 0
     claim_gas_budget: int = 8_000_000
     checkpoint: Callable[[str], None] = _noop
     say: Callable[[str], None] = _noop
@@ -125,20 +131,35 @@ class SettlementJob:
     # ------------------------------------------------------------------ fetch
 
     def fetch(self) -> int:
-        """Read new Engagement events up to the chain's head, page by page; returns how many."""
-        return fetch_events(self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint)
+        """Read new Engagement events up to ``confirmations`` blocks below the chain's head, page
+        by page; returns how many."""
+        return fetch_events(
+            self.store, self.engagement, self.start_block, self.page_blocks, self.checkpoint, self.confirmations
+        )
 
-    def _reads_of(self, epoch: int) -> list[tuple[str, int, int, int]]:
+    def _import_reads(self, epoch: int) -> int:
+        """Copy the epoch's qualifying reads from the oracle's store into the job's, in their own
+        transaction (reads are keyed (reader, post): importing again after a crash changes
+        nothing). The oracle's SQLite file is ATTACHed and copied in one statement; any other
+        store streams pages of plain tuples (``qualifying_read_pages``) into ``executemany``.
+        The oracle's API stores readers checksummed, as the job does, so rows are taken as is."""
         if self.reads is None:
-            return []
+            return 0
+        start, end = day_bounds(epoch)
+        oracle_db = _sqlite_path(self.reads)
+        if oracle_db is not None:
+            return self.store.import_oracle_reads(oracle_db, epoch, start * 1000, end * 1000)
         from datetime import UTC, datetime
 
-        start, end = day_bounds(epoch)
-        rows = self.reads.qualifying_reads(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC))
-        return [
+        since, until = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        pages = getattr(self.reads, "qualifying_read_pages", None)
+        if pages is not None:
+            return self.store.import_read_pages(epoch, pages(since, until))
+        rows = self.reads.qualifying_reads(since, until)
+        return self.store.import_read_pages(epoch, [[
             (checksum(r.reader), int(r.post_id), int(r.credited_ms), int(r.qualified_at.timestamp() * 1000))
             for r in rows
-        ]
+        ]])
 
     # ------------------------------------------------------------------ build
 
@@ -153,7 +174,10 @@ class SettlementJob:
         """Build every unbuilt day up to ``epoch``, oldest first; returns the epochs built now."""
         last_ts = int(self.store.get_meta("last_block_ts", "0") or 0)
         if last_ts < day_bounds(epoch)[1]:
-            raise StepNotDue(f"day {epoch} is not over on the chain read so far (last block at {last_ts})")
+            raise StepNotDue(
+                f"day {epoch} is not over on the chain read so far (last block read at {last_ts},"
+                f" {self.confirmations} confirmations)"
+            )
         first = self._first_epoch()
         if first is None:
             first = epoch
@@ -167,20 +191,9 @@ class SettlementJob:
         if self.store.epoch(epoch) is not None:
             return self.store.epoch(epoch)  # type: ignore[return-value]
         timer = self.timer
-        oracle_db = _sqlite_path(self.reads)
-        reads: list[tuple[str, int, int, int]] = []
-        if oracle_db is not None:
-            # Reads are keyed (reader, post): importing them again after a crash changes nothing.
-            with timer("reads from the oracle (SQL)"):
-                start, end = day_bounds(epoch)
-                self.store.import_oracle_reads(oracle_db, epoch, start * 1000, end * 1000)
-        else:
-            with timer("reads from the oracle"):
-                reads = self._reads_of(epoch)
+        with timer("reads from the oracle into the store"):
+            self._import_reads(epoch)
         with self.store.transaction() as db:
-            with timer("reads into the store"):
-                self.store.add_reads(db, epoch, reads)
-                del reads
             # The SQL path (day.settle_stored_day_sql, step by step): the same result as
             # day_activity() + economy.settle_day(), without a Python object per read.
             with timer("day lines and XP (SQL)"):
@@ -311,9 +324,13 @@ class SettlementJob:
     def pending_claims(self, epoch: int) -> list[tuple]:
         """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain."""
         tree = StandardMerkleTree.load(tree_path(self.settlements, self.chain_id, epoch))
+        on_chain = claimed_totals(
+            self.store, self.distributor, self.distributor_block, self.page_blocks, self.confirmations
+        )
         out = []
         for index, (account, amount, level) in tree.entries():
-            if int(self.distributor.claimed(account)) < int(amount) or int(self.distributor.levelOf(account)) != int(level):
+            claimed, recorded = on_chain.get(checksum(account), (0, 0))
+            if claimed < int(amount) or recorded != int(level):
                 out.append((account, int(amount), int(level), tree.get_proof(index)))
         return out
 

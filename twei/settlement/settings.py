@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["SettleSettings"]
+__all__ = ["SettleSettings", "LIVE_CONFIRMATIONS"]
+
+#: Default reorg allowance on live networks: on Ethereum a reorg deeper than a couple of blocks
+#: is rare since the merge, and twelve blocks are seconds on an L2 (set TWEI_CONFIRMATIONS=64 to
+#: wait for finality on L1).
+LIVE_CONFIRMATIONS = 12
 
 
 class SettleSettings(BaseSettings):
@@ -27,6 +32,18 @@ class SettleSettings(BaseSettings):
     log_page_blocks: int = 2_000
     #: Gas budget of one `claimMany` batch.
     claim_gas_budget: int = 8_000_000
+    #: The reorg allowance: blocks below the head the job leaves unread, and how deep a block at
+    #: or after a day's end must be before the day is settled. Unset: 0 on local dev chains,
+    #: :data:`LIVE_CONFIRMATIONS` elsewhere.
+    confirmations: int | None = Field(default=None, ge=0)
+
+    def confirmations_on(self, chain_id: int) -> int:
+        """The confirmations to wait for on ``chain_id`` (the setting, else the default)."""
+        if self.confirmations is not None:
+            return self.confirmations
+        from twei.deploy import LOCAL_CHAIN_IDS
+
+        return 0 if chain_id in LOCAL_CHAIN_IDS else LIVE_CONFIRMATIONS
 
     def keys(self) -> list[str]:
         return [k.strip() for k in self.oracle_keys.get_secret_value().split(",") if k.strip()]

@@ -53,6 +53,10 @@ CREATE INDEX IF NOT EXISTS reads_day ON reads (epoch, reader, post_id, credited_
 CREATE TABLE IF NOT EXISTS accounts (
     address TEXT PRIMARY KEY, cumulative TEXT NOT NULL, xp INTEGER NOT NULL,
     level INTEGER NOT NULL) WITHOUT ROWID;
+-- What each account has claimed and the level recorded, from the distributor's Claimed events
+-- (twei.settlement.claims); only events at least `confirmations` deep.
+CREATE TABLE IF NOT EXISTS claims (
+    account TEXT PRIMARY KEY, claimed TEXT NOT NULL, level INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY, status TEXT NOT NULL, root TEXT, total TEXT, data_hash TEXT,
     leaves INTEGER, genesis INTEGER NOT NULL DEFAULT 0, tx TEXT);
@@ -155,12 +159,29 @@ class JobStore:
             ((reader, post, credited, qualified, epoch) for reader, post, credited, qualified in reads),
         )
 
+    def import_read_pages(self, epoch: int, pages: Iterable[list[tuple[str, int, int, int]]]) -> int:
+        """:meth:`add_reads` for a stream of pages of plain tuples (reader, post, credited ms,
+        qualified ms), as ``OracleStore.qualifying_read_pages`` yields them: ``executemany`` of
+        the tuples as they come (the epoch is a literal of the statement), all in one
+        transaction. Returns the rows inserted."""
+        sql = (
+            "INSERT OR IGNORE INTO reads (reader, post_id, credited_ms, qualified_ms, epoch)"
+            f" VALUES (?, ?, ?, ?, {int(epoch)})"
+        )
+        inserted = 0
+        with self.transaction() as db:
+            for page in pages:
+                inserted += db.executemany(sql, page).rowcount
+        return inserted
+
     def import_oracle_reads(self, oracle_db: str | Path, epoch: int, start_ms: int, end_ms: int) -> int:
         """The fast path of :meth:`add_reads` for the oracle's own SQLite store: one
         ``INSERT ... SELECT`` across the two files, no Python object per read. The oracle stores
         readers checksummed (its API normalises them), as this store does. Returns the rows
         inserted. Runs in its own transaction, before the day's build."""
         self.db.execute("ATTACH DATABASE ? AS oracle", (str(oracle_db),))
+        # The oracle's partial index sessions_rewarded_day covers this query: one sequential range
+        # scan (no row look-up per read), then SQLite's sorter puts the rows in key order.
         try:
             with self.transaction() as db:
                 cursor = db.execute(

@@ -1,0 +1,126 @@
+"""`ape run settle` as a user runs it (the click command, in process, on the embedded chain):
+a day with activity settled and claimed, a re-run that does nothing, a dry run that sends
+nothing, and bad input as a one-line error with a non-zero exit.
+
+Not marked `chain`: on a node the script's own connection would start a second node without
+these contracts; the job's steps run on all three chains through test_chain_day.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.engagement.helpers import new_id
+from tests.helpers import CHALLENGE_PERIOD
+from tests.settlement.conftest import today
+from twei.deploy import Deployment, deployment_path
+from twei.oracle.store.base import Batch, PostRecord, SessionRecord
+from twei.oracle.store.sqlite import SQLiteStore
+from twei.settlement.day import DAY
+from twei.units import twei
+
+
+@pytest.fixture(scope="module")
+def settle_cli():
+    spec = importlib.util.spec_from_file_location(
+        "twei_settle_script", Path(__file__).resolve().parents[2] / "scripts" / "settle.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.cli
+
+
+@pytest.fixture
+def site(chain, platform, travel, deployer, alice, carol, oracle_keys, tmp_path, monkeypatch):
+    """The platform recorded in <tmp>/deployments, the job's settings in the environment, and a
+    day on which alice publishes, carol gives a plus and reads the post (through the oracle's
+    store): alice earns 2 TWEI, carol 0.5."""
+    token, distributor, engagement = platform
+    Deployment(
+        chain.chain_id,
+        {"Engagement": {"address": engagement.address, "block": 0}, "RewardDistributor": {"address": distributor.address, "block": 0}},
+    ).save(deployment_path(tmp_path, chain.chain_id))
+    for name in ("TWEI_CONFIRMATIONS", "TWEI_SENDER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TWEI_ORACLE_KEYS", ",".join(oracle_keys[:2]))
+    monkeypatch.setenv("TWEI_SETTLEMENTS_DIR", str(tmp_path / "settlements"))
+    monkeypatch.setenv("TWEI_ORACLE_DB", str(tmp_path / "oracle.db"))
+
+    day = today(chain) + 1
+    travel(day * DAY + 60)
+    token.mint(alice, twei(5), sender=deployer)
+    token.approve(engagement, twei(5), sender=alice)
+    post = new_id(engagement.publishPost(b"\x11" * 32, 1_190, sender=alice))
+    engagement.plus(post, sender=carol)
+    oracle = SQLiteStore(tmp_path / "oracle.db")
+    qualified = (day * DAY + 3600) * 1000
+    oracle.commit_batch(Batch(
+        [PostRecord(post, alice.address, 1_190, "", "", 0)],
+        {"s": SessionRecord("s", post, carol.address, qualified - 300_000, 0, 300_000, credited_ms=300_000,
+                            qualified_at_ms=qualified, rewarded=True)},
+        [],
+    ))
+    oracle.close()
+    travel((day + 1) * DAY + 60)
+    return {"day": day, "root": tmp_path, "token": token, "distributor": distributor}
+
+
+def settle(settle_cli, chain, site, *args):
+    base = ["--root", str(site["root"]), "--network", chain.provider.network_choice]
+    return CliRunner().invoke(settle_cli, [*args, *base], catch_exceptions=False)
+
+
+def test_settle_script__settles_claims_and_a_rerun_does_nothing(settle_cli, chain, site, travel, alice, carol):
+    day, token, distributor = site["day"], site["token"], site["distributor"]
+    run = settle(settle_cli, chain, site, "--epoch", str(day), "--claim")
+    assert run.exit_code == 0, run.output
+    assert run.output.strip().splitlines()[-1].startswith(f"Not yet: the root of epoch {day} is pending")
+    assert (site["root"] / "settlements" / str(chain.chain_id) / f"{day}.json").exists()
+
+    travel(chain.blocks.head.timestamp + CHALLENGE_PERIOD)
+    run = settle(settle_cli, chain, site, "--epoch", str(day), "--claim")
+    assert run.exit_code == 0, run.output
+    assert run.output.strip().splitlines()[-1] == (
+        f"epoch {day}: done claim; already done fetch, build, sign, publish; 2 claims sent"
+    )
+    assert (token.balanceOf(alice), token.balanceOf(carol)) == (twei(2), twei("0.5"))  # 5 − tribute 5 + plus 2
+    assert distributor.claimed(carol) == twei("0.5")
+
+    height = chain.blocks.height
+    run = settle(settle_cli, chain, site, "--epoch", str(day), "--claim")
+    assert run.exit_code == 0, run.output
+    assert run.output.strip().splitlines()[-1] == (
+        f"epoch {day}: done nothing; already done fetch, build, sign, publish, claim; 0 claims sent"
+    )
+    assert chain.blocks.height == height
+
+
+def test_settle_script__dry_run_sends_nothing(settle_cli, chain, site):
+    height = chain.blocks.height
+    run = settle(settle_cli, chain, site, "--dry-run", "--claim")  # the default epoch: yesterday
+    assert run.exit_code == 0, run.output
+    assert run.output.strip().splitlines()[-1] == f"epoch {site['day']}: done fetch, build; already done nothing; 0 claims sent"
+    assert chain.blocks.height == height
+    assert site["distributor"].activeRoot()[1] == 0
+
+
+@pytest.mark.parametrize("when", ["today", "future", "negative"])
+def test_settle_script__an_unfinished_day_is_a_one_line_error(settle_cli, chain, site, when):
+    now = chain.pending_timestamp // DAY
+    epoch = {"today": now, "future": now + 30, "negative": -1}[when]
+    run = settle(settle_cli, chain, site, "--epoch", str(epoch))
+    assert run.exit_code == 1
+    assert run.output.strip().splitlines() == [
+        f"Error: epoch {epoch} is not a finished UTC day (today on this chain is day {now})"
+    ]
+
+
+def test_settle_script__without_a_deployment_says_to_deploy(settle_cli, chain, site, tmp_path_factory):
+    run = settle(settle_cli, chain, {**site, "root": tmp_path_factory.mktemp("empty")})
+    assert run.exit_code == 1
+    assert len(run.output.strip().splitlines()) == 1
+    assert "run `ape run deploy` first" in run.output
