@@ -18,7 +18,10 @@ On loopback, with ``wrk`` (Debian's package; installed here if missing) as the l
    replica, then two replicas sharing the database. With two, each wrk thread is pinned to one
    replica (``thread.addr`` in the Lua ``setup``; wrk threads own disjoint sessions), which is
    what a load balancer with a connection-level round robin does; no proxy process sits in
-   between to eat the two cores. Their ratio column is to the SQLite **oracle** run.
+   between to eat the two cores. Their ratio column is to the SQLite **oracle** run;
+4. **oracle-2** — the SQLite oracle as ``TWEI_ORACLE_WORKERS=2`` runs it: two uvicorn worker
+   processes on one port (the kernel hands each connection to one), sharing the sessions through
+   the SQLite file (``BEGIN IMMEDIATE``: they take turns for writes); ratio to the baseline.
 
 At each connection count the three servers are started, warmed up, then measured in turns for
 a bounded time each (``--rounds`` × ``--duration``), so that the load of other processes on a
@@ -310,8 +313,9 @@ def stored_heartbeats(db: Path | str) -> int:
         return conn.execute("SELECT COUNT(*) FROM heartbeats").fetchone()[0]
 
 
-KINDS = ("bare-fastapi", "baseline", "oracle", "oracle-pg1", "oracle-pg2")
+KINDS = ("bare-fastapi", "baseline", "oracle", "oracle-2", "oracle-pg1", "oracle-pg2")
 REPLICAS = {"oracle-pg1": 1, "oracle-pg2": 2}
+POSTGRES_KINDS = ("oracle-pg1", "oracle-pg2")
 
 
 @dataclass
@@ -343,7 +347,9 @@ def start_server(kind: str, connections: int, workdir: Path, cluster=None) -> Se
                   str(ports[0]), style], dict(os.environ))]  # fmt: skip
     else:
         env = {**os.environ, "TWEI_ORACLE_DB": str(db), "TWEI_ORACLE_API_KEY": api_key}
-        if kind in REPLICAS:
+        if kind == "oracle-2":
+            env["TWEI_ORACLE_WORKERS"] = "2"
+        if kind in POSTGRES_KINDS:
             db = cluster.create_database(f"{kind.replace('-', '_')}_{connections}")
             env["TWEI_ORACLE_DATABASE_URL"] = db
         cmds = [([sys.executable, "-m", "twei.oracle"], {**env, "TWEI_ORACLE_PORT": str(p)})
@@ -421,7 +427,7 @@ def main(argv: list[str] | None = None) -> None:
     wrk = ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="oracle-bench-"))
     cluster = None
-    if any(k in REPLICAS for k in kinds):
+    if any(k in POSTGRES_KINDS for k in kinds):
         from twei.toolchain.postgres import TempCluster
 
         cluster = TempCluster()

@@ -10,8 +10,10 @@ from twei.oracle import OracleSettings, serve
 @click.option("--host", default=None, help="Interface to listen on (TWEI_ORACLE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (TWEI_ORACLE_PORT).")
 @click.option("--db", default=None, help="SQLite file (TWEI_ORACLE_DB).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes on the port (TWEI_ORACLE_WORKERS).")
 @friendly_errors
-def cli(host, port, db):
+def cli(host, port, db, workers):
     """Serve the reading-time oracle and the post page's tracker script."""
-    overrides = {k: v for k, v in {"host": host, "port": port, "db": db}.items() if v is not None}
+    given = {"host": host, "port": port, "db": db, "workers": workers}
+    overrides = {k: v for k, v in given.items() if v is not None}
     serve(OracleSettings(**overrides))

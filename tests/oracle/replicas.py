@@ -39,15 +39,17 @@ class Replica:
                 self.proc.wait()
 
 
-def start_replicas(count: int, database_url: str, cwd: Path, **settings: object) -> list[Replica]:
-    """``count`` processes of ``python -m twei.oracle`` on one PostgreSQL database, each on its
-    own port; ``settings`` become ``TWEI_ORACLE_<NAME>`` variables (rules shrunk for speed)."""
+def start_replicas(count: int, database_url: str | None, cwd: Path, **settings: object) -> list[Replica]:
+    """``count`` processes of ``python -m twei.oracle`` on one PostgreSQL database (or, with no
+    URL, on the SQLite file of the ``db`` setting), each on its own port; ``settings`` become
+    ``TWEI_ORACLE_<NAME>`` variables (rules shrunk for speed, ``workers``…)."""
     replicas = []
     for _ in range(count):
         port = free_port()
-        env = {**os.environ, "TWEI_ORACLE_DATABASE_URL": database_url,
-               "TWEI_ORACLE_PORT": str(port), "TWEI_ORACLE_API_KEY": API_KEY,
+        env = {**os.environ, "TWEI_ORACLE_PORT": str(port), "TWEI_ORACLE_API_KEY": API_KEY,
                **{f"TWEI_ORACLE_{k.upper()}": str(v) for k, v in settings.items()}}  # fmt: skip
+        if database_url:
+            env["TWEI_ORACLE_DATABASE_URL"] = database_url
         proc = subprocess.Popen([sys.executable, "-m", "twei.oracle"], env=env, cwd=cwd,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         replicas.append(Replica(proc, f"http://127.0.0.1:{port}"))

@@ -25,7 +25,8 @@ Design choices where SPEC is silent:
   out), a repeat or a lower ``seq`` is a replay (409).
 * Readers are identified by the address they present; proving it is the platform login's job.
 * Session state lives in the store: with PostgreSQL (``TWEI_ORACLE_DATABASE_URL``) several
-  processes may serve the same sessions; SQLite is for one process (one uvicorn worker).
+  processes may serve the same sessions; SQLite serves one machine: one process, or
+  several (``TWEI_ORACLE_WORKERS``) taking turns at the file for writes.
 """
 
 from twei.oracle.rules import DEFAULT_RULES, Rules
@@ -36,19 +37,27 @@ __all__ = ["DEFAULT_RULES", "Rules", "Oracle", "OracleSettings", "serve"]
 
 
 def serve(settings: OracleSettings | None = None) -> None:
-    """Run the service with uvicorn (httptools parser) in this process, one worker."""
+    """Run the service with uvicorn (httptools parser): in this process, or with
+    ``settings.workers`` processes on one port, each building the app from the environment."""
+    import os
+
     import uvicorn
 
     from twei.oracle.app import create_app
 
     settings = settings or OracleSettings()
-    uvicorn.run(
-        create_app(settings),
+    options = dict(
         host=settings.host,
         port=settings.port,
         loop=settings.loop,
         http="httptools",
         access_log=False,
         proxy_headers=False,  # the oracle uses no client address; saves a middleware per request
-        workers=1,
     )
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), workers=1, **options)
+        return
+    # Worker processes read their settings from the environment (and .env): hand them the
+    # store given on the command line, which only this process knows.
+    os.environ["TWEI_ORACLE_DB"] = str(settings.db)
+    uvicorn.run("twei.oracle.app:create_app", factory=True, workers=settings.workers, **options)
