@@ -30,6 +30,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
 	@$(PY) -m twei.toolchain.solc
+	@$(PY) -m twei.native
 
 demo: setup
 	$(APE) run demo

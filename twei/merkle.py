@@ -14,8 +14,10 @@ able to load the published file. So this module reproduces the library byte for 
   "values": [{"value": [...], "treeIndex": n}...]}`` with values in input order.
 
 Written by hand rather than taken from a library because no maintained Python port exists, and
-speed matters (a day may have a million leaves): levels are flat lists of ``bytes`` hashed with
-safe-pysha3's C keccak (several times faster per call than pycryptodome behind eth-hash). Only the
+speed matters (a day may have a million leaves): levels are flat lists of ``bytes``. Hashing is
+done in batches by the small C library of :mod:`twei.native` when ``make setup`` could build it
+(one call hashes every leaf, another every internal node), else per node with safe-pysha3's C
+keccak (several times faster per call than pycryptodome behind eth-hash); the trees are the same. Only the
 leaf types the distributor uses are encoded natively (address, uint*, bytes32, bool); other types go
 through eth-abi.
 """
@@ -34,6 +36,7 @@ import numpy
 from eth_abi import encode as abi_encode
 
 from twei.errors import MerkleError
+from twei.native import keccak_batch
 
 # C keccak from PyPI safe-pysha3: ~0.6 µs per 64-byte hash, against ~4 µs through eth-hash.
 from sha3 import keccak_256 as _keccak256
@@ -203,15 +206,24 @@ def _sort_order(hashes: list[bytes]) -> list[int]:
 
 
 def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes]]:
-    """Normalised values and leaf hashes for the distributor's encoding, in one tight loop: the
-    settlement job's case, about 2x faster than the generic path at a million leaves."""
+    """Normalised values and leaf hashes for the distributor's encoding: the settlement job's
+    case. With the C batch (:mod:`twei.native`), one loop checks and encodes every value and one
+    call hashes them all (about 4x faster at a million leaves); without it, one tight loop does
+    both, about 2x faster than the generic path."""
+    native = keccak_batch()
+    if native is not None:
+        values = values if isinstance(values, Sequence) else list(values)
+        fast = _distributor_bodies(values)
+        if fast is not None:
+            rows, blob = fast
+            return rows, _split32(native.leaf_hashes(blob, 96)) if rows else []
     k = _keccak256
     fromhex = bytes.fromhex
     pad = bytes(12)
     rows: list[list[Any]] = []
-    hashes: list[bytes] = []
+    out: list[bytes] = []  # the leaf hashes, or with the C batch the ABI bodies to hash
     add_row = rows.append
-    add_hash = hashes.append
+    add = out.append
     value: Any = None
     try:
         for value in values:
@@ -224,11 +236,77 @@ def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]
                 raise OverflowError
             # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
             body = pad + fromhex(account[2:]) + amount.to_bytes(32, "big") + level.to_bytes(32, "big")
-            add_hash(k(k(body).digest()).digest())
+            add(body if native else k(k(body).digest()).digest())
             add_row([account, str(amount), str(level)])
     except (ValueError, TypeError, OverflowError) as err:
         raise MerkleError(f"leaf {value!r} is not a valid (address, uint256, uint16): {err}") from None
-    return rows, hashes
+    if native and out:
+        out = _split32(native.leaf_hashes(b"".join(out), 96))
+    return rows, out
+
+
+#: Every uint16 as decimal text (levels repeat; a look-up is cheaper than str()).
+_LEVEL_TEXT = [str(level) for level in range(1 << 16)]
+
+
+def _distributor_bodies(values: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], bytes] | None:
+    """Normalised values and their ABI bodies end to end, column by column in C loops (about 3x
+    faster than a loop per leaf); None if any value is not plainly valid (a hex-string address,
+    integers in range), for the per-leaf loop to find and name it."""
+    if not values:
+        return [], b""
+    try:
+        accounts, amounts, levels = zip(*values)
+    except (TypeError, ValueError):
+        return None
+    if set(map(type, accounts)) != {str} or set(map(len, accounts)) != {42}:
+        return None
+    if not all(map(str.startswith, accounts, repeat(("0x", "0X")))):
+        return None
+    try:
+        # After the checks above "0x" only occurs as a prefix (hex digits hold no "x").
+        addresses = bytes.fromhex("".join(accounts).replace("0x", "").replace("0X", ""))
+        amounts = list(map(int, amounts))
+        levels = list(map(int, levels))
+        # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
+        amount_words = b"".join(map(int.to_bytes, amounts, repeat(32), repeat("big")))
+        level_words = numpy.array(levels, dtype=numpy.int64)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    n = len(accounts)
+    if len(addresses) != 20 * n or bool(((level_words < 0) | (level_words > 0xFFFF)).any()):
+        return None
+    body = numpy.zeros((n, 96), dtype=numpy.uint8)
+    body[:, 12:32] = numpy.frombuffer(addresses, dtype=numpy.uint8).reshape(n, 20)
+    body[:, 32:64] = numpy.frombuffer(amount_words, dtype=numpy.uint8).reshape(n, 32)
+    body[:, 94:96] = level_words.astype(">u2").view(numpy.uint8).reshape(n, 2)
+    rows = list(map(list, zip(accounts, map(str, amounts), map(_LEVEL_TEXT.__getitem__, levels))))
+    return rows, body.tobytes()
+
+
+def _split32(blob: bytes) -> list[bytes]:
+    """``blob`` cut into its 32-byte nodes."""
+    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+
+
+def _hash_internal_nodes(tree: list[bytes], internal: int) -> None:
+    """Fill ``tree[:internal]`` from the leaves after it, a level at a time, deepest first."""
+    native = keccak_batch()
+    if native is not None and internal:
+        heap = bytearray(32 * internal)
+        heap += b"".join(tree[internal:])
+        native.internal_nodes(heap, internal)
+        tree[:internal] = _split32(bytes(memoryview(heap)[: 32 * internal]))
+        return
+    # The children of tree[lo:hi] are tree[2lo+1 : 2hi+1], in pairs (node i: 2i+1 and 2i+2).
+    k = _keccak256
+    hi = internal
+    while hi > 0:
+        lo = (1 << (hi.bit_length() - 1)) - 1  # the first node at the depth of node hi-1
+        left = tree[2 * lo + 1 : 2 * hi + 1 : 2]
+        right = tree[2 * lo + 2 : 2 * hi + 1 : 2]
+        tree[lo:hi] = [k(a + b if a < b else b + a).digest() for a, b in zip(left, right)]
+        hi = lo
 
 
 class StandardMerkleTree:
@@ -272,16 +350,7 @@ class StandardMerkleTree:
         positions = numpy.empty(n, dtype=numpy.int64)
         positions[order] = numpy.arange(size - 1, n - 2, -1, dtype=numpy.int64)
         tree_indices: list[int] = positions.tolist()
-        # Internal nodes a level at a time, deepest first: the children of tree[lo:hi] are
-        # tree[2lo+1 : 2hi+1], in pairs (node i has children 2i+1 and 2i+2).
-        k = _keccak256
-        hi = n - 1
-        while hi > 0:
-            lo = (1 << (hi.bit_length() - 1)) - 1  # the first node at the depth of node hi-1
-            left = tree[2 * lo + 1 : 2 * hi + 1 : 2]
-            right = tree[2 * lo + 2 : 2 * hi + 1 : 2]
-            tree[lo:hi] = [k(a + b if a < b else b + a).digest() for a, b in zip(left, right)]
-            hi = lo
+        _hash_internal_nodes(tree, n - 1)
         return cls(tree, values, tree_indices, encoding)
 
     @classmethod

@@ -28,9 +28,10 @@ from tests.oracle.replicas import call, open_session, register_post, start_repli
 from twei.oracle.rules import Rules, cap_ms, time_to_read_ms
 
 READERS = ["0x" + f"{n:040x}" for n in range(0xC1, 0xC7)]
-# Per session, ~40 ms apart from each thread. Even if one thread's beats all come last (refused
-# as out of order), the other's 20 span ~1 s of reading against a cap of 0.76 s.
-BEATS = 40
+# Per session, each thread sends every other seq at least 40 ms apart. Even if one thread's beats
+# all come last (refused as out of order), the other's 24 span at least 23 x 40 ms = 0.92 s of
+# reading, over the cap of 0.756 s however slow the machine: the cap is always reached.
+BEATS = 48
 WORDS = 2  # Time to Read 504 ms
 
 

@@ -1,0 +1,86 @@
+"""The C batch hasher (twei/native/keccak_batch.c) is keccak-256, and trees built with it are the
+trees built without it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sha3 import keccak_256
+
+from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
+from twei.native import keccak_batch
+
+native = keccak_batch()
+needs_native = pytest.mark.skipif(native is None, reason="no C compiler on this machine")
+
+
+def test_native__is_built_wherever_a_c_compiler_is():
+    # `make setup` builds it; a machine without a compiler hashes in Python (slower, same trees).
+    assert native is not None or not (shutil.which("cc") or shutil.which("gcc"))
+
+
+@needs_native
+@settings(max_examples=60)
+@given(length=st.integers(1, 135), count=st.integers(1, 8), data=st.data())
+def test_native__keccak_of_every_single_block_length_matches_pysha3(length, count, data):
+    messages = [data.draw(st.binary(min_size=length, max_size=length)) for _ in range(count)]
+    expected = b"".join(keccak_256(m).digest() for m in messages)
+    assert native.keccak_many(b"".join(messages), length) == expected
+
+
+@needs_native
+def test_native__leaf_hashes_are_double_keccak_and_nodes_hash_sorted_pairs():
+    bodies = [bytes([i]) * 96 for i in range(5)]
+    inner = [keccak_256(keccak_256(b).digest()).digest() for b in bodies]
+    assert native.leaf_hashes(b"".join(bodies), 96) == b"".join(inner)
+    heap = bytearray(32 * 2) + b"".join(inner[:3])  # a 3-leaf heap: nodes 0 and 1 internal
+    native.internal_nodes(heap, 2)
+
+    def pair(a, b):
+        return keccak_256(min(a, b) + max(a, b)).digest()
+
+    node1 = pair(inner[1], inner[2])  # node 1 has children 3 and 4
+    assert heap[32:64] == node1
+    assert heap[:32] == pair(node1, inner[0])  # the root: children 1 and 2
+
+
+@needs_native
+def test_native__refuses_messages_longer_than_one_block_and_short_heaps():
+    with pytest.raises(ValueError):
+        native.keccak_many(b"x" * 136, 136)
+    with pytest.raises(ValueError):
+        native.leaf_hashes(b"x" * 97, 96)
+    with pytest.raises(ValueError):
+        native.internal_nodes(bytearray(32 * 2), 1)
+
+
+addresses = st.one_of(
+    st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex()),
+    st.binary(min_size=20, max_size=20).map(lambda b: "0X" + b.hex().upper()),
+    st.binary(min_size=20, max_size=20),
+)
+leaves = st.tuples(
+    addresses,
+    st.one_of(st.integers(0, 2**256 - 1), st.integers(0, 10**30).map(str)),
+    st.integers(0, 2**16 - 1),
+)
+
+
+@needs_native
+@settings(max_examples=40)
+@given(values=st.lists(leaves, min_size=1, max_size=70))
+def test_native__tree_equals_the_pure_python_tree(values):
+    import twei.merkle
+
+    ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    saved, twei.merkle.keccak_batch = twei.merkle.keccak_batch, lambda: None
+    try:
+        pure = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    finally:
+        twei.merkle.keccak_batch = saved
+    assert ours.tree == pure.tree
+    assert ours.values == pure.values
+    assert ours.tree_indices == pure.tree_indices

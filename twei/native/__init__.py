@@ -1,0 +1,89 @@
+"""Optional C speed-ups, built by ``make setup`` (``python -m twei.native``) when a C compiler is
+there, and loaded with ctypes; every user keeps a pure-Python path for machines without one.
+
+Only :mod:`keccak_batch.c` for now: keccak-256 over many messages in one call, for the Merkle
+tree of a day with a million accounts (see :mod:`twei.merkle`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+__all__ = ["KeccakBatch", "keccak_batch", "build", "LIBRARY", "SOURCE"]
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE / "keccak_batch.c"
+#: Where the built library lives (next to its source; not in git).
+LIBRARY = HERE / "_keccak_batch.so"
+#: Set to 1 to ignore the built library (tests of the pure-Python path, comparisons).
+DISABLE_ENV = "TWEI_NO_NATIVE"
+
+
+class KeccakBatch:
+    """The C functions of ``keccak_batch.c`` over ``bytes`` (each call hashes a whole batch)."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self._lib = lib
+        for name in ("twei_keccak_many", "twei_leaf_hashes"):
+            fn = getattr(lib, name)
+            fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
+            fn.restype = ctypes.c_int
+        lib.twei_internal_nodes.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.twei_internal_nodes.restype = None
+
+    def _many(self, fn, blob: bytes, length: int) -> bytes:
+        if length <= 0 or length >= 136 or len(blob) % length:
+            raise ValueError(f"{len(blob)} bytes are not messages of {length} (1-135) bytes")
+        n = len(blob) // length
+        out = ctypes.create_string_buffer(32 * n)
+        if fn(blob, n, length, out) != 0:
+            raise ValueError("message too long for one keccak block")
+        return out.raw
+
+    def keccak_many(self, blob: bytes, length: int) -> bytes:
+        """keccak-256 of each ``length``-byte message of ``blob``, digests end to end."""
+        return self._many(self._lib.twei_keccak_many, blob, length)
+
+    def leaf_hashes(self, blob: bytes, length: int) -> bytes:
+        """``keccak256(keccak256(body))`` of each ``length``-byte body of ``blob``."""
+        return self._many(self._lib.twei_leaf_hashes, blob, length)
+
+    def internal_nodes(self, heap: bytearray, internal: int) -> None:
+        """Fill nodes ``[0, internal)`` of a heap of 32-byte nodes from their children, in place."""
+        if len(heap) % 32 or len(heap) < 32 * (2 * internal + 1):
+            raise ValueError("the heap does not hold the children of every internal node")
+        buffer = (ctypes.c_char * len(heap)).from_buffer(heap)
+        self._lib.twei_internal_nodes(buffer, internal)
+
+
+@cache
+def keccak_batch() -> KeccakBatch | None:
+    """The built library, or None (not built, disabled by ``TWEI_NO_NATIVE=1``, or a
+    big-endian host, whose lanes the C code does not byte-swap)."""
+    if os.environ.get(DISABLE_ENV) == "1" or sys.byteorder != "little" or not LIBRARY.exists():
+        return None
+    try:
+        return KeccakBatch(ctypes.CDLL(str(LIBRARY)))
+    except OSError:
+        return None
+
+
+def build(compiler: str | None = None) -> Path | None:
+    """Compile ``keccak_batch.c`` into :data:`LIBRARY` if it is missing or older than its source;
+    None when there is no C compiler (the pure-Python path is used then)."""
+    if LIBRARY.exists() and LIBRARY.stat().st_mtime >= SOURCE.stat().st_mtime:
+        return LIBRARY
+    cc = compiler or os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    partial = LIBRARY.with_suffix(".so.tmp")
+    subprocess.run([cc, "-O3", "-shared", "-fPIC", "-o", str(partial), str(SOURCE)], check=True)
+    partial.replace(LIBRARY)
+    keccak_batch.cache_clear()
+    return LIBRARY

@@ -1,0 +1,6 @@
+"""``python -m twei.native``: build the optional C speed-ups (``make setup`` runs it)."""
+
+from twei.native import build
+
+built = build()
+print(f"keccak batch: {built}" if built else "keccak batch: no C compiler, trees hashed in Python")
