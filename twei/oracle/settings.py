@@ -46,9 +46,9 @@ class OracleSettings(BaseSettings):
     loop: Literal["asyncio", "uvloop"] = "asyncio"
     port: int = Field(default=8238, ge=1, le=65535)
     #: Processes serving on the one port (uvicorn workers). They share the sessions through the
-    #: store (SQLite file or PostgreSQL), so any of them may take any heartbeat; on SQLite they
-    #: take turns at the file for writes. Two on a 2-core machine keep p99 down at 1,000
-    #: connections (bench/oracle_load.py, ``oracle-2``).
+    #: store, so any of them may take any heartbeat. Meant for PostgreSQL: on SQLite they take
+    #: turns at the file for every write, which measured slower than one process
+    #: (bench/oracle_load.py, ``oracle-2``).
     workers: int = Field(default=1, ge=1, le=64)
     #: Chain id whose settlement files (``settlements/<chain>/<epoch>.breakdown.json``) feed the
     #: settled amounts and the PnL block of the post page.
