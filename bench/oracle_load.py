@@ -32,12 +32,13 @@ p50/p99 latency, the ratio to the baseline, refused answers, and whether the sto
 least as many heartbeats as were acknowledged (nothing lost; requests still in flight when wrk
 stops are committed but not counted by wrk, hence "stored" a little above "accepted").
 
-Measured 2026-11-26 on this kind of machine (2 cores shared with other work, load average ~3;
-3 runs of 6 s each, medians; nothing lost in any run):
+Measured 2026-11-26 on this kind of machine (2 cores, load average 0.9 before the run; 3 runs
+of 6 s each, medians; nothing lost in any run; runs of the same server vary by up to ~30 %):
 
-    conns  SQLite oracle       PostgreSQL, 1 replica     PostgreSQL, 2 replicas
-      100  3,362/s p99 122 ms  2,678/s p99 104 ms (0.80)  2,690/s p99 141 ms (0.80)
-     1000  2,544/s p99 616 ms  2,815/s p99 638 ms (1.11)  3,036/s p99 561 ms (1.19)
+    conns  baseline            SQLite oracle        SQLite, 2 workers    PostgreSQL ×1         PostgreSQL ×2
+      100  5,385/s p99 60 ms   3,567/s p99 68 ms    1,816/s p99 104 ms   2,958/s p99 87 ms     4,046/s p99 88 ms
+     1000  4,059/s p99 428 ms  2,564/s p99 580 ms   3,332/s p99 1011 ms  2,225/s p99 568 ms    3,884/s p99 504 ms
+
 """
 
 from __future__ import annotations
