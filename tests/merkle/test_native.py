@@ -55,6 +55,10 @@ def test_native__refuses_messages_longer_than_one_block_and_short_heaps():
         native.leaf_hashes(b"x" * 97, 96)
     with pytest.raises(ValueError):
         native.internal_nodes(bytearray(32 * 2), 1)
+    with pytest.raises(ValueError, match="permutation"):
+        native.build_heap(b"x" * 64, [0, 0])
+    with pytest.raises(ValueError, match="one order position"):
+        native.build_heap(b"x" * 64, [0])
 
 
 addresses = st.one_of(

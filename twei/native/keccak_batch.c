@@ -164,3 +164,15 @@ void twei_internal_nodes(uint8_t *heap, size_t internal) {
         keccak256_short(pair, 64, heap + 32 * i);
     }
 }
+
+/*
+ * A whole StandardMerkleTree heap from n leaf hashes (32 bytes each, in input order) and their
+ * ascending order: the i-th smallest leaf goes to heap node size-1-i (leaves fill the end in
+ * descending order, as the JS library stores them), then every internal node is hashed.
+ * `order` must be a permutation of 0..n-1 (the Python side passes numpy's argsort).
+ */
+void twei_build_heap(const uint8_t *leaves, const int64_t *order, size_t n, uint8_t *heap) {
+    size_t size = 2 * n - 1;
+    for (size_t i = 0; i < n; i++) memcpy(heap + 32 * (size - 1 - i), leaves + 32 * order[i], 32);
+    twei_internal_nodes(heap, n - 1);
+}
