@@ -88,3 +88,24 @@ def test_native__tree_equals_the_pure_python_tree(values):
     assert ours.tree == pure.tree
     assert ours.values == pure.values
     assert ours.tree_indices == pure.tree_indices
+
+
+def test_native__a_failing_compiler_leaves_the_python_path(monkeypatch, tmp_path):
+    import twei.native
+
+    monkeypatch.setattr(twei.native, "LIBRARY", tmp_path / "_keccak_batch.so")
+    assert twei.native.build(compiler="false") is None
+    assert not (tmp_path / "_keccak_batch.so").exists()
+
+
+@pytest.mark.skipif(not (shutil.which("cc") or shutil.which("gcc")), reason="no C compiler on this machine")
+def test_native__build_compiles_a_library_that_hashes(monkeypatch, tmp_path):
+    import ctypes
+
+    import twei.native
+
+    monkeypatch.setattr(twei.native, "LIBRARY", tmp_path / "_keccak_batch.so")
+    built = twei.native.build()
+    assert built == tmp_path / "_keccak_batch.so"
+    fresh = twei.native.KeccakBatch(ctypes.CDLL(str(built)))
+    assert fresh.keccak_many(b"abc", 3) == keccak_256(b"abc").digest()
