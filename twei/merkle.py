@@ -258,6 +258,8 @@ def _distributor_bodies(values: Sequence[Sequence[Any]]) -> tuple[list[list[Any]
     if not values:
         return [], b""
     try:
+        if set(map(len, values)) != {3}:  # zip would silently cut longer values short
+            return None
         accounts, amounts, levels = zip(*values)
     except (TypeError, ValueError):
         return None
@@ -267,7 +269,10 @@ def _distributor_bodies(values: Sequence[Sequence[Any]]) -> tuple[list[list[Any]
         return None
     try:
         # Every account is 42 characters: drop each one's "0x" as a column of a character grid.
-        grid = numpy.frombuffer("".join(accounts).encode(), dtype=numpy.uint8).reshape(-1, 42)
+        text = "".join(accounts).encode()
+        if len(text) != 42 * len(accounts):  # a non-ASCII character: not an address
+            return None
+        grid = numpy.frombuffer(text, dtype=numpy.uint8).reshape(-1, 42)
         addresses = bytes.fromhex(grid[:, 2:].tobytes().decode("ascii"))
         amounts = list(map(int, amounts))
         levels = list(map(int, levels))

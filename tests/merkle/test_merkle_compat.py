@@ -91,11 +91,24 @@ def test_merkle__load_rejects_bad_dumps(mutate, message):
 
 @pytest.mark.parametrize(
     "value",
-    [("0x1234", 1, 1), ("0x" + "zz" * 20, 1, 1), ("0x" + "12" * 20, -1, 1), ("0x" + "12" * 20, 1, 2**16), ("0x" + "12" * 20, 1)],
+    [
+        ("0x1234", 1, 1),
+        ("0x" + "zz" * 20, 1, 1),
+        ("0x" + "é1" * 20, 1, 1),  # 42 characters, not ASCII
+        ("0x" + "12" * 20, -1, 1),
+        ("0x" + "12" * 20, 2**256, 1),
+        ("0x" + "12" * 20, 1, 2**16),
+        ("0x" + "12" * 20, 1, -1),
+        ("0x" + "12" * 20, 1),
+        ("0x" + "12" * 20, 1, 1, 1),
+    ],
 )
 def test_merkle__bad_leaves_raise(value):
-    with pytest.raises(MerkleError):
-        StandardMerkleTree.of([value], DISTRIBUTOR_LEAF_ENCODING)
+    # Alone, and after a good leaf (the column-wise fast path must refuse it as well).
+    good = ("0x" + "34" * 20, 5, 1)
+    for values in ([value], [good, value]):
+        with pytest.raises(MerkleError, match="is not a valid"):
+            StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
 
 
 def test_merkle__empty_tree_and_unknown_leaf_raise():
