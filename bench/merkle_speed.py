@@ -4,7 +4,9 @@
 
 Each measurement runs in its own process so its peak memory (max RSS) is its own. Timed: building
 the tree (leaf hashing, sorting, all nodes), every value's proof, and dump() to JSON text; not
-timed: generating the random values and starting the interpreter.
+timed: generating the random values and starting the interpreter. Python hashes with the C batch
+of twei.native when it is built (``make setup``), else with pysha3 (``TWEI_NO_NATIVE=1`` forces
+that); the row says which.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def make_values(n: int, seed: int = 2026) -> list[list[str]]:
 def python_child(n: int, values_file: str | None) -> None:
     """Run inside a fresh interpreter: time the Python tree and print JSON."""
     from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
+    from twei.native import keccak_batch
 
     values = json.loads(Path(values_file).read_text()) if values_file else make_values(n)
     t, c = time.perf_counter(), time.process_time()
@@ -60,6 +63,7 @@ def python_child(n: int, values_file: str | None) -> None:
                 "dump_s": dump,
                 "cpu": [build_cpu, proofs_cpu, dump_cpu],
                 "peak_mib": peak,
+                "hashing": "C batch" if keccak_batch() else "pysha3",
                 "root": tree.root,
                 "bytes": dump_chars,
             }
@@ -85,8 +89,9 @@ def run_js(values_file: str) -> dict:
 
 def row(name: str, r: dict) -> str:
     cpu = r.get("cpu")
+    name = f"{name} ({r['hashing']})" if "hashing" in r else name
     return (
-        f"{name:<30} build {r['build_s']:7.2f} s | every proof {r['proofs_s']:7.2f} s | "
+        f"{name:<40} build {r['build_s']:7.2f} s | every proof {r['proofs_s']:7.2f} s | "
         f"dump {r['dump_s']:6.2f} s | peak {r['peak_mib']:6.0f} MiB"
         + (f" | CPU {cpu[0]:.2f} / {cpu[1]:.2f} / {cpu[2]:.2f} s" if cpu else "")
     )
