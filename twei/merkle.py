@@ -293,8 +293,9 @@ def _distributor_bodies(values: Sequence[Sequence[Any]]) -> tuple[list[list[Any]
 
 
 def _split32(blob: bytes) -> list[bytes]:
-    """``blob`` cut into its 32-byte nodes."""
-    return [blob[i : i + 32] for i in range(0, len(blob), 32)]
+    """``blob`` cut into its 32-byte nodes: numpy's opaque 32-byte items come out as ``bytes``
+    (whole: unlike its ``S32`` strings it keeps trailing zero bytes), 2x faster than slicing."""
+    return numpy.frombuffer(blob, dtype="V32").tolist()
 
 
 def _hash_internal_nodes(tree: list[bytes], internal: int) -> None:

@@ -109,3 +109,11 @@ def test_native__build_compiles_a_library_that_hashes(monkeypatch, tmp_path):
     assert built == tmp_path / "_keccak_batch.so"
     fresh = twei.native.KeccakBatch(ctypes.CDLL(str(built)))
     assert fresh.keccak_many(b"abc", 3) == keccak_256(b"abc").digest()
+
+
+def test_split32__keeps_nodes_whole_even_ending_in_zero_bytes():
+    from twei.merkle import _split32
+
+    blob = b"\x01" * 32 + b"\xff" + b"\x00" * 31 + b"\x00" * 32
+    assert _split32(blob) == [b"\x01" * 32, b"\xff" + b"\x00" * 31, b"\x00" * 32]
+    assert all(type(node) is bytes for node in _split32(blob))

@@ -75,8 +75,14 @@ def make_job(chain, platform, oracle_keys, tmp_path):
     """Factory: a settlement job over `platform` with its store and files under `folder`."""
     _, distributor, engagement = platform
 
+    # Read from the platform's deployment on (just done: this fixture depends on it), as
+    # `ape run settle` does: from block 0, every test would page through the blocks of all the
+    # tests before it (the chain is shared by the whole session).
+    deployed = chain.blocks.height
+
     def make(reads=None, folder=None, keys=None, **kwargs):
         folder = folder or tmp_path
+        kwargs.setdefault("start_block", deployed)
         return SettlementJob(
             chain_id=chain.chain_id,
             store=JobStore(folder / str(chain.chain_id) / "job.db"),

@@ -36,7 +36,7 @@ def views(distributor, *accounts):
 
 
 def totals(job):
-    return claimed_totals(job.store, job.distributor, 0, job.page_blocks, job.confirmations)
+    return claimed_totals(job.store, job.distributor, job.start_block, job.page_blocks, job.confirmations)
 
 
 def test_claims__totals_from_events_match_the_views_and_decide_what_to_claim(
