@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.oracle.conftest import API_KEY, AUTHOR
+from twei.toolchain.localnode import free_port
 
 __all__ = ["Replica", "start_replicas", "call", "register_post", "open_session"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

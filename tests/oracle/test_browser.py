@@ -13,7 +13,6 @@ never touches the page. Only the first earns.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
+from twei.toolchain.localnode import free_port
 from twei.oracle.app import create_app
 from twei.oracle.settings import OracleSettings
 
@@ -41,12 +41,6 @@ window.__tweiHide = () => {
   document.dispatchEvent(new Event("visibilitychange"));
 };
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -9,37 +9,17 @@ staged here; ``synchronous=FULL`` is what covers it: COMMIT returns after the fs
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 
 from tests.oracle.conftest import API_KEY, AUTHOR
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(url: str, body: dict, headers: dict | None = None, timeout: float = 5) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
-        headers={"content-type": "application/json", **(headers or {})},
-    )  # fmt: skip
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+from tests.oracle.replicas import call, free_port
 
 
 def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
@@ -59,7 +39,7 @@ def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
             except OSError:
                 assert time.monotonic() < deadline, "the oracle did not start"
                 time.sleep(0.1)
-        status, _ = call(base + "/v1/posts", {"post_id": 1, "author": AUTHOR, "word_count": 500},
+        status, _, _ = call(base + "/v1/posts", {"post_id": 1, "author": AUTHOR, "word_count": 500},
                          {"X-API-Key": API_KEY})  # fmt: skip
         assert status == 201
         acked: list[tuple[str, int]] = []
@@ -67,14 +47,14 @@ def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
         stop = threading.Event()
 
         def reader(n: int) -> None:
-            _, out = call(base + "/v1/sessions", {"post_id": 1, "reader": "0x" + f"{n:040x}"})
+            _, out, _ = call(base + "/v1/sessions", {"post_id": 1, "reader": "0x" + f"{n:040x}"})
             sid, seq = out["session_id"], 0
             while not stop.is_set():
                 seq += 1
                 body = {"seq": seq, "visible": True, "focused": True, "scroll": 50.0,
                         "idle_ms": 0, "client_time": int(time.time() * 1000)}  # fmt: skip
                 try:
-                    status, _ = call(f"{base}/v1/sessions/{sid}/heartbeats", body, timeout=2)
+                    status, _, _ = call(f"{base}/v1/sessions/{sid}/heartbeats", body, timeout=2)
                 except (OSError, http.client.HTTPException):
                     return  # the server is gone (maybe mid-answer: not counted as acknowledged)
                 if status == 200:

@@ -34,7 +34,7 @@ import logging
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,6 @@ from twei.errors import OracleUnavailable
 from twei.oracle.store.base import (
     Batch,
     PostRecord,
-    QualifyingRead,
     ReadPage,
     SessionRecord,
 )
@@ -58,6 +57,7 @@ from twei.oracle.store.sqlite import (
     _post,
     _session,
     _session_row,
+    _SqlReads,
 )
 
 __all__ = ["PostgresStore", "migrate_postgres"]
@@ -187,11 +187,14 @@ class _PgTx:
                         copy.write_row(_heartbeat_row(h))
 
 
-class PostgresStore:
+class PostgresStore(_SqlReads):
     """:class:`~twei.oracle.store.base.OracleStore` on a PostgreSQL database (``url``).
 
     ``timeout``: seconds a request waits for a connection before the store gives up (503).
     """
+
+    _P = "%s"
+    _COLLATE_ID = ' COLLATE "C"'
 
     def __init__(
         self,
@@ -260,50 +263,6 @@ class PostgresStore:
             self._pool.check()
         except Exception:  # the server is still away: the next failure checks again
             log.debug("pool check failed", exc_info=True)
-
-    def get_post(self, post_id: int) -> PostRecord | None:
-        rows = self._all(f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = %s", (str(post_id),))
-        return _post(rows[0]) if rows else None
-
-    def get_session(self, session_id: str) -> SessionRecord | None:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = %s", (session_id,)
-        )
-        return _session(rows[0]) if rows else None
-
-    def reader_sessions(self, reader: str, post_id: int) -> list[SessionRecord]:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE reader = %s AND post_id = %s"
-            ' ORDER BY started_ms, session_id COLLATE "C"',
-            (reader, str(post_id)),
-        )
-        return [_session(r) for r in rows]
-
-    def rewarded_session(self, reader: str, post_id: int) -> SessionRecord | None:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions"
-            " WHERE reader = %s AND post_id = %s AND rewarded = 1",
-            (reader, str(post_id)),
-        )
-        return _session(rows[0]) if rows else None
-
-    def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
-        rows = self._all(
-            "SELECT reader, post_id, credited_ms, qualified_at_ms, session_id FROM sessions"
-            " WHERE rewarded = 1 AND qualified_at_ms >= %s AND qualified_at_ms < %s"
-            ' ORDER BY qualified_at_ms, session_id COLLATE "C"',
-            (_ms(start), _ms(end)),
-        )
-        return [
-            QualifyingRead(
-                reader=r[0],
-                post_id=int(r[1]),
-                credited_ms=r[2],
-                qualified_at=datetime.fromtimestamp(r[3] / 1000, tz=UTC),
-                session_id=r[4],
-            )
-            for r in rows
-        ]
 
     def qualifying_read_pages(
         self, start: datetime, end: datetime, page_size: int = 100_000

@@ -176,7 +176,62 @@ def _ms(when: datetime) -> int:
     return int(when.timestamp() * 1000)
 
 
-class SQLiteStore:
+class _SqlReads:
+    """The read-backs both stores answer with the same SQL. ``_P`` is the driver's placeholder,
+    ``_COLLATE_ID`` makes session ids sort byte-wise (PostgreSQL's default collation does not)."""
+
+    _P = "?"
+    _COLLATE_ID = ""
+
+    def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
+        raise NotImplementedError
+
+    def get_post(self, post_id: int) -> PostRecord | None:
+        rows = self._all(f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = {self._P}", (str(post_id),))
+        return _post(rows[0]) if rows else None
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = {self._P}", (session_id,)
+        )
+        return _session(rows[0]) if rows else None
+
+    def reader_sessions(self, reader: str, post_id: int) -> list[SessionRecord]:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE reader = {self._P} AND post_id = {self._P}"
+            f" ORDER BY started_ms, session_id{self._COLLATE_ID}",
+            (reader, str(post_id)),
+        )
+        return [_session(r) for r in rows]
+
+    def rewarded_session(self, reader: str, post_id: int) -> SessionRecord | None:
+        rows = self._all(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions"
+            f" WHERE reader = {self._P} AND post_id = {self._P} AND rewarded = 1",
+            (reader, str(post_id)),
+        )
+        return _session(rows[0]) if rows else None
+
+    def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
+        rows = self._all(
+            "SELECT reader, post_id, credited_ms, qualified_at_ms, session_id FROM sessions"
+            f" WHERE rewarded = 1 AND qualified_at_ms >= {self._P} AND qualified_at_ms < {self._P}"
+            f" ORDER BY qualified_at_ms, session_id{self._COLLATE_ID}",
+            (_ms(start), _ms(end)),
+        )
+        return [
+            QualifyingRead(
+                reader=r[0],
+                post_id=int(r[1]),
+                credited_ms=r[2],
+                qualified_at=datetime.fromtimestamp(r[3] / 1000, tz=UTC),
+                session_id=r[4],
+            )
+            for r in rows
+        ]
+
+
+class SQLiteStore(_SqlReads):
     """:class:`~twei.oracle.store.base.OracleStore` on one SQLite file."""
 
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
@@ -219,50 +274,6 @@ class SQLiteStore:
     def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
-
-    def get_post(self, post_id: int) -> PostRecord | None:
-        rows = self._all(f"SELECT {_POST_COLUMNS} FROM posts WHERE post_id = ?", (str(post_id),))
-        return _post(rows[0]) if rows else None
-
-    def get_session(self, session_id: str) -> SessionRecord | None:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
-        )
-        return _session(rows[0]) if rows else None
-
-    def reader_sessions(self, reader: str, post_id: int) -> list[SessionRecord]:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE reader = ? AND post_id = ?"
-            " ORDER BY started_ms, session_id",
-            (reader, str(post_id)),
-        )
-        return [_session(r) for r in rows]
-
-    def rewarded_session(self, reader: str, post_id: int) -> SessionRecord | None:
-        rows = self._all(
-            f"SELECT {_SESSION_COLUMNS} FROM sessions"
-            " WHERE reader = ? AND post_id = ? AND rewarded = 1",
-            (reader, str(post_id)),
-        )
-        return _session(rows[0]) if rows else None
-
-    def qualifying_reads(self, start: datetime, end: datetime) -> list[QualifyingRead]:
-        rows = self._all(
-            "SELECT reader, post_id, credited_ms, qualified_at_ms, session_id FROM sessions"
-            " WHERE rewarded = 1 AND qualified_at_ms >= ? AND qualified_at_ms < ?"
-            " ORDER BY qualified_at_ms, session_id",
-            (_ms(start), _ms(end)),
-        )
-        return [
-            QualifyingRead(
-                reader=r[0],
-                post_id=int(r[1]),
-                credited_ms=r[2],
-                qualified_at=datetime.fromtimestamp(r[3] / 1000, tz=UTC),
-                session_id=r[4],
-            )
-            for r in rows
-        ]
 
     def qualifying_read_pages(
         self, start: datetime, end: datetime, page_size: int = 100_000
