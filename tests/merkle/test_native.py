@@ -36,8 +36,10 @@ def test_native__leaf_hashes_are_double_keccak_and_nodes_hash_sorted_pairs():
     bodies = [bytes([i]) * 96 for i in range(5)]
     inner = [keccak_256(keccak_256(b).digest()).digest() for b in bodies]
     assert native.leaf_hashes(b"".join(bodies), 96) == b"".join(inner)
-    heap = bytearray(32 * 2) + b"".join(inner[:3])  # a 3-leaf heap: nodes 0 and 1 internal
-    native.internal_nodes(heap, 2)
+    # A 3-leaf heap: nodes 0 and 1 internal, leaf order[i] at node 4-i (order 2, 1, 0 puts
+    # inner[0], inner[1], inner[2] at nodes 2, 3, 4).
+    heap = native.build_heap(b"".join(inner[:3]), [2, 1, 0])
+    assert heap[64:] == b"".join(inner[:3])
 
     def pair(a, b):
         return keccak_256(min(a, b) + max(a, b)).digest()
@@ -48,13 +50,11 @@ def test_native__leaf_hashes_are_double_keccak_and_nodes_hash_sorted_pairs():
 
 
 @needs_native
-def test_native__refuses_messages_longer_than_one_block_and_short_heaps():
+def test_native__refuses_messages_longer_than_one_block_and_bad_heap_orders():
     with pytest.raises(ValueError):
         native.keccak_many(b"x" * 136, 136)
     with pytest.raises(ValueError):
         native.leaf_hashes(b"x" * 97, 96)
-    with pytest.raises(ValueError):
-        native.internal_nodes(bytearray(32 * 2), 1)
     with pytest.raises(ValueError, match="permutation"):
         native.build_heap(b"x" * 64, [0, 0])
     with pytest.raises(ValueError, match="one order position"):

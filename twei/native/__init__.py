@@ -35,8 +35,6 @@ class KeccakBatch:
             fn = getattr(lib, name)
             fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p]
             fn.restype = ctypes.c_int
-        lib.twei_internal_nodes.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-        lib.twei_internal_nodes.restype = None
         lib.twei_build_heap.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
         lib.twei_build_heap.restype = None
 
@@ -56,14 +54,6 @@ class KeccakBatch:
     def leaf_hashes(self, blob: bytes, length: int) -> bytes:
         """``keccak256(keccak256(body))`` of each ``length``-byte body of ``blob``."""
         return self._many(self._lib.twei_leaf_hashes, blob, length)
-
-    def internal_nodes(self, heap: bytearray, internal: int) -> None:
-        """Fill nodes ``[0, internal)`` of a heap of 32-byte nodes from their children, in place."""
-        if len(heap) % 32 or len(heap) < 32 * (2 * internal + 1):
-            raise ValueError("the heap does not hold the children of every internal node")
-        buffer = (ctypes.c_char * len(heap)).from_buffer(heap)
-        self._lib.twei_internal_nodes(buffer, internal)
-
 
     def build_heap(self, leaves: bytes, order: Any) -> bytes:
         """The whole heap (``2n-1`` nodes of 32 bytes) from ``n`` leaf hashes end to end and
