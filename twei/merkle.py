@@ -206,19 +206,19 @@ def _sort_order(hashes: bytes) -> numpy.ndarray:
     return order
 
 
-def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes] | bytes]:
+def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]], list[bytes] | numpy.ndarray]:
     """Normalised values and leaf hashes for the distributor's encoding: the settlement job's
-    case. With the C batch (:mod:`twei.native`), one loop checks and encodes every value and one
-    call hashes them all (about 4x faster at a million leaves) and the hashes come back end to end
-    in one ``bytes``; without it, one tight loop does both (a list of hashes), about 2x faster
-    than the generic path."""
+    case. With the C library (:mod:`twei.native`), the values are checked and encoded column by
+    column and one call hashes them all (about 4x faster at a million leaves); the hashes come
+    back end to end in one array. Without it, one tight loop does both (a list of hashes), about
+    2x faster than the generic path; it also finds and names a bad value for the fast path."""
     native = keccak_batch()
     if native is not None:
         values = values if isinstance(values, Sequence) else list(values)
-        fast = _distributor_bodies(values)
+        fast = _distributor_bodies(values, native)
         if fast is not None:
-            rows, blob = fast
-            return rows, native.leaf_hashes(blob, 96) if rows else b""
+            rows, bodies = fast
+            return rows, native.leaf_hashes(bodies, 96)
     k = _keccak256
     fromhex = bytes.fromhex
     pad = bytes(12)
@@ -251,51 +251,95 @@ def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]
 _LEVEL_TEXT = [str(level) for level in range(1 << 16)]
 
 
-def _distributor_bodies(values: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], bytes] | None:
-    """Normalised values and their ABI bodies end to end, column by column in C loops (about 3x
-    faster than a loop per leaf); None if any value is not plainly valid (a hex-string address,
-    integers in range), for the per-leaf loop to find and name it."""
+def _distributor_bodies(values: Sequence[Sequence[Any]], native: Any) -> tuple[list[list[Any]], numpy.ndarray] | None:
+    """Normalised values and their ABI bodies (one 96-byte row each), column by column in C
+    loops (about 3x faster than a loop per leaf); None if any value is not plainly valid (a
+    hex-string address, integers in range, decimal strings as ``str(int)`` writes them), for the
+    per-leaf loop to normalise it or find and name it."""
     if not values:
-        return [], b""
+        return None
     try:
         if set(map(len, values)) != {3}:  # zip would silently cut longer values short
             return None
         accounts, amounts, levels = zip(*values)
     except (TypeError, ValueError):
         return None
+    n = len(accounts)
     if set(map(type, accounts)) != {str} or set(map(len, accounts)) != {42}:
         return None
-    if not all(map(str.startswith, accounts, repeat(("0x", "0X")))):
+    # Every account is 42 characters: a character grid, whose first two columns are "0x" and
+    # whose other 40 are the hex digits.
+    text = "".join(accounts).encode()
+    if len(text) != 42 * n:  # a non-ASCII character: not an address
+        return None
+    grid = numpy.frombuffer(text, dtype=numpy.uint8).reshape(n, 42)
+    if not bool(((grid[:, 0] == ord("0")) & ((grid[:, 1] | 0x20) == ord("x"))).all()):
         return None
     try:
-        # Every account is 42 characters: drop each one's "0x" as a column of a character grid.
-        text = "".join(accounts).encode()
-        if len(text) != 42 * len(accounts):  # a non-ASCII character: not an address
-            return None
-        grid = numpy.frombuffer(text, dtype=numpy.uint8).reshape(-1, 42)
         addresses = bytes.fromhex(grid[:, 2:].tobytes().decode("ascii"))
-        amounts = list(map(int, amounts))
-        levels = list(map(int, levels))
-        # to_bytes raises OverflowError for a negative amount or one of 2**256 and more.
-        amount_words = b"".join(map(int.to_bytes, amounts, repeat(32), repeat("big")))
-        level_words = numpy.array(levels, dtype=numpy.int64)
-    except (ValueError, TypeError, OverflowError):
+    except ValueError:
         return None
-    n = len(accounts)
-    if len(addresses) != 20 * n or bool(((level_words < 0) | (level_words > 0xFFFF)).any()):
+    if len(addresses) != 20 * n:  # fromhex skips spaces
         return None
     body = numpy.zeros((n, 96), dtype=numpy.uint8)
     body[:, 12:32] = numpy.frombuffer(addresses, dtype=numpy.uint8).reshape(n, 20)
-    body[:, 32:64] = numpy.frombuffer(amount_words, dtype=numpy.uint8).reshape(n, 32)
-    body[:, 94:96] = level_words.astype(">u2").view(numpy.uint8).reshape(n, 2)
-    rows = list(map(list, zip(accounts, map(str, amounts), map(_LEVEL_TEXT.__getitem__, levels))))
-    return rows, body.tobytes()
+    amount_text = _decimal_column(amounts, 256, body, 32, native)
+    level_text = _decimal_column(levels, 16, body, 64, native)
+    if amount_text is None or level_text is None:
+        return None
+    return list(map(list, zip(accounts, amount_text, level_text))), body
+
+
+def _decimal_column(column: Sequence[Any], bits: int, body: numpy.ndarray, offset: int, native: Any) -> Sequence[str] | None:
+    """Write one integer column of the leaves into ``body[:, offset:offset+32]`` as big-endian
+    words and return it as decimal text (the tree's values); None if a value is out of
+    ``[0, 2**bits)``, or a string is not as ``str(int)`` writes it. Decimal strings (a tree file's
+    values) are parsed in C and kept as they are; Python ints go through numpy when they fit 63
+    bits, else ``int.to_bytes``."""
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        return column if native.decimal_words(list(column), bits, body, offset) else None
+    if kinds != {int}:  # bools, numpy integers, floats: the per-leaf loop decides
+        return None
+    n = len(column)
+    try:
+        small = numpy.array(column, dtype=numpy.int64)
+    except OverflowError:
+        small = None
+    if small is not None:
+        if bool((small < 0).any()) or (bits < 63 and bool((small >> bits).any())):
+            return None
+        body[:, offset + 24 : offset + 32] = small.astype(">u8").view(numpy.uint8).reshape(n, 8)
+    else:
+        try:
+            # to_bytes raises OverflowError for a negative value or one of 2**256 and more.
+            words = b"".join(map(int.to_bytes, column, repeat(32), repeat("big")))
+        except OverflowError:
+            return None
+        if bits < 256:  # not reached by the distributor's columns: levels fit int64
+            return None
+        body[:, offset : offset + 32] = numpy.frombuffer(words, dtype=numpy.uint8).reshape(n, 32)
+    return list(map(_LEVEL_TEXT.__getitem__, column)) if bits <= 16 else list(map(str, column))
 
 
 def _split32(blob: bytes) -> list[bytes]:
     """``blob`` cut into its 32-byte nodes: numpy's opaque 32-byte items come out as ``bytes``
     (whole: unlike its ``S32`` strings it keeps trailing zero bytes), 2x faster than slicing."""
     return numpy.frombuffer(blob, dtype="V32").tolist()
+
+
+_HEX_DIGITS = numpy.frombuffer(b"0123456789abcdef", dtype=numpy.uint8)
+
+
+def _hex_nodes(heap: numpy.ndarray) -> str:
+    """The heap's nodes in hex joined by ``","0x`` (the inside of the dump's "tree" array),
+    written as one character grid with numpy: no string per node."""
+    nodes = heap.reshape(-1, 32)
+    grid = numpy.empty((len(nodes), 69), dtype=numpy.uint8)
+    grid[:, 0:64:2] = _HEX_DIGITS[nodes >> 4]
+    grid[:, 1:64:2] = _HEX_DIGITS[nodes & 15]
+    grid[:, 64:] = numpy.frombuffer(b'","0x', dtype=numpy.uint8)
+    return grid.tobytes()[:-5].decode("ascii")
 
 
 def _hash_internal_nodes(tree: list[bytes], internal: int) -> None:
@@ -319,11 +363,36 @@ class StandardMerkleTree:
     input order; ``tree`` is the flat heap of 32-byte nodes (``tree[0]`` is the root).
     """
 
-    def __init__(self, tree: list[bytes], values: list[list[Any]], tree_indices: list[int], encoding: Sequence[str]):
-        self.tree = tree
+    def __init__(
+        self, tree: list[bytes] | numpy.ndarray, values: list[list[Any]], tree_indices: list[int], encoding: Sequence[str]
+    ):
+        # A tree built with the C library keeps its heap as one buffer of 32-byte nodes (64 MB at
+        # a million leaves, against ~190 MB as two million ``bytes``); ``tree`` cuts it into a
+        # list only when asked, and the root, single proofs and dump_json read the buffer.
+        if isinstance(tree, numpy.ndarray):
+            self._heap: numpy.ndarray | None = tree
+            self._nodes: list[bytes] | None = None
+        else:
+            self._heap, self._nodes = None, tree
         self.values = values
         self.tree_indices = tree_indices
         self.leaf_encoding = list(encoding)
+
+    @property
+    def tree(self) -> list[bytes]:
+        """The flat heap of 32-byte nodes (``tree[0]`` is the root), as a list."""
+        if self._nodes is None:
+            self._nodes = _split32(self._heap)
+        return self._nodes
+
+    def _node(self, index: int) -> bytes:
+        if self._nodes is not None:
+            return self._nodes[index]
+        return self._heap[32 * index : 32 * index + 32].tobytes()
+
+    @property
+    def _size(self) -> int:
+        return len(self._nodes) if self._nodes is not None else self._heap.size // 32
 
     # ------------------------------------------------------------------ building
 
@@ -341,7 +410,7 @@ class StandardMerkleTree:
             values = [_normalise(encoding, v) for v in values]
             hasher = _leaf_hasher(encoding)
             hashes = [hasher(v) for v in values]
-        blob = hashes if isinstance(hashes, bytes) else b"".join(hashes)
+        blob = b"".join(hashes) if isinstance(hashes, list) else hashes
         n = len(blob) // 32
         if n == 0:
             raise MerkleError("a tree needs at least one leaf")
@@ -354,7 +423,7 @@ class StandardMerkleTree:
         tree_indices: list[int] = positions.tolist()
         native = keccak_batch()
         if native is not None:
-            return cls(_split32(native.build_heap(blob, order)), values, tree_indices, encoding)
+            return cls(native.build_heap(blob, order), values, tree_indices, encoding)
         leaves = hashes if isinstance(hashes, list) else _split32(blob)
         tree: list[bytes] = [b""] * (n - 1)
         tree.extend([leaves[i] for i in reversed(order.tolist())])
@@ -402,7 +471,7 @@ class StandardMerkleTree:
     @property
     def root(self) -> str:
         """The root, 0x-hex."""
-        return _hex(self.tree[0])
+        return _hex(self._node(0))
 
     def __len__(self) -> int:
         return len(self.values)
@@ -413,11 +482,11 @@ class StandardMerkleTree:
 
     def proof_nodes(self, index: int) -> list[bytes]:
         """The proof of value ``index`` as raw bytes (fast; what the benchmark times)."""
-        tree = self.tree
+        node = self._node
         i = self.tree_indices[index]
         proof = []
         while i > 0:
-            proof.append(tree[i - 1] if i % 2 == 0 else tree[i + 1])
+            proof.append(node(i - 1) if i % 2 == 0 else node(i + 1))
             i = (i - 1) // 2
         return proof
 
@@ -482,14 +551,14 @@ class StandardMerkleTree:
         """The index of ``value``; :class:`MerkleError` if it is not in the tree."""
         target = leaf_hash(self.leaf_encoding, _normalise(self.leaf_encoding, value))
         for index, tree_index in enumerate(self.tree_indices):
-            if self.tree[tree_index] == target:
+            if self._node(tree_index) == target:
                 return index
         raise MerkleError("leaf is not in tree")
 
     def verify(self, leaf: int | Sequence[Any], proof: Iterable[bytes | str]) -> bool:
         """Whether ``proof`` proves ``leaf`` (an index or a value) against this root."""
         value = self.values[leaf] if isinstance(leaf, int) else leaf
-        return verify(self.tree[0], self.leaf_encoding, value, proof)
+        return verify(self._node(0), self.leaf_encoding, value, proof)
 
     # ------------------------------------------------------------------ dumping
 
@@ -511,7 +580,7 @@ class StandardMerkleTree:
                 return json.dumps(self.dump(), separators=(",", ":"))
             # The distributor's values are hex and decimal strings checked at build or load time,
             # so they need no JSON escaping: format them directly (3x faster than json.dumps).
-            tree = '","0x'.join([node.hex() for node in self.tree])
+            tree = _hex_nodes(self._heap) if self._heap is not None else '","0x'.join([node.hex() for node in self._nodes])
             values = ",".join(
                 [
                     f'{{"value":["{a}","{b}","{c}"],"treeIndex":{i}}}'
