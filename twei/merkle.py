@@ -265,24 +265,11 @@ def _distributor_bodies(values: Sequence[Sequence[Any]], native: Any) -> tuple[l
     except (TypeError, ValueError):
         return None
     n = len(accounts)
-    if set(map(type, accounts)) != {str} or set(map(len, accounts)) != {42}:
-        return None
-    # Every account is 42 characters: a character grid, whose first two columns are "0x" and
-    # whose other 40 are the hex digits.
-    text = "".join(accounts).encode()
-    if len(text) != 42 * n:  # a non-ASCII character: not an address
-        return None
-    grid = numpy.frombuffer(text, dtype=numpy.uint8).reshape(n, 42)
-    if not bool(((grid[:, 0] == ord("0")) & ((grid[:, 1] | 0x20) == ord("x"))).all()):
-        return None
-    try:
-        addresses = bytes.fromhex(grid[:, 2:].tobytes().decode("ascii"))
-    except ValueError:
-        return None
-    if len(addresses) != 20 * n:  # fromhex skips spaces
+    if set(map(type, accounts)) != {str}:
         return None
     body = numpy.zeros((n, 96), dtype=numpy.uint8)
-    body[:, 12:32] = numpy.frombuffer(addresses, dtype=numpy.uint8).reshape(n, 20)
+    if not native.address_words(accounts, body, 12):
+        return None
     amount_text = _decimal_column(amounts, 256, body, 32, native)
     level_text = _decimal_column(levels, 16, body, 64, native)
     if amount_text is None or level_text is None:
@@ -328,16 +315,13 @@ def _split32(blob: bytes) -> list[bytes]:
     return numpy.frombuffer(blob, dtype="V32").tolist()
 
 
-_HEX_DIGITS = numpy.frombuffer(b"0123456789abcdef", dtype=numpy.uint8)
-
-
 def _hex_nodes(heap: numpy.ndarray) -> str:
-    """The heap's nodes in hex joined by ``","0x`` (the inside of the dump's "tree" array),
-    written as one character grid with numpy: no string per node."""
-    nodes = heap.reshape(-1, 32)
-    grid = numpy.empty((len(nodes), 69), dtype=numpy.uint8)
-    grid[:, 0:64:2] = _HEX_DIGITS[nodes >> 4]
-    grid[:, 1:64:2] = _HEX_DIGITS[nodes & 15]
+    """The heap's nodes in hex joined by ``","0x`` (the inside of the dump's "tree" array): the
+    whole heap in hex at once, cut into rows of a character grid that has the separators as its
+    last columns (no string per node)."""
+    size = heap.size // 32
+    grid = numpy.empty((size, 69), dtype=numpy.uint8)
+    grid[:, :64] = numpy.frombuffer(heap.tobytes().hex().encode(), dtype=numpy.uint8).reshape(size, 64)
     grid[:, 64:] = numpy.frombuffer(b'","0x', dtype=numpy.uint8)
     return grid.tobytes()[:-5].decode("ascii")
 

@@ -101,6 +101,24 @@ def test_native__tree_equals_the_pure_python_tree(values):
 
 
 @needs_native
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_native__trees_split_over_threads_equal_the_pure_python_tree(monkeypatch, threads):
+    # 40,000 leaves: enough for the C batch to split the leaves and the deep levels of the heap
+    # over the threads (chunks of at least 4,096), uneven with 3.
+    import random
+
+    import twei.merkle
+
+    rng = random.Random(int(threads))
+    values = [("0x" + rng.randbytes(20).hex(), rng.randrange(10**24), rng.randrange(60)) for _ in range(40_000)]
+    monkeypatch.setenv("TWEI_NATIVE_THREADS", threads)
+    ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    monkeypatch.setattr(twei.merkle, "keccak_batch", lambda: None)
+    pure = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    assert ours.tree == pure.tree
+
+
+@needs_native
 @pytest.mark.parametrize(
     ("text", "bits", "word"),
     [
@@ -127,6 +145,32 @@ def test_decimal_words__writes_big_endian_words_at_the_offset(text, bits, word):
 def test_decimal_words__refuses_what_str_of_an_int_would_not_write_or_what_is_too_big(text, bits):
     out = numpy.zeros((2, 32), dtype=numpy.uint8)
     assert not native.decimal_words(["1", text], bits, out, 0)
+
+
+@needs_native
+def test_address_words__writes_20_bytes_of_either_case_at_the_offset():
+    out = numpy.full((2, 24), 0xAA, dtype=numpy.uint8)
+    assert native.address_words(["0x" + "0f" * 20, "0X" + "Ab" * 20], out, 2)
+    assert out[0, 2:22].tobytes() == b"\x0f" * 20
+    assert out[1, 2:22].tobytes() == b"\xab" * 20
+    assert (out[:, :2] == 0xAA).all() and (out[:, 22:] == 0xAA).all()
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["0x" + "0" * 39, "a0x" + "0" * 40],  # 41 and 43 characters: 84 in all, cut as 42 + 42
+        ["1x" + "0" * 40],
+        ["0y" + "0" * 40],
+        ["0x" + "g" + "0" * 39],
+        ["0x" + " " * 40],
+        ["0x" + "\u0661" + "0" * 39],
+    ],
+)
+def test_address_words__refuses_anything_but_0x_and_40_hex_digits(bad):
+    out = numpy.zeros((len(bad), 20), dtype=numpy.uint8)
+    assert not native.address_words(bad, out, 0)
 
 
 def test_native__a_failing_compiler_leaves_the_python_path(monkeypatch, tmp_path):

@@ -3,8 +3,9 @@ there, and loaded with ctypes; every user keeps a pure-Python path for machines 
 
 Both serve the Merkle tree of a day with a million accounts (see :mod:`twei.merkle`):
 
-* ``keccak_batch.c``: keccak-256 over many messages in one call (leaves, then the whole heap);
-* ``decimal_words.c``: a column of decimal strings into 32-byte ABI words.
+* ``keccak_batch.c``: keccak-256 over many messages in one call (leaves, then the whole heap),
+  split over the machine's cores;
+* ``abi_words.c``: a column of decimal or address strings into ABI words.
 
 Arrays go in and out as numpy buffers (``bytes`` are accepted too), so a million-leaf build
 copies none of its ~200 MB between Python and C.
@@ -26,11 +27,22 @@ import numpy
 __all__ = ["KeccakBatch", "keccak_batch", "build", "LIBRARY", "SOURCES"]
 
 HERE = Path(__file__).resolve().parent
-SOURCES = (HERE / "keccak_batch.c", HERE / "decimal_words.c")
+SOURCES = (HERE / "keccak_batch.c", HERE / "abi_words.c")
 #: Where the built library lives (next to its sources; not in git).
 LIBRARY = HERE / "_twei_native.so"
 #: Set to 1 to ignore the built library (tests of the pure-Python path, comparisons).
 DISABLE_ENV = "TWEI_NO_NATIVE"
+#: Threads a batch may use (default: the CPUs this process may run on). ctypes releases the
+#: GIL during the call, so Python threads go on meanwhile.
+THREADS_ENV = "TWEI_NATIVE_THREADS"
+
+
+def threads() -> int:
+    """How many threads one batch call splits its work over."""
+    given = os.environ.get(THREADS_ENV, "")
+    if given.isdigit() and int(given) > 0:
+        return int(given)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 _P = ctypes.c_void_p
 _N = ctypes.c_size_t
@@ -52,12 +64,14 @@ class KeccakBatch:
         self._lib = lib
         for name in ("twei_keccak_many", "twei_leaf_hashes"):
             fn = getattr(lib, name)
-            fn.argtypes = [_P, _N, _N, _P]
+            fn.argtypes = [_P, _N, _N, _P, ctypes.c_int]
             fn.restype = ctypes.c_int
-        lib.twei_build_heap.argtypes = [_P, _P, _N, _P]
+        lib.twei_build_heap.argtypes = [_P, _P, _N, _P, ctypes.c_int]
         lib.twei_build_heap.restype = None
         lib.twei_decimal_words.argtypes = [_P, _P, _N, ctypes.c_uint, _P, _N]
         lib.twei_decimal_words.restype = _N
+        lib.twei_address_words.argtypes = [_P, _N, _P, _N]
+        lib.twei_address_words.restype = _N
 
     def _many(self, fn, blob: Any, length: int) -> numpy.ndarray:
         data = numpy.ascontiguousarray(_bytes_view(blob))
@@ -65,7 +79,7 @@ class KeccakBatch:
             raise ValueError(f"{data.size} bytes are not messages of {length} (1-135) bytes")
         n = data.size // length
         out = numpy.empty(32 * n, dtype=numpy.uint8)
-        if fn(_ptr(data), n, length, _ptr(out)) != 0:
+        if fn(_ptr(data), n, length, _ptr(out), threads()) != 0:
             raise ValueError("message too long for one keccak block")
         return out
 
@@ -88,7 +102,7 @@ class KeccakBatch:
         if not numpy.array_equal(numpy.sort(order), numpy.arange(n)):
             raise ValueError("order is not a permutation of the leaves")
         heap = numpy.empty(32 * (2 * n - 1), dtype=numpy.uint8)
-        self._lib.twei_build_heap(_ptr(data), _ptr(order), n, _ptr(heap))
+        self._lib.twei_build_heap(_ptr(data), _ptr(order), n, _ptr(heap), threads())
         return heap
 
     def decimal_words(self, texts: list[str], bits: int, out: numpy.ndarray, offset: int) -> bool:
@@ -107,6 +121,23 @@ class KeccakBatch:
             return False
         done = self._lib.twei_decimal_words(text, _ptr(ends), n, bits, _ptr(out) + offset, out.shape[1])
         return done == n
+
+
+    def address_words(self, texts: list[str], out: numpy.ndarray, offset: int) -> bool:
+        """Write each of ``texts`` (``0x`` or ``0X`` and 40 hex digits) as its 20 bytes into row
+        i of ``out`` (a C-contiguous uint8 matrix) at column ``offset``. False, with ``out``
+        partly written, if one is not such a string: the caller then parses them in Python."""
+        n = len(texts)
+        if out.dtype != numpy.uint8 or out.ndim != 2 or not out.flags.c_contiguous:
+            raise ValueError("need a C-contiguous uint8 matrix")
+        if out.shape[0] != n or not 0 <= offset <= out.shape[1] - 20:
+            raise ValueError("need one row per text and 20 bytes at offset")
+        if n and set(map(len, texts)) != {42}:
+            return False
+        text = "".join(texts).encode()
+        if len(text) != 42 * n:  # a non-ASCII character took more than one byte
+            return False
+        return self._lib.twei_address_words(text, n, _ptr(out) + offset, out.shape[1]) == n
 
 
 @cache
@@ -133,7 +164,7 @@ def build(compiler: str | None = None) -> Path | None:
     partial = LIBRARY.with_suffix(".so.tmp")
     # Built on the machine that runs it, so it may use that CPU's instructions (-march=native:
     # about 30 % faster here with unrolled loops); plain -O3 if the compiler refuses the flag.
-    for flags in (["-O3", "-march=native", "-funroll-loops"], ["-O3"]):
+    for flags in (["-O3", "-march=native", "-funroll-loops", "-pthread"], ["-O3", "-pthread"]):
         done = subprocess.run([cc, *flags, "-shared", "-fPIC", "-o", str(partial), *map(str, SOURCES)])
         if done.returncode == 0:
             break

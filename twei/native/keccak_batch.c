@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #define RATE 136
 
 static const uint64_t RC[24] = {
@@ -127,33 +129,97 @@ static void keccak256_short(const uint8_t *msg, size_t len, uint8_t out[32]) {
     memcpy(out, bytes, 32);
 }
 
+/*
+ * Work split over threads: fn(ctx, lo, hi) for [0, n) cut into `threads` contiguous chunks, the
+ * last one run by the calling thread. Plain pthreads started per call (no pool), so a process
+ * that forks later (uvicorn/granian workers, multiprocessing) inherits no thread state. A
+ * thread that cannot be started leaves its chunk to the caller. Small batches stay on one
+ * thread: starting one costs ~50 µs, the time of ~100 hashes.
+ */
+typedef void (*range_fn)(void *ctx, size_t lo, size_t hi);
+typedef struct {
+    range_fn fn;
+    void *ctx;
+    size_t lo, hi;
+} chunk_t;
+
+#define MAX_THREADS 16
+#define MIN_PER_THREAD 4096
+
+static void *run_chunk(void *arg) {
+    chunk_t *c = (chunk_t *)arg;
+    c->fn(c->ctx, c->lo, c->hi);
+    return NULL;
+}
+
+static void parallel_for(range_fn fn, void *ctx, size_t n, int threads) {
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads > 1 && n / MIN_PER_THREAD < (size_t)threads) threads = (int)(n / MIN_PER_THREAD);
+    if (threads <= 1) {
+        fn(ctx, 0, n);
+        return;
+    }
+    chunk_t chunks[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 0; t < threads; t++) {
+        chunks[t] = (chunk_t){fn, ctx, n * t / threads, n * (t + 1) / threads};
+        if (t < threads - 1) started[t] = pthread_create(&ids[t], NULL, run_chunk, &chunks[t]) == 0;
+    }
+    for (int t = 0; t < threads; t++)
+        if (!started[t]) run_chunk(&chunks[t]); /* the last chunk, or one whose thread failed */
+    for (int t = 0; t < threads - 1; t++)
+        if (started[t]) pthread_join(ids[t], NULL);
+}
+
+typedef struct {
+    const uint8_t *in;
+    size_t len;
+    uint8_t *out;
+} batch_t;
+
+static void many_range(void *ctx, size_t lo, size_t hi) {
+    batch_t *b = (batch_t *)ctx;
+    for (size_t i = lo; i < hi; i++) keccak256_short(b->in + i * b->len, b->len, b->out + 32 * i);
+}
+
+static void leaves_range(void *ctx, size_t lo, size_t hi) {
+    batch_t *b = (batch_t *)ctx;
+    uint8_t inner[32];
+    for (size_t i = lo; i < hi; i++) {
+        keccak256_short(b->in + i * b->len, b->len, inner);
+        keccak256_short(inner, 32, b->out + 32 * i);
+    }
+}
+
 /* keccak-256 of n messages of len bytes each (len < 136), laid end to end. */
-int twei_keccak_many(const uint8_t *msgs, size_t n, size_t len, uint8_t *out) {
+int twei_keccak_many(const uint8_t *msgs, size_t n, size_t len, uint8_t *out, int threads) {
     if (len >= RATE) return -1;
-    for (size_t i = 0; i < n; i++) keccak256_short(msgs + i * len, len, out + 32 * i);
+    batch_t b = {msgs, len, out};
+    parallel_for(many_range, &b, n, threads);
     return 0;
 }
 
 /* StandardMerkleTree leaf hashes, keccak256(keccak256(body)), of n bodies of len bytes each. */
-int twei_leaf_hashes(const uint8_t *bodies, size_t n, size_t len, uint8_t *out) {
-    uint8_t inner[32];
+int twei_leaf_hashes(const uint8_t *bodies, size_t n, size_t len, uint8_t *out, int threads) {
     if (len >= RATE) return -1;
-    for (size_t i = 0; i < n; i++) {
-        keccak256_short(bodies + i * len, len, inner);
-        keccak256_short(inner, 32, out + 32 * i);
-    }
+    batch_t b = {bodies, len, out};
+    parallel_for(leaves_range, &b, n, threads);
     return 0;
 }
 
-/*
- * The internal nodes of a heap-ordered tree of 32-byte nodes (node i has children 2i+1 and
- * 2i+2) whose nodes from `internal` on are filled: node i = keccak256 of its children, smaller
- * first as big-endian numbers (memcmp), from the last internal node up to the root.
- */
-void twei_internal_nodes(uint8_t *heap, size_t internal) {
+typedef struct {
+    uint8_t *heap;
+    size_t first; /* heap index of the range's position 0 */
+} level_t;
+
+/* Heap nodes first+lo .. first+hi-1 from their children (2i+1, 2i+2), smaller child first as
+ * big-endian numbers (memcmp): OpenZeppelin's commutative keccak. */
+static void nodes_range(void *ctx, size_t lo, size_t hi) {
+    level_t *l = (level_t *)ctx;
     uint8_t pair[64];
-    for (size_t i = internal; i-- > 0;) {
-        const uint8_t *a = heap + 32 * (2 * i + 1), *b = heap + 32 * (2 * i + 2);
+    for (size_t i = l->first + lo; i < l->first + hi; i++) {
+        const uint8_t *a = l->heap + 32 * (2 * i + 1), *b = l->heap + 32 * (2 * i + 2);
         if (memcmp(a, b, 32) <= 0) {
             memcpy(pair, a, 32);
             memcpy(pair + 32, b, 32);
@@ -161,18 +227,28 @@ void twei_internal_nodes(uint8_t *heap, size_t internal) {
             memcpy(pair, b, 32);
             memcpy(pair + 32, a, 32);
         }
-        keccak256_short(pair, 64, heap + 32 * i);
+        keccak256_short(pair, 64, l->heap + 32 * i);
     }
 }
 
 /*
  * A whole StandardMerkleTree heap from n leaf hashes (32 bytes each, in input order) and their
  * ascending order: the i-th smallest leaf goes to heap node size-1-i (leaves fill the end in
- * descending order, as the JS library stores them), then every internal node is hashed.
- * `order` must be a permutation of 0..n-1 (the Python side passes numpy's argsort).
+ * descending order, as the JS library stores them), then every internal node (0 .. n-2) is
+ * hashed a depth at a time, deepest first: the nodes of one depth depend only on the depth
+ * below, so each depth is split over the threads. `order` must be a permutation of 0..n-1
+ * (the Python side checks).
  */
-void twei_build_heap(const uint8_t *leaves, const int64_t *order, size_t n, uint8_t *heap) {
-    size_t size = 2 * n - 1;
+void twei_build_heap(const uint8_t *leaves, const int64_t *order, size_t n, uint8_t *heap, int threads) {
+    size_t size = 2 * n - 1, internal = n - 1;
     for (size_t i = 0; i < n; i++) memcpy(heap + 32 * (size - 1 - i), leaves + 32 * order[i], 32);
-    twei_internal_nodes(heap, n - 1);
+    if (internal == 0) return;
+    size_t depth = 0; /* of the last internal node, internal-1: floor(log2(internal)) */
+    while (((size_t)2 << depth) - 1 <= internal - 1) depth++;
+    for (size_t d = depth + 1; d-- > 0;) {
+        size_t first = ((size_t)1 << d) - 1, end = ((size_t)2 << d) - 1;
+        if (end > internal) end = internal;
+        level_t l = {heap, first};
+        parallel_for(nodes_range, &l, end - first, threads);
+    }
 }
