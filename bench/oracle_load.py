@@ -62,12 +62,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.routing import Route
 
 from twei.oracle.app import HeartbeatIn
+from twei.oracle.fastpath import FastPathApp
 
 __all__ = ["main", "baseline_app"]
 
@@ -184,7 +184,7 @@ def baseline_app(db: str, style: str = "route"):
                 fut.set_exception(error) if error else fut.set_result(None)
 
     threading.Thread(target=writer, daemon=True).start()
-    app = FastAPI()
+    app = FastPathApp() if style == "route" else FastAPI()
 
     async def insert(session_id: str, body: HeartbeatIn) -> JSONResponse:
         loop = asyncio.get_running_loop()
@@ -206,16 +206,24 @@ def baseline_app(db: str, style: str = "route"):
 
     else:
 
-        async def heartbeat_route(request: Request) -> JSONResponse:
+        async def heartbeat_fast(params: dict[str, str], raw: bytes) -> tuple[int, dict]:
             try:
-                body = HeartbeatIn.model_validate_json(await request.body())
+                body = HeartbeatIn.model_validate_json(raw)
             except ValidationError as err:
-                return JSONResponse({"detail": str(err)}, status_code=422)
-            return await insert(request.path_params["session_id"], body)
+                return 422, {"detail": str(err)}
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            session_id = params["session_id"]
+            row = (session_id, body.seq, int(time.time() * 1000), body.client_time, body.visible,
+                   body.focused, body.scroll, body.idle_ms)  # fmt: skip
+            pending.put((row, loop, fut))
+            try:
+                await fut
+            except sqlite3.IntegrityError:
+                return 409, {"detail": "replay"}
+            return 200, {"session_id": session_id, "seq": body.seq}
 
-        app.router.routes.insert(
-            0, Route("/v1/sessions/{session_id}/heartbeats", heartbeat_route, methods=["POST"])
-        )
+        app.fast_post("/v1/sessions/{session_id}/heartbeats", heartbeat_fast, max_body=1024)
 
     @app.get("/healthz")
     async def healthz() -> dict:
@@ -414,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", default="100,1000")
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help=f"servers to measure, of {', '.join(KINDS)}")  # fmt: skip
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="uvloop",
                         help="uvicorn's event loop, for every server of the run")  # fmt: skip
     parser.add_argument("--serve-baseline", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

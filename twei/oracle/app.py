@@ -37,7 +37,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from starlette.routing import Route
 
 from twei.errors import (
     ImplausibleHeartbeat,
@@ -49,6 +48,7 @@ from twei.errors import (
     UnknownPost,
     UnknownSession,
 )
+from twei.oracle.fastpath import FastPathApp
 from twei.oracle.rules import Rules, time_to_read_ms
 from twei.oracle.service import Clock, HeartbeatInput, Oracle
 from twei.oracle.settings import OracleSettings
@@ -205,7 +205,7 @@ def create_app(
             if oracle is None:
                 current.close()
 
-    app = FastAPI(
+    app = FastPathApp(
         title="Twei reading-time oracle",
         version="1",
         description="Turns the page tracker's heartbeats into credited reading time (SPEC §4).",
@@ -294,15 +294,11 @@ def create_app(
             status_code=201,
         )
 
-    # The heartbeat is the hot path: a plain Starlette route (no dependency solving), the body
-    # validated by pydantic straight from the bytes. FastAPI documents it through `docs` below.
-    heartbeat_limit = settings.max_heartbeat_bytes
-
-    async def heartbeat(request: Request) -> JSONResponse:
-        session_id = request.path_params["session_id"]
-        raw = await request.body()
-        if len(raw) > heartbeat_limit:
-            return JSONResponse({"detail": "Content Too Large"}, status_code=413)
+    # The heartbeat is the hot path: served before FastAPI's middleware stack
+    # (twei.oracle.fastpath), the body validated by pydantic straight from the bytes. FastAPI
+    # documents it through `docs` below.
+    async def heartbeat(params: dict[str, str], raw: bytes) -> tuple[int, dict]:
+        session_id = params["session_id"]
         try:
             body = HeartbeatIn.model_validate_json(raw)
         except ValidationError as err:
@@ -314,18 +310,16 @@ def create_app(
                 body.seq, body.visible, body.focused, body.scroll, body.idle_ms, body.client_time
             ),
         )
-        return JSONResponse(
-            {
-                "session_id": session_id,
-                "seq": session.last_seq,
-                "credited_s": session.credited_ms / 1000,
-                "max_scroll": session.max_scroll_pct,
-                "qualified": session.qualified_at_ms is not None,
-            }
-        )
+        return 200, {
+            "session_id": session_id,
+            "seq": session.last_seq,
+            "credited_s": session.credited_ms / 1000,
+            "max_scroll": session.max_scroll_pct,
+            "qualified": session.qualified_at_ms is not None,
+        }
 
-    app.router.routes.insert(
-        0, Route("/v1/sessions/{session_id}/heartbeats", heartbeat, methods=["POST"])
+    app.fast_post(
+        "/v1/sessions/{session_id}/heartbeats", heartbeat, max_body=settings.max_heartbeat_bytes
     )
     docs = APIRouter()
 

@@ -40,10 +40,11 @@ class OracleSettings(BaseSettings):
     #: ``FULL`` makes every acknowledged heartbeat survive a power cut; ``NORMAL`` only a crash.
     sqlite_synchronous: str = "FULL"
     host: str = "127.0.0.1"
-    #: Event loop for uvicorn. ``asyncio`` by default: under 1,000 connections on this kind of
-    #: machine uvloop served slightly more but starved some connections for seconds (p99 3-6 s
-    #: against 0.5 s; see bench/oracle_load.py).
-    loop: Literal["asyncio", "uvloop"] = "asyncio"
+    #: Event loop for uvicorn. uvloop: with the heartbeat served before FastAPI's middleware
+    #: (twei.oracle.fastpath) it measured ~30 % more heartbeats/s at 1,000 connections than
+    #: asyncio, p99 222-233 ms against 291 ms (bench/oracle_load.py, ``--loop``). (Before the fast
+    #: path, under the full stack, it starved some connections for seconds: p99 3-6 s.)
+    loop: Literal["asyncio", "uvloop"] = "uvloop"
     port: int = Field(default=8238, ge=1, le=65535)
     #: Processes serving on the one port (uvicorn workers). They share the sessions through the
     #: store, so any of them may take any heartbeat. Meant for PostgreSQL: on SQLite they take
