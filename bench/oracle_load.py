@@ -5,12 +5,13 @@
 On loopback, with ``wrk`` (Debian's package; installed here if missing) as the load generator:
 
 1. **baseline** — a bare endpoint of the same framework (FastAPI + uvicorn with httptools and
-   the same event loop as the oracle, ``--loop``) that only validates the heartbeat (the same pydantic model) and inserts it into
-   SQLite, with the same durability as the oracle (WAL, ``synchronous=FULL``, group commit: one
-   writer thread, answer after COMMIT), served the way the oracle serves heartbeats (a plain
-   Starlette route in the FastAPI app, ``model_validate_json`` on the body bytes);
-   **bare-fastapi** is the same with the model as a declared FastAPI body parameter, for
-   reference (FastAPI's dependency solving costs about a third of the rate);
+   the same event loop as the oracle, ``--loop``) that only validates the heartbeat (the same
+   pydantic model) and inserts it into SQLite, with the same durability as the oracle (WAL,
+   ``synchronous=FULL``, group commit: one writer thread, answer after COMMIT), served the way
+   the oracle serves heartbeats (``FastPathApp.fast_post``: before FastAPI's middleware stack,
+   ``model_validate_json`` on the body bytes); **bare-fastapi** is the idiomatic FastAPI
+   endpoint (the model as a declared body parameter, through the whole middleware stack), for
+   reference: about a third of the baseline's rate;
 2. **oracle** — the real endpoint (``python -m twei.oracle``): sessions open, seq and clock
    checks, the rules applied, session state and heartbeat committed before the answer;
 3. **oracle-pg1** / **oracle-pg2** — the same oracle on PostgreSQL (``TWEI_ORACLE_DATABASE_URL``;
@@ -32,12 +33,17 @@ p50/p99 latency, the ratio to the baseline, refused answers, and whether the sto
 least as many heartbeats as were acknowledged (nothing lost; requests still in flight when wrk
 stops are committed but not counted by wrk, hence "stored" a little above "accepted").
 
-Measured 2026-11-26 on this kind of machine (2 cores, load average 0.9 before the run; 3 runs
-of 6 s each, medians; nothing lost in any run; runs of the same server vary by up to ~30 %):
+Measured 2026-11-26 on this kind of machine (2 cores, load average 1.0 before the run, uvloop;
+3 runs of 6 s each, medians; nothing lost in any run; runs of the same server vary by up to
+~30 %):
 
-    conns  baseline            SQLite oracle        SQLite, 2 workers    PostgreSQL ×1         PostgreSQL ×2
-      100  5,385/s p99 60 ms   3,567/s p99 68 ms    1,816/s p99 104 ms   2,958/s p99 87 ms     4,046/s p99 88 ms
-     1000  4,059/s p99 428 ms  2,564/s p99 580 ms   3,332/s p99 1011 ms  2,225/s p99 568 ms    3,884/s p99 504 ms
+    conns  baseline             SQLite oracle        SQLite, 2 workers     PostgreSQL ×1        PostgreSQL ×2
+      100  10,127/s p99 19 ms   5,963/s p99 39 ms    5,932/s p99 4,372 ms  4,468/s p99 62 ms    6,295/s p99 30 ms
+     1000   7,474/s p99 208 ms  5,256/s p99 235 ms   5,485/s p99 2,834 ms  5,232/s p99 408 ms   7,509/s p99 238 ms
+
+(bare-fastapi: 3,085/s p99 79 ms and 2,429/s p99 782 ms.) Two processes on one SQLite file
+take turns at it for every write, and some heartbeats wait seconds for their turn (6 answered
+503 at 100 connections): keep one process on SQLite.
 
 """
 

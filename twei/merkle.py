@@ -14,11 +14,13 @@ able to load the published file. So this module reproduces the library byte for 
   "values": [{"value": [...], "treeIndex": n}...]}`` with values in input order.
 
 Written by hand rather than taken from a library because no maintained Python port exists, and
-speed matters (a day may have a million leaves): levels are flat lists of ``bytes``. Hashing is
-done in batches by the small C library of :mod:`twei.native` when ``make setup`` could build it
-(one call hashes every leaf, another every internal node), else per node with safe-pysha3's C
-keccak (several times faster per call than pycryptodome behind eth-hash); the trees are the same. Only the
-leaf types the distributor uses are encoded natively (address, uint*, bytes32, bool); other types go
+speed matters (a day may have a million leaves). With the small C library of :mod:`twei.native`
+(built by ``make setup`` where a C compiler is found), the distributor's leaves are parsed from
+their text into ABI words column by column, one call hashes every leaf and another every
+internal node (over every core), and the heap stays one buffer of 32-byte nodes. Without it,
+levels are flat lists of ``bytes`` hashed per node with safe-pysha3's C keccak (several times
+faster per call than pycryptodome behind eth-hash); the trees are the same. Only the leaf types
+the distributor uses are encoded natively (address, uint*, bytes32, bool); other types go
 through eth-abi.
 """
 
