@@ -12,11 +12,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup browser postgres demo test test-embedded test-anvil test-ganache slither clean
+.PHONY: help setup browser postgres demo test test-embedded test-nodes test-anvil test-ganache slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
-	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache"
+	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,7 +35,15 @@ setup: $(VENV_STAMP) $(NODE_STAMP)
 demo: setup
 	$(APE) run demo
 
-test: test-embedded test-anvil test-ganache
+test: test-embedded test-nodes
+
+# The chain tests on Anvil and on Ganache side by side: each node is on its own free port with
+# its own chain id (so its own deployments/ and settlements/ folders), and the contracts are
+# compiled once before, so the two runs share nothing they write. Their outputs are printed
+# whole, one after the other (-O). About 6 min instead of 9 one after the other on 2 cores.
+test-nodes: setup
+	$(APE) compile
+	$(MAKE) --no-print-directory -j2 -O test-anvil test-ganache
 
 # Debian's headless Chromium for the oracle's browser test (Playwright drives it; no download).
 browser:
