@@ -38,7 +38,7 @@ def make_values(n: int, seed: int = 2026) -> list[list[str]]:
 def python_child(n: int, values_file: str | None) -> None:
     """Run inside a fresh interpreter: time the Python tree and print JSON."""
     from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
-    from twei.native import keccak_batch
+    from twei.native import native_library
 
     values = json.loads(Path(values_file).read_text()) if values_file else make_values(n)
     t, c = time.perf_counter(), time.process_time()
@@ -63,7 +63,7 @@ def python_child(n: int, values_file: str | None) -> None:
                 "dump_s": dump,
                 "cpu": [build_cpu, proofs_cpu, dump_cpu],
                 "peak_mib": peak,
-                "hashing": "C batch" if keccak_batch() else "pysha3",
+                "hashing": "C batch" if native_library() else "pysha3",
                 "root": tree.root,
                 "bytes": dump_chars,
             }

@@ -38,7 +38,7 @@ import numpy
 from eth_abi import encode as abi_encode
 
 from twei.errors import MerkleError
-from twei.native import keccak_batch
+from twei.native import native_library
 
 # C keccak from PyPI safe-pysha3: ~0.6 µs per 64-byte hash, against ~4 µs through eth-hash.
 from sha3 import keccak_256 as _keccak256
@@ -214,7 +214,7 @@ def _distributor_leaves(values: Iterable[Sequence[Any]]) -> tuple[list[list[Any]
     column and one call hashes them all (about 4x faster at a million leaves); the hashes come
     back end to end in one array. Without it, one tight loop does both (a list of hashes), about
     2x faster than the generic path; it also finds and names a bad value for the fast path."""
-    native = keccak_batch()
+    native = native_library()
     if native is not None:
         values = values if isinstance(values, Sequence) else list(values)
         fast = _distributor_bodies(values, native)
@@ -407,7 +407,7 @@ class StandardMerkleTree:
         positions = numpy.empty(n, dtype=numpy.int64)
         positions[order] = numpy.arange(size - 1, n - 2, -1, dtype=numpy.int64)
         tree_indices: list[int] = positions.tolist()
-        native = keccak_batch()
+        native = native_library()
         if native is not None:
             return cls(native.build_heap(blob, order), values, tree_indices, encoding)
         leaves = hashes if isinstance(hashes, list) else _split32(blob)

@@ -1,5 +1,5 @@
-"""The C batch hasher (twei/native/keccak_batch.c) is keccak-256, and trees built with it are the
-trees built without it."""
+"""The C library (twei/native: keccak_batch.c, abi_words.c) hashes keccak-256 and parses leaf
+text exactly, and trees built with it are the trees built without it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sha3 import keccak_256
 
 from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
-from twei.native import keccak_batch
+from twei.native import native_library
 
-native = keccak_batch()
+native = native_library()
 needs_native = pytest.mark.skipif(native is None, reason="no C compiler on this machine")
 
 
@@ -87,11 +87,11 @@ def test_native__tree_equals_the_pure_python_tree(values):
     import twei.merkle
 
     ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
-    saved, twei.merkle.keccak_batch = twei.merkle.keccak_batch, lambda: None
+    saved, twei.merkle.native_library = twei.merkle.native_library, lambda: None
     try:
         pure = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
     finally:
-        twei.merkle.keccak_batch = saved
+        twei.merkle.native_library = saved
     assert ours.root == pure.root
     assert ours.dump_json() == pure.dump_json()  # from the C heap's buffer, and from the list
     assert [ours.get_proof(i) for i in range(len(values))] == [pure.get_proof(i) for i in range(len(values))]
@@ -113,7 +113,7 @@ def test_native__trees_split_over_threads_equal_the_pure_python_tree(monkeypatch
     values = [("0x" + rng.randbytes(20).hex(), rng.randrange(10**24), rng.randrange(60)) for _ in range(40_000)]
     monkeypatch.setenv("TWEI_NATIVE_THREADS", threads)
     ours = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
-    monkeypatch.setattr(twei.merkle, "keccak_batch", lambda: None)
+    monkeypatch.setattr(twei.merkle, "native_library", lambda: None)
     pure = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
     assert ours.tree == pure.tree
 
@@ -190,7 +190,7 @@ def test_native__build_compiles_a_library_that_hashes(monkeypatch, tmp_path):
     monkeypatch.setattr(twei.native, "LIBRARY", tmp_path / "_twei_native.so")
     built = twei.native.build()
     assert built == tmp_path / "_twei_native.so"
-    fresh = twei.native.KeccakBatch(ctypes.CDLL(str(built)))
+    fresh = twei.native.NativeLibrary(ctypes.CDLL(str(built)))
     assert fresh.keccak_many(b"abc", 3).tobytes() == keccak_256(b"abc").digest()
 
 

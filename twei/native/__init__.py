@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy
 
-__all__ = ["KeccakBatch", "keccak_batch", "build", "LIBRARY", "SOURCES"]
+__all__ = ["NativeLibrary", "native_library", "build", "LIBRARY", "SOURCES"]
 
 HERE = Path(__file__).resolve().parent
 SOURCES = (HERE / "keccak_batch.c", HERE / "abi_words.c")
@@ -44,21 +44,24 @@ def threads() -> int:
         return int(given)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
+
 _P = ctypes.c_void_p
 _N = ctypes.c_size_t
 
 
 def _bytes_view(data: Any) -> numpy.ndarray:
     """``data`` (bytes or any contiguous buffer) as a flat uint8 array over the same memory."""
-    return numpy.frombuffer(data, dtype=numpy.uint8) if not isinstance(data, numpy.ndarray) else data.reshape(-1).view(numpy.uint8)
+    if isinstance(data, numpy.ndarray):
+        return data.reshape(-1).view(numpy.uint8)
+    return numpy.frombuffer(data, dtype=numpy.uint8)
 
 
 def _ptr(array: numpy.ndarray) -> int:
     return array.ctypes.data
 
 
-class KeccakBatch:
-    """The C functions over numpy buffers (each call handles a whole batch)."""
+class NativeLibrary:
+    """The C functions of :data:`SOURCES` over numpy buffers (each call handles a whole batch)."""
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         self._lib = lib
@@ -141,13 +144,13 @@ class KeccakBatch:
 
 
 @cache
-def keccak_batch() -> KeccakBatch | None:
+def native_library() -> NativeLibrary | None:
     """The built library, or None (not built, disabled by ``TWEI_NO_NATIVE=1``, or a
     big-endian host, whose lanes the C code does not byte-swap)."""
     if os.environ.get(DISABLE_ENV) == "1" or sys.byteorder != "little" or not LIBRARY.exists():
         return None
     try:
-        return KeccakBatch(ctypes.CDLL(str(LIBRARY)))
+        return NativeLibrary(ctypes.CDLL(str(LIBRARY)))
     except (OSError, AttributeError):  # unloadable, or built from older sources
         return None
 
@@ -171,5 +174,5 @@ def build(compiler: str | None = None) -> Path | None:
     else:
         return None  # the compiler's own message is on stderr; Python hashing takes over
     partial.replace(LIBRARY)
-    keccak_batch.cache_clear()
+    native_library.cache_clear()
     return LIBRARY

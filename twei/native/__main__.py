@@ -3,4 +3,4 @@
 from twei.native import build
 
 built = build()
-print(f"keccak batch: {built}" if built else "keccak batch: not built (no working C compiler); trees hashed in Python")
+print(f"C speed-ups: {built}" if built else "C speed-ups: not built (no working C compiler); trees built in Python")
