@@ -376,10 +376,6 @@ class StandardMerkleTree:
             return self._nodes[index]
         return self._heap[32 * index : 32 * index + 32].tobytes()
 
-    @property
-    def _size(self) -> int:
-        return len(self._nodes) if self._nodes is not None else self._heap.size // 32
-
     # ------------------------------------------------------------------ building
 
     @classmethod
