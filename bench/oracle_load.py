@@ -192,7 +192,7 @@ def baseline_app(db: str, style: str = "route"):
     threading.Thread(target=writer, daemon=True).start()
     app = FastPathApp() if style == "route" else FastAPI()
 
-    async def insert(session_id: str, body: HeartbeatIn) -> JSONResponse:
+    async def insert(session_id: str, body: HeartbeatIn) -> tuple[int, dict]:
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         row = (session_id, body.seq, int(time.time() * 1000), body.client_time, body.visible,
@@ -201,14 +201,15 @@ def baseline_app(db: str, style: str = "route"):
         try:
             await fut
         except sqlite3.IntegrityError:
-            return JSONResponse({"detail": "replay"}, status_code=409)
-        return JSONResponse({"session_id": session_id, "seq": body.seq})
+            return 409, {"detail": "replay"}
+        return 200, {"session_id": session_id, "seq": body.seq}
 
     if style == "fastapi":
 
         @app.post("/v1/sessions/{session_id}/heartbeats")
         async def heartbeat(session_id: str, body: HeartbeatIn) -> JSONResponse:
-            return await insert(session_id, body)
+            status, content = await insert(session_id, body)
+            return JSONResponse(content, status_code=status)
 
     else:
 
@@ -217,17 +218,7 @@ def baseline_app(db: str, style: str = "route"):
                 body = HeartbeatIn.model_validate_json(raw)
             except ValidationError as err:
                 return 422, {"detail": str(err)}
-            loop = asyncio.get_running_loop()
-            fut = loop.create_future()
-            session_id = params["session_id"]
-            row = (session_id, body.seq, int(time.time() * 1000), body.client_time, body.visible,
-                   body.focused, body.scroll, body.idle_ms)  # fmt: skip
-            pending.put((row, loop, fut))
-            try:
-                await fut
-            except sqlite3.IntegrityError:
-                return 409, {"detail": "replay"}
-            return 200, {"session_id": session_id, "seq": body.seq}
+            return await insert(params["session_id"], body)
 
         app.fast_post("/v1/sessions/{session_id}/heartbeats", heartbeat_fast, max_body=1024)
 

@@ -52,6 +52,7 @@ from twei.oracle.store.migrate import MIGRATIONS_TABLE, migrations
 from twei.oracle.store.sqlite import (
     _POST_COLUMNS,
     _SESSION_COLUMNS,
+    _SESSION_ON_CONFLICT,
     _heartbeat_row,
     _ms,
     _post,
@@ -69,16 +70,6 @@ _MIGRATION_LOCK = 0x7477_6569_6D69_6772  # "tweimigr"
 #: What a lost or unreachable server looks like to psycopg and its pool.
 _UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)
 
-_SESSION_UPSERT = (
-    f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join(['%s'] * 18)}) "
-    "ON CONFLICT (session_id) DO UPDATE SET last_seq = excluded.last_seq, "
-    "last_received_ms = excluded.last_received_ms, last_client_ms = excluded.last_client_ms, "
-    "last_visible = excluded.last_visible, last_focused = excluded.last_focused, "
-    "last_scroll_pct = excluded.last_scroll_pct, last_idle_ms = excluded.last_idle_ms, "
-    "credited_ms = excluded.credited_ms, max_scroll_pct = excluded.max_scroll_pct, "
-    "qualified_at_ms = excluded.qualified_at_ms, rewarded = excluded.rewarded, "
-    "finished_ms = excluded.finished_ms"
-)
 # The batch's sessions in ONE statement: a column array per field, unnest()ed into rows (one
 # round trip and one plan, instead of a statement per row).
 _SESSION_TYPES = (
@@ -89,7 +80,7 @@ _SESSION_UPSERT_MANY = (
     f"INSERT INTO sessions ({_SESSION_COLUMNS}) SELECT * FROM unnest("
     + ", ".join(f"%s::{t}[]" for t in _SESSION_TYPES)
     + ")"
-    + _SESSION_UPSERT[_SESSION_UPSERT.index(" ON CONFLICT") :]
+    + _SESSION_ON_CONFLICT
 )
 # Sessions this transaction locked exist already: a plain UPDATE of the fields that change.
 _SESSION_UPDATE_MANY = (

@@ -41,15 +41,18 @@ _SESSION_COLUMNS = (
     "last_received_ms, last_client_ms, last_visible, last_focused, last_scroll_pct, "
     "last_idle_ms, credited_ms, max_scroll_pct, qualified_at_ms, rewarded, finished_ms"
 )
-_SESSION_UPSERT = (
-    f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join('?' * 18)}) "
-    "ON CONFLICT (session_id) DO UPDATE SET last_seq = excluded.last_seq, "
+#: What an upsert of a session changes (both engines' SQL; the PostgreSQL store reuses it).
+_SESSION_ON_CONFLICT = (
+    " ON CONFLICT (session_id) DO UPDATE SET last_seq = excluded.last_seq, "
     "last_received_ms = excluded.last_received_ms, last_client_ms = excluded.last_client_ms, "
     "last_visible = excluded.last_visible, last_focused = excluded.last_focused, "
     "last_scroll_pct = excluded.last_scroll_pct, last_idle_ms = excluded.last_idle_ms, "
     "credited_ms = excluded.credited_ms, max_scroll_pct = excluded.max_scroll_pct, "
     "qualified_at_ms = excluded.qualified_at_ms, rewarded = excluded.rewarded, "
     "finished_ms = excluded.finished_ms"
+)
+_SESSION_UPSERT = (
+    f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES ({', '.join('?' * 18)})" + _SESSION_ON_CONFLICT
 )
 _HEARTBEAT_INSERT = (
     "INSERT INTO heartbeats (session_id, seq, received_ms, client_ms, visible, focused, "
