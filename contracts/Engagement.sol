@@ -18,6 +18,11 @@ import {IEngagement} from "./interfaces/IEngagement.sol";
 ///      `_acted`, and every parameter an action reads sits in the same slot as the treasury or
 ///      the level source, so an action reads at most two parameter slots. Contents are only
 ///      emitted. Fees are bounded by `MAX_FEE` (a `uint80`) so that they fit those slots.
+///      Fee changes wait `PARAMETER_DELAY` in `_pendingChanges`, which no action reads: a payer
+///      is charged what the fee slots hold, announced a day before it may change.
+///      Levels: the level that gates commenting is the active daily root's. `comment` reads the
+///      level the commenter's last claim recorded, if it is the active root's; `commentWithLevel`
+///      proves it from the commenter's leaf, for an account that has not claimed since.
 ///      Slither reports nothing above informational here (the one assembly block is explained
 ///      where it is).
 contract Engagement is AccessControl, IEngagement {
@@ -26,6 +31,9 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     uint256 public constant MAX_FEE = type(uint80).max;
+
+    /// @inheritdoc IEngagement
+    uint256 public constant PARAMETER_DELAY = 1 days;
 
     /// @dev 100 % in basis points.
     uint16 private constant _BPS = 10_000;
@@ -57,6 +65,14 @@ contract Engagement is AccessControl, IEngagement {
     ///      posts and comments, so one bitmap holds both; neighbouring ids share a storage word,
     ///      so an account's later actions on nearby targets write a word that is already set.
     mapping(address account => BitMaps.BitMap) private _acted;
+
+    /// @dev A scheduled parameter change: the new value, and when it may be applied (0: none).
+    struct PendingChange {
+        uint216 value;
+        uint40 effectiveAt;
+    }
+
+    mapping(Parameter parameter => PendingChange) private _pendingChanges;
 
     /// @param token_ The Twei token fees are paid in.
     /// @param admin Receives `DEFAULT_ADMIN_ROLE` (sets every parameter).
@@ -99,7 +115,8 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function comment(uint256 postId, bytes32 contentHash) external returns (uint256 commentId) {
-        commentId = _comment(postId, contentHash);
+        _requirePost(postId);
+        commentId = _comment(postId, contentHash, _recordedLevel());
         _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute);
     }
 
@@ -108,7 +125,33 @@ contract Engagement is AccessControl, IEngagement {
         external
         returns (uint256 commentId)
     {
-        commentId = _comment(postId, contentHash);
+        _requirePost(postId);
+        commentId = _comment(postId, contentHash, _recordedLevel());
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _commentTribute, deadline, v, r, s);
+    }
+
+    /// @inheritdoc IEngagement
+    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf)
+        external
+        returns (uint256 commentId)
+    {
+        _requirePost(postId);
+        commentId = _comment(postId, contentHash, _provenLevel(leaf));
+        _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute);
+    }
+
+    /// @inheritdoc IEngagement
+    function commentWithLevelAndPermit(
+        uint256 postId,
+        bytes32 contentHash,
+        LevelProof calldata leaf,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 commentId) {
+        _requirePost(postId);
+        commentId = _comment(postId, contentHash, _provenLevel(leaf));
         _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _commentTribute, deadline, v, r, s);
     }
 
@@ -169,32 +212,49 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function setPublishTribute(uint256 tribute) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setPublishTribute(tribute);
+        _schedule(Parameter.PublishTribute, _fee(tribute));
     }
 
     /// @inheritdoc IEngagement
     function setCommentTribute(uint256 tribute) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setCommentTribute(tribute);
+        _schedule(Parameter.CommentTribute, _fee(tribute));
     }
 
     /// @inheritdoc IEngagement
     function setMinusFee(uint256 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setMinusFee(fee);
+        _schedule(Parameter.MinusFee, _fee(fee));
     }
 
     /// @inheritdoc IEngagement
     function setDislikeFee(uint256 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setDislikeFee(fee);
+        _schedule(Parameter.DislikeFee, _fee(fee));
     }
 
     /// @inheritdoc IEngagement
     function setDislikeAuthorShareBps(uint16 shareBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setDislikeAuthorShareBps(shareBps);
+        _schedule(Parameter.DislikeAuthorShareBps, _checkShare(shareBps));
     }
 
     /// @inheritdoc IEngagement
     function setReportPrice(uint256 price) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setReportPrice(price);
+        _schedule(Parameter.ReportPrice, _fee(price));
+    }
+
+    /// @inheritdoc IEngagement
+    function applyParameterChange(Parameter parameter) external {
+        PendingChange memory change = _pendingChanges[parameter];
+        if (change.effectiveAt == 0) revert NoParameterChange(parameter);
+        if (block.timestamp < change.effectiveAt) revert ParameterChangeNotDue(parameter, change.effectiveAt);
+        delete _pendingChanges[parameter];
+        uint256 value = change.value;
+        // Each value was bounded when it was scheduled (`_fee`, `_checkShare`), so the setters'
+        // own checks pass and the narrowing to uint16 is exact.
+        if (parameter == Parameter.PublishTribute) _setPublishTribute(value);
+        else if (parameter == Parameter.CommentTribute) _setCommentTribute(value);
+        else if (parameter == Parameter.MinusFee) _setMinusFee(value);
+        else if (parameter == Parameter.DislikeFee) _setDislikeFee(value);
+        else if (parameter == Parameter.DislikeAuthorShareBps) _setDislikeAuthorShareBps(uint16(value));
+        else _setReportPrice(value);
     }
 
     /// @inheritdoc IEngagement
@@ -267,6 +327,12 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     /// @inheritdoc IEngagement
+    function pendingParameterChange(Parameter parameter) external view returns (uint256 value, uint256 effectiveAt) {
+        PendingChange memory change = _pendingChanges[parameter];
+        return (change.value, change.effectiveAt);
+    }
+
+    /// @inheritdoc IEngagement
     function lastId() external view returns (uint256) {
         return _nextId - 1;
     }
@@ -303,16 +369,32 @@ contract Engagement is AccessControl, IEngagement {
         emit PostPublished(postId, msg.sender, contentHash, wordCount);
     }
 
-    function _comment(uint256 postId, bytes32 contentHash) private returns (uint256 commentId) {
-        _requirePost(postId);
+    /// @dev Records a comment by the caller, whose level in the active root is `level` (the post
+    ///      exists: the callers checked).
+    function _comment(uint256 postId, bytes32 contentHash, uint16 level) private returns (uint256 commentId) {
         uint16 required = _commentMinLevel;
-        // A view call (STATICCALL) to the level source: it cannot re-enter or change state.
-        uint16 level = _levels.levelOf(msg.sender);
         if (level < required) revert LevelTooLow(msg.sender, level, required);
         commentId = _takeId();
         // postId < _nextId, and ids would need 2^96 transactions to outgrow a uint96.
         _comments[commentId] = Comment({commenter: msg.sender, postId: uint96(postId)});
         emit Commented(commentId, postId, msg.sender, contentHash);
+    }
+
+    /// @dev The caller's level as its last claim recorded it; reverts with `LevelNotCurrent` if
+    ///      that claim was under an earlier root than the active one (unless no level is needed).
+    function _recordedLevel() private view returns (uint16 level) {
+        // A view call (STATICCALL) to the level source: it cannot re-enter or change state.
+        bool current;
+        (level, current) = _levels.currentLevelOf(msg.sender);
+        if (!current && _commentMinLevel != 0) revert LevelNotCurrent(msg.sender);
+    }
+
+    /// @dev The caller's level proven by its leaf in the active root (a view call, as above).
+    function _provenLevel(LevelProof calldata leaf) private view returns (uint16) {
+        if (!_levels.isActiveLeaf(msg.sender, leaf.cumulativeAmount, leaf.level, leaf.proof)) {
+            revert InvalidLevelProof(msg.sender);
+        }
+        return leaf.level;
     }
 
     function _buyReport(uint256 postId) private returns (uint256 reportId) {
@@ -431,8 +513,17 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Setters: each checks its bound, writes and emits.
+    // Setters: each checks its bound, writes and emits. The fee setters run at construction and
+    // when a scheduled change is applied.
     // ---------------------------------------------------------------------------------------
+
+    /// @dev Schedules `parameter` to become `value` after `PARAMETER_DELAY`.
+    function _schedule(Parameter parameter, uint256 value) private {
+        uint256 effectiveAt = block.timestamp + PARAMETER_DELAY;
+        // Safe casts: values are bounded by MAX_FEE (2^80) or 10,000; timestamps fit 40 bits.
+        _pendingChanges[parameter] = PendingChange({value: uint216(value), effectiveAt: uint40(effectiveAt)});
+        emit ParameterChangeScheduled(parameter, value, effectiveAt);
+    }
 
     function _setPublishTribute(uint256 tribute) private {
         _publishTribute = _fee(tribute);
@@ -455,8 +546,7 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     function _setDislikeAuthorShareBps(uint16 shareBps) private {
-        if (shareBps > _BPS) revert AuthorShareTooHigh(shareBps);
-        _dislikeAuthorShareBps = shareBps;
+        _dislikeAuthorShareBps = uint16(_checkShare(shareBps));
         emit DislikeAuthorShareSet(shareBps);
     }
 
@@ -480,6 +570,12 @@ contract Engagement is AccessControl, IEngagement {
         if (levels_ == address(0)) revert ZeroAddress();
         _levels = ILevels(levels_);
         emit LevelsSet(levels_);
+    }
+
+    /// @dev `shareBps`, or a revert if it is above 100 %.
+    function _checkShare(uint16 shareBps) private pure returns (uint256) {
+        if (shareBps > _BPS) revert AuthorShareTooHigh(shareBps);
+        return shareBps;
     }
 
     /// @dev `amount` as a packed fee, or a revert if it is above `MAX_FEE`.

@@ -13,24 +13,36 @@ import {ILevels} from "./interfaces/ILevels.sol";
 /// @notice Pays the daily reward pool through one cumulative Merkle root per UTC day (SPEC §5).
 ///
 /// Trust: a root needs EIP-712 signatures of `threshold` distinct oracles, so one compromised
-/// oracle key can publish nothing. A root is pending for `challengePeriod` (under a day), during
-/// which a guardian may revoke it; `total` grows by at most `dailyCap` per root, which bounds what
-/// even a compromised quorum could mint before a guardian reacts.
+/// oracle key can publish nothing. A root is pending for `challengePeriod` (at least an hour, under
+/// a day), during which a guardian may revoke it, for good: the same (epoch, root, total) can never
+/// be published again, so resending the first transaction's signatures starts no revoke race. The
+/// distributor mints at most `dailyCap` per UTC day, however many epochs a backlog publishes, which
+/// bounds what even a compromised quorum could mint before a guardian reacts.
 ///
 /// Pending then active: at most one root is pending. A root becomes active when its period has
-/// passed, lazily: by the next `publishRoot`, or by the first claim whose proof needs it. A new root
+/// passed: the daily job (or anyone) calls `activatePendingRoot` right after it, so claims find it
+/// active; the next `publishRoot` and a claim whose proof needs it activate it too. A new root
 /// never replaces or restarts a pending one: if the previous root is still in its period,
 /// `publishRoot` reverts with `PendingRootNotDue` and may be retried once it is due (less than a
-/// day; amounts are cumulative, so a later root carries everything an earlier one did). Hence
-/// every pending root that is not revoked activates on its own schedule and claims never freeze.
+/// day; amounts are cumulative, so a later root carries everything an earlier one did).
+///
+/// Never wedged: `publishRoot` refuses a total whose increment the token's cap could not mint, and
+/// a root's increment is at most `dailyCap`, so every accepted root can be activated (on a later
+/// UTC day at worst, when the day's cap is spent) and every later root published.
 ///
 /// Money: when a root activates, its increment over the previous active total is minted to this
 /// contract, so the contract's balance is the active total minus everything paid: no claim can
 /// ever pay past the active root's `total`, whatever the tree holds. A claim is a transfer.
 ///
-/// Gas (see bench/distributor_gas.py): a claim reads the account's slot (claimed amount and level
-/// packed) and one root slot; pausing parks the root elsewhere, so the hot path needs no pause
-/// flag. Everything `publishRoot` reads and writes besides the roots and totals sits in one slot.
+/// Levels: a claim records the account's level with the epoch of the root it came from, so
+/// `currentLevelOf` tells whether the record is the active root's; `isActiveLeaf` proves any
+/// account's level in the active root without a claim (the engagement contract's comment form).
+///
+/// Gas (see bench/distributor_gas.py): a claim reads the account's slot (claimed amount, root epoch
+/// and level packed) and one root slot, which holds the active root's first 224 bits and its epoch
+/// (so recording the epoch costs no read); pausing clears that slot, so the hot path needs no
+/// pause flag. Everything `publishRoot` reads and writes besides the roots and totals sits in one
+/// slot.
 contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @notice The role that may revoke a pending root and pause claims.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
@@ -42,9 +54,19 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @dev The most oracles a set may hold: signer indexes are bits of one uint256.
     uint256 private constant _MAX_ORACLES = 256;
 
-    /// @dev An account record: claimed amount in the low 240 bits, level in the high 16.
-    uint256 private constant _CLAIMED_MASK = type(uint240).max;
+    /// @dev An account record: claimed amount in the low 208 bits, then the epoch of the root the
+    ///      level came from (32 bits), then the level (16 bits).
+    uint256 private constant _CLAIMED_MASK = type(uint208).max;
+    uint256 private constant _EPOCH_SHIFT = 208;
     uint256 private constant _LEVEL_SHIFT = 240;
+
+    /// @dev The open-root slot: the root's high 224 bits, and the epoch in the low 32.
+    uint256 private constant _EPOCH_MASK = type(uint32).max;
+
+    /// @dev The challenge period's bounds: long enough for a guardian to react, short enough that
+    ///      a root is active before the next day's arrives.
+    uint256 private constant _MIN_CHALLENGE_PERIOD = 1 hours;
+    uint256 private constant _MAX_CHALLENGE_PERIOD = 1 days - 1;
 
     /// @dev Everything `publishRoot` checks, in one storage slot (8+16+24+96+8+40+32+32 = 256 bits).
     ///      Epochs fit 32 bits because an epoch is a UTC day that has begun (`EpochInFuture`).
@@ -65,22 +87,36 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint128 pending;
     }
 
-    /// @dev An account's claimed amount | level << 240, in a struct so that a claim computes the
-    ///      record's slot once for its read and its write.
+    /// @dev An account's claimed amount | root epoch << 208 | level << 240, in a struct so that a
+    ///      claim computes the record's slot once for its read and its write.
     struct AccountRecord {
         uint256 packed;
     }
 
+    /// @dev The last UTC day on which an activation minted, and what was minted on it.
+    struct MintLedger {
+        uint32 day;
+        uint224 minted;
+    }
+
     ITweiToken private immutable _token;
+    /// @dev The token's supply cap (immutable in the token too).
+    uint256 private immutable _supplyCap;
 
     State private _state;
     Totals private _totals;
 
-    /// @dev The active root while claims are open, zero while paused: the only root slot a claim reads.
+    /// @dev While claims are open: the active root's high 224 bits | its epoch (`_openSlot`); zero
+    ///      while paused or before any root. The only root slot a claim reads. A proof is checked
+    ///      against the 224 bits: finding another tree whose root shares them is a 2^224 search.
     bytes32 private _openRoot;
-    /// @dev The active root while claims are paused, zero otherwise.
-    bytes32 private _parkedRoot;
+    /// @dev The whole active root, paused or not.
+    bytes32 private _activeRoot;
     bytes32 private _pendingRoot;
+    MintLedger private _mintLedger;
+
+    /// @dev keccak256(epoch, root, total) of every revoked root => true.
+    mapping(bytes32 key => bool) private _revoked;
 
     /// @dev account => its record.
     mapping(address account => AccountRecord) private _accounts;
@@ -92,8 +128,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @param token_ The Twei token; this contract needs its `MINTER_ROLE`.
     /// @param oracles_ The oracle signers.
     /// @param threshold_ Distinct oracle signatures a root needs.
-    /// @param dailyCap_ The most `total` may grow per root.
-    /// @param challengePeriod_ Seconds a root stays pending, below one day.
+    /// @param dailyCap_ The most minted per UTC day (and added by one root).
+    /// @param challengePeriod_ Seconds a root stays pending: an hour or more, below one day.
     constructor(
         address admin,
         ITweiToken token_,
@@ -103,6 +139,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint32 challengePeriod_
     ) EIP712("Twei RewardDistributor", "1") {
         _token = token_;
+        _supplyCap = token_.cap();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setOracles(oracles_, threshold_);
         _setDailyCap(dailyCap_);
@@ -133,10 +170,18 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (epoch <= s.activeEpoch) revert EpochNotIncreasing(epoch, s.activeEpoch);
         uint256 previous = totals.active;
         if (total < previous) revert TotalDecreased(total, previous);
+        uint256 increment;
         // Safe: total >= previous was checked just above.
         unchecked {
-            if (total - previous > s.dailyCap) revert TotalAboveDailyCap(total, previous, s.dailyCap);
+            increment = total - previous;
         }
+        if (increment > s.dailyCap) revert TotalAboveDailyCap(total, previous, s.dailyCap);
+        // A view call to the token (immutable, trusted) before any write. Once the token's minters
+        // are sealed only this contract mints, so the supply cannot grow before activation.
+        uint256 supplied = _token.totalSupply() + minted;
+        uint256 mintable = _supplyCap > supplied ? _supplyCap - supplied : 0;
+        if (increment > mintable) revert TotalAboveSupplyCap(increment, mintable);
+        if (_revoked[_revocationKey(epoch, root, total)]) revert RootWasRevoked(epoch, root, total);
         _checkSignatures(s, _dailyRootDigest(epoch, root, total, dataHash), signatures);
 
         // Safe casts: epoch <= today < 2**32 days; activatesAt < 2**40 seconds for 30,000 years.
@@ -158,6 +203,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (!_hasPending(s) || _isDue(s)) revert NoPendingRoot();
         bytes32 root = _pendingRoot;
         uint64 epoch = s.pendingEpoch;
+        _revoked[_revocationKey(epoch, root, _totals.pending)] = true;
         s.pendingActivatesAt = 0;
         s.pendingEpoch = 0;
         _state = s;
@@ -166,12 +212,20 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
+    function activatePendingRoot() external {
+        State memory s = _state;
+        if (!_hasPending(s)) revert NoPendingRoot();
+        if (!_isDue(s)) revert PendingRootNotDue(s.pendingEpoch, s.pendingActivatesAt);
+        _activateAndMint(s);
+    }
+
+    /// @inheritdoc IRewardDistributor
     function pause() external onlyRole(GUARDIAN_ROLE) {
         State memory s = _state;
         if (s.paused) revert ClaimsArePaused();
         s.paused = true;
         _state = s;
-        (_parkedRoot, _openRoot) = (_openRoot, 0);
+        _openRoot = 0;
         emit ClaimsPaused(msg.sender);
     }
 
@@ -181,7 +235,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (!s.paused) revert ClaimsNotPaused();
         s.paused = false;
         _state = s;
-        (_openRoot, _parkedRoot) = (_parkedRoot, 0);
+        bytes32 active = _activeRoot;
+        if (active != 0) _openRoot = _openSlot(active, s.activeEpoch);
         emit ClaimsUnpaused(msg.sender);
     }
 
@@ -212,8 +267,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     /// @inheritdoc IRewardDistributor
     function claimMany(Claim[] calldata claims) external {
-        // The open root is read once per batch: only a claim's own activation of the pending root
-        // changes it mid-batch, and `_claim` then returns the new one.
+        // The open-root slot is read once per batch: only a claim's own activation of the pending
+        // root changes it mid-batch, and `_claim` then returns the new one.
         bytes32 root = _openRoot;
         for (uint256 i = 0; i < claims.length; ++i) {
             Claim calldata c = claims[i];
@@ -231,6 +286,26 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @inheritdoc ILevels
     function levelOf(address account) external view returns (uint16) {
         return uint16(_accounts[account].packed >> _LEVEL_SHIFT);
+    }
+
+    /// @inheritdoc ILevels
+    function currentLevelOf(address account) external view returns (uint16 level, bool current) {
+        State memory s = _state;
+        uint256 epoch = _isDue(s) ? s.pendingEpoch : s.activeEpoch;
+        uint256 record = _accounts[account].packed;
+        level = uint16(record >> _LEVEL_SHIFT);
+        current = (record >> _EPOCH_SHIFT) & _EPOCH_MASK == epoch;
+    }
+
+    /// @inheritdoc ILevels
+    function isActiveLeaf(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        State memory s = _state;
+        bytes32 active = _isDue(s) ? _pendingRoot : _activeRoot;
+        return active != 0 && _processProof(_leaf(account, cumulativeAmount, level), proof) == active;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -251,7 +326,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total) {
         State memory s = _state;
         if (_isDue(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
-        return (_openRoot | _parkedRoot, s.activeEpoch, _totals.active);
+        return (_activeRoot, s.activeEpoch, _totals.active);
     }
 
     /// @inheritdoc IRewardDistributor
@@ -277,6 +352,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
+    function mintedOnLastDay() external view returns (uint64 day, uint256 minted) {
+        MintLedger memory ledger = _mintLedger;
+        return (ledger.day, ledger.minted);
+    }
+
+    /// @inheritdoc IRewardDistributor
     function challengePeriod() external view returns (uint32) {
         return _state.challengePeriod;
     }
@@ -288,9 +369,9 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     // --------------------------------------------------------------------------------- internal
 
-    /// @dev Pays `account` up to `cumulativeAmount` and records `level`, given the open root (read
-    ///      by the caller); returns the amount paid and the open root after the claim. The common
-    ///      path reads one storage slot, the account record.
+    /// @dev Pays `account` up to `cumulativeAmount` and records `level` with the root's epoch, given
+    ///      the open-root slot (read by the caller); returns the amount paid and the open-root slot
+    ///      after the claim. The common path reads one storage slot, the account record.
     function _claim(
         bytes32 openRoot,
         address account,
@@ -298,9 +379,11 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint16 level,
         bytes32[] calldata proof
     ) private returns (uint256 amount, bytes32 root) {
-        root = _processProof(_leaf(account, cumulativeAmount, level), proof);
-        // On success the pending root proved here is the open root.
-        if (root != openRoot) _activateForClaim(account, root);
+        bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
+        root = openRoot;
+        // The open slot's low 32 bits are its epoch: compare the high 224. On success the pending
+        // root proved here is the open root.
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) root = _activateForClaim(account, computed);
         if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
 
         AccountRecord storage slot = _accounts[account];
@@ -314,7 +397,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             }
             claimedNow = cumulativeAmount;
         }
-        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | claimedNow;
+        uint256 updated =
+            (uint256(level) << _LEVEL_SHIFT) | ((uint256(root) & _EPOCH_MASK) << _EPOCH_SHIFT) | claimedNow;
         if (updated != record) slot.packed = updated;
         if (amount != 0) _pay(account, amount);
         emit Claimed(account, amount, level);
@@ -322,10 +406,17 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     /// @dev The slow path of a claim whose proof does not reach the open root: claims are paused, or
     ///      the proof is for the pending root that is now due (activate it), or the proof is wrong.
-    function _activateForClaim(address account, bytes32 computed) private {
+    ///      Returns the new open-root slot.
+    function _activateForClaim(address account, bytes32 computed) private returns (bytes32) {
         State memory s = _state;
         if (s.paused) revert ClaimsArePaused();
         if (!_isDue(s) || computed != _pendingRoot) revert InvalidProof(account);
+        _activateAndMint(s);
+        return _openSlot(computed, s.activeEpoch);
+    }
+
+    /// @dev Activates the due pending root, stores the state, then mints the increment.
+    function _activateAndMint(State memory s) private {
         Totals memory totals = _totals;
         uint256 minted = _activate(s, totals);
         _state = s;
@@ -333,16 +424,27 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (minted != 0) _token.mint(address(this), minted);
     }
 
-    /// @dev Makes the (due) pending root the active one. Updates `s` and `totals` in memory; the
-    ///      caller stores them, then mints the returned increment to this contract.
+    /// @dev Makes the (due) pending root the active one, within the UTC day's cap. Updates `s` and
+    ///      `totals` in memory; the caller stores them, then mints the returned increment to this
+    ///      contract.
     function _activate(State memory s, Totals memory totals) private returns (uint256 minted) {
         bytes32 root = _pendingRoot;
         // Safe: a root is accepted only if its total is at least the active total.
         unchecked {
             minted = totals.pending - totals.active;
         }
-        if (s.paused) _parkedRoot = root;
-        else _openRoot = root;
+        if (minted != 0) {
+            uint256 day = block.timestamp / 1 days;
+            MintLedger memory ledger = _mintLedger;
+            uint256 already = ledger.day == day ? ledger.minted : 0;
+            if (already + minted > s.dailyCap) {
+                revert DailyCapReached(uint64(day), already, minted, s.dailyCap);
+            }
+            // Safe casts: day < 2**32 for eleven million years; already + minted <= dailyCap < 2**96.
+            _mintLedger = MintLedger({day: uint32(day), minted: uint224(already + minted)});
+        }
+        _activeRoot = root;
+        if (!s.paused) _openRoot = _openSlot(root, s.pendingEpoch);
         _pendingRoot = 0;
         s.activeEpoch = s.pendingEpoch;
         s.pendingEpoch = 0;
@@ -372,6 +474,17 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         returns (bytes32)
     {
         return _hashTypedDataV4(keccak256(abi.encode(DAILY_ROOT_TYPEHASH, epoch, root, total, dataHash)));
+    }
+
+    /// @dev The open-root slot of `root` at `epoch`: the root's high 224 bits, the epoch below.
+    function _openSlot(bytes32 root, uint256 epoch) private pure returns (bytes32) {
+        return bytes32((uint256(root) & ~_EPOCH_MASK) | epoch);
+    }
+
+    /// @dev What identifies a root for revocation: epoch, root and total (the dataHash only names
+    ///      the breakdown file; the same tree with another file pays the same).
+    function _revocationKey(uint64 epoch, bytes32 root, uint256 total) private pure returns (bytes32) {
+        return keccak256(abi.encode(epoch, root, total));
     }
 
     /// @dev Whether a root is pending (activatesAt is a timestamp, so only 0 when none is).
@@ -473,12 +586,15 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     function _setDailyCap(uint96 dailyCap_) private {
+        if (dailyCap_ == 0) revert DailyCapZero();
         _state.dailyCap = dailyCap_;
         emit DailyCapSet(dailyCap_);
     }
 
     function _setChallengePeriod(uint32 challengePeriod_) private {
-        if (challengePeriod_ >= 1 days) revert ChallengePeriodTooLong(challengePeriod_, 1 days - 1);
+        if (challengePeriod_ < _MIN_CHALLENGE_PERIOD || challengePeriod_ > _MAX_CHALLENGE_PERIOD) {
+            revert ChallengePeriodOutOfRange(challengePeriod_, _MIN_CHALLENGE_PERIOD, _MAX_CHALLENGE_PERIOD);
+        }
         // Safe cast: below one day, so below 2**24.
         _state.challengePeriod = uint24(challengePeriod_);
         emit ChallengePeriodSet(challengePeriod_);

@@ -12,13 +12,17 @@ import {ITweiToken} from "./interfaces/ITweiToken.sol";
 /// @title TweiToken
 /// @notice The platform's ERC-20 (`Twei`/`TWEI`, 18 decimals) with EIP-2612 permit, burning and a
 ///         hard supply cap. New Twei only ever comes from `mint`, which only `MINTER_ROLE` holders
-///         (the reward distributor) may call.
+///         (the reward distributor) may call; the deploy script seals that set of minters
+///         (`sealMinters`), after which no role, the admin included, can change it.
 /// @dev A plain composition of OpenZeppelin 5 extensions; nothing here re-implements them.
 contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControl, ITweiToken {
     /// @inheritdoc ITweiToken
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
 
-    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (grants and revokes `MINTER_ROLE`).
+    /// @dev Set once by `sealMinters`; from then on `MINTER_ROLE` never changes hands.
+    bool private _mintersSealed;
+
+    /// @param admin Receives `DEFAULT_ADMIN_ROLE` (grants `MINTER_ROLE` until it seals the minters).
     /// @param supplyCap The most tokens that may ever exist, in wei.
     constructor(address admin, uint256 supplyCap) ERC20("Twei", "TWEI") ERC20Capped(supplyCap) ERC20Permit("Twei") {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -27,6 +31,18 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
     /// @inheritdoc ITweiToken
     function mint(address to, uint256 amount) external onlyRole(MINTER_ROLE) {
         _mint(to, amount);
+    }
+
+    /// @inheritdoc ITweiToken
+    function sealMinters() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_mintersSealed) revert MintersAlreadySealed();
+        _mintersSealed = true;
+        emit MintersSealed(msg.sender);
+    }
+
+    /// @inheritdoc ITweiToken
+    function mintersSealed() external view returns (bool) {
+        return _mintersSealed;
     }
 
     /// @inheritdoc ITweiToken
@@ -47,6 +63,19 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
     /// @inheritdoc ERC20Permit
     function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
         return super.nonces(owner);
+    }
+
+    /// @dev Every grant passes here (`grantRole` and the constructor): after the seal, no new minter.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == MINTER_ROLE && _mintersSealed) revert MinterRoleSealed();
+        return super._grantRole(role, account);
+    }
+
+    /// @dev Every revocation passes here (`revokeRole` and `renounceRole`): after the seal, the
+    ///      distributor keeps minting, so a published root can always be paid.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool) {
+        if (role == MINTER_ROLE && _mintersSealed) revert MinterRoleSealed();
+        return super._revokeRole(role, account);
     }
 
     /// @dev Every balance change passes here; `ERC20Capped` checks the cap on mint.

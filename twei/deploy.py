@@ -1,7 +1,9 @@
 """Deploy and wire the three Twei contracts on any Ape network, safely re-runnable.
 
 `deploy_all` deploys `TweiToken`, `RewardDistributor` and `Engagement`, gives the distributor
-the token's `MINTER_ROLE` (and nobody else), names the guardian, and records everything in
+the token's `MINTER_ROLE` (and nobody else) and seals it there, names the guardian, optionally
+hands the admin role of all three to an OpenZeppelin `TimelockController` (`TweiTimelock`), and
+records everything in
 ``deployments/<chain id>.json``: addresses, blocks, parameters and ABI hashes. A re-run reads
 that file and reuses each contract whose code is still there, whose ABI hash matches what the
 project compiles today and whose parameters match the config; anything else is deployed anew
@@ -54,10 +56,19 @@ class DeployConfig:
     daily_cap: int = DEFAULT_DAILY_CAP
     challenge_period: int = DEFAULT_CHALLENGE_PERIOD
     engagement: EngagementParams = ENGAGEMENT_DEFAULTS
+    #: Seconds every admin action waits in a `TweiTimelock` that becomes the admin of all three
+    #: contracts (0: the deployer stays admin).
+    timelock_delay: int = 0
+    #: Who may schedule timelocked operations (default: the deployer).
+    timelock_proposers: tuple[str, ...] = ()
+    #: Who may execute them once due (empty: anyone).
+    timelock_executors: tuple[str, ...] = ()
 
     def as_record(self) -> dict[str, Any]:
         record = asdict(self)
         record["oracles"] = list(self.oracles)
+        record["timelock_proposers"] = list(self.timelock_proposers)
+        record["timelock_executors"] = list(self.timelock_executors)
         return record
 
 
@@ -76,7 +87,10 @@ def load_config(path: Path | None, **base: Any) -> DeployConfig:
         for key in ("token_cap", "daily_cap"):
             if key in data:
                 values[key] = twei(data.pop(key))
-        for key in ("oracles", "threshold", "treasury", "guardian", "challenge_period"):
+        for key in (
+            "oracles", "threshold", "treasury", "guardian", "challenge_period",
+            "timelock_delay", "timelock_proposers", "timelock_executors",
+        ):
             if key in data:
                 values[key] = data.pop(key)
         for key, value in data.pop("engagement", {}).items():
@@ -88,6 +102,15 @@ def load_config(path: Path | None, **base: Any) -> DeployConfig:
             raise ConfigError(f"unknown deploy setting(s) in {path}: {', '.join(sorted(data))}")
     values["engagement"] = EngagementParams(**engagement)
     values["oracles"] = tuple(values.get("oracles") or ())
+    for key in ("timelock_proposers", "timelock_executors"):
+        values[key] = tuple(values.get(key) or ())
+    if not 3600 <= int(values.get("challenge_period", DEFAULT_CHALLENGE_PERIOD)) < 86_400:
+        raise ConfigError(
+            f"challenge_period {values['challenge_period']} must be at least 3600 s (a guardian can"
+            " react) and under 86400 s (a root is active before the next day's)"
+        )
+    if int(values.get("timelock_delay", 0)) < 0:
+        raise ConfigError(f"timelock_delay {values['timelock_delay']} must be 0 (none) or a number of seconds")
     missing = [k for k in ("oracles", "threshold", "treasury", "guardian") if not values.get(k)]
     if missing:
         raise ConfigError(f"deploy config lacks {', '.join(missing)} (set them in .env or the file)")
@@ -236,10 +259,30 @@ def deploy_all(
     if token.hasRole(minter, deployer.address):
         token.revokeRole(minter, deployer.address, sender=deployer)
         say("TweiToken: MINTER_ROLE revoked from the deployer (only the distributor mints)")
+    if not token.mintersSealed():
+        token.sealMinters(sender=deployer)
+        say("TweiToken: minters sealed (nobody can grant or revoke MINTER_ROLE again)")
     guardian_role = distributor.GUARDIAN_ROLE()
     if not distributor.hasRole(guardian_role, config.guardian):
         distributor.grantRole(guardian_role, config.guardian, sender=deployer)
         say(f"RewardDistributor: GUARDIAN_ROLE granted to {config.guardian}")
+
+    if config.timelock_delay:
+        proposers = list(config.timelock_proposers) or [deployer.address]
+        executors = list(config.timelock_executors)
+        timelock = ensure(
+            "TweiTimelock",
+            {"min_delay": config.timelock_delay, "proposers": proposers, "executors": executors},
+            (),
+            # No extra admin (zero address): the timelock governs its own roles.
+            lambda: deployer.deploy(project.TweiTimelock, config.timelock_delay, proposers, executors, ZERO_ADDRESS),
+        )
+        hand_admin_to_timelock(
+            (("TweiToken", token), ("RewardDistributor", distributor), ("Engagement", engagement)),
+            timelock.address,
+            deployer,
+            say,
+        )
 
     record.parameters = config.as_record()
     record.save(path)
@@ -252,6 +295,20 @@ def deploy_all(
 
 
 CONTRACTS = ("TweiToken", "RewardDistributor", "Engagement")
+ZERO_ADDRESS = "0x" + "00" * 20
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+
+def hand_admin_to_timelock(contracts: Any, timelock: str, deployer: Any, say: Callable[[str], None]) -> None:
+    """Make ``timelock`` the admin of each contract, then drop the deployer's admin role (grant
+    first: a contract is never left without an admin). Idempotent."""
+    for name, contract in contracts:
+        if not contract.hasRole(DEFAULT_ADMIN_ROLE, timelock):
+            contract.grantRole(DEFAULT_ADMIN_ROLE, timelock, sender=deployer)
+            say(f"{name}: DEFAULT_ADMIN_ROLE granted to the timelock {timelock}")
+        if contract.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
+            contract.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address, sender=deployer)
+            say(f"{name}: the deployer renounced DEFAULT_ADMIN_ROLE (every admin action now waits in the timelock)")
 
 
 def _write_json(path: Path, data: Any) -> Path:
@@ -311,6 +368,16 @@ def config_from_env(environ: dict[str, str], fallback: dict[str, Any]) -> dict[s
     for key in ("treasury", "guardian"):
         if environ.get(f"TWEI_{key.upper()}"):
             values[key] = environ[f"TWEI_{key.upper()}"]
+    if environ.get("TWEI_TIMELOCK_DELAY"):
+        try:
+            values["timelock_delay"] = int(environ["TWEI_TIMELOCK_DELAY"])
+        except ValueError as err:
+            raise ConfigError(
+                f"TWEI_TIMELOCK_DELAY must be a number of seconds, not {environ['TWEI_TIMELOCK_DELAY']!r}"
+            ) from err
+    for key in ("timelock_proposers", "timelock_executors"):
+        if environ.get(f"TWEI_{key.upper()}"):
+            values[key] = tuple(a.strip() for a in environ[f"TWEI_{key.upper()}"].split(",") if a.strip())
     return values
 
 

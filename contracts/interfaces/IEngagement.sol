@@ -59,6 +59,27 @@ interface IEngagement {
         uint96 postId;
     }
 
+    /// @notice The parameters whose changes wait `PARAMETER_DELAY()` (what a payer pays or an
+    ///         author receives), as `ParameterChangeScheduled` and `applyParameterChange` name them.
+    enum Parameter {
+        PublishTribute,
+        CommentTribute,
+        MinusFee,
+        DislikeFee,
+        DislikeAuthorShareBps,
+        ReportPrice
+    }
+
+    /// @notice A commenter's leaf in the active daily root, which proves its level there.
+    /// @param cumulativeAmount The leaf's cumulative amount.
+    /// @param level The leaf's level.
+    /// @param proof The leaf's Merkle proof.
+    struct LevelProof {
+        uint256 cumulativeAmount;
+        uint16 level;
+        bytes32[] proof;
+    }
+
     /// @notice The economy's settable parameters, as the constructor takes them (SPEC §2).
     /// @param publishTribute Paid to the treasury to publish a post, in wei.
     /// @param commentTribute Paid to the treasury to comment, in wei.
@@ -126,6 +147,10 @@ interface IEngagement {
     /// @notice A PnL report instance now costs `price` wei.
     event ReportPriceSet(uint256 price);
 
+    /// @notice `parameter` becomes `value` at `effectiveAt` (when anyone applies it from then on);
+    ///         until then the current value holds.
+    event ParameterChangeScheduled(Parameter indexed parameter, uint256 value, uint256 effectiveAt);
+
     /// @notice Commenting now needs level `level`.
     event CommentMinLevelSet(uint16 level);
 
@@ -150,6 +175,19 @@ interface IEngagement {
 
     /// @notice `account` has level `level`, below the `required` level to comment.
     error LevelTooLow(address account, uint16 level, uint16 required);
+
+    /// @notice The chain's record of `account`'s level comes from an earlier root than the active
+    ///         one: comment with the account's leaf and proof (`commentWithLevel`), or claim first.
+    error LevelNotCurrent(address account);
+
+    /// @notice The leaf and proof given for `account` are not in the active daily root.
+    error InvalidLevelProof(address account);
+
+    /// @notice No change of `parameter` is scheduled.
+    error NoParameterChange(Parameter parameter);
+
+    /// @notice The change of `parameter` takes effect at `effectiveAt`, not before.
+    error ParameterChangeNotDue(Parameter parameter, uint256 effectiveAt);
 
     /// @notice Authors may not vote on their own post `postId`.
     error VoteOnOwnPost(uint256 postId);
@@ -196,7 +234,9 @@ interface IEngagement {
         returns (uint256 postId);
 
     /// @notice Comment on post `postId`, paying `commentTribute()` to the treasury (Comment
-    ///         Tributes). Needs `levelOf(caller) >= commentMinLevel()`.
+    ///         Tributes). Needs the caller's level in the active daily root to be at least
+    ///         `commentMinLevel()`; this form reads the level the caller's last claim recorded,
+    ///         and reverts with `LevelNotCurrent` if that claim was under an earlier root.
     /// @param contentHash A hash of the comment's content (emitted, not stored).
     /// @return commentId The new comment's id.
     function comment(uint256 postId, bytes32 contentHash) external returns (uint256 commentId);
@@ -205,6 +245,23 @@ interface IEngagement {
     function commentWithPermit(uint256 postId, bytes32 contentHash, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external
         returns (uint256 commentId);
+
+    /// @notice `comment` with the caller's leaf of the active root, which proves its level there
+    ///         whether or not it has claimed since the root activated.
+    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf)
+        external
+        returns (uint256 commentId);
+
+    /// @notice `commentWithLevel` with an EIP-2612 permit for `commentTribute()`.
+    function commentWithLevelAndPermit(
+        uint256 postId,
+        bytes32 contentHash,
+        LevelProof calldata leaf,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 commentId);
 
     /// @notice Give post `postId` a plus. Free; the author's reward comes from the daily pool.
     function plus(uint256 postId) external;
@@ -239,23 +296,38 @@ interface IEngagement {
     // Admin (DEFAULT_ADMIN_ROLE)
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Set the publish tribute to `tribute` wei (at most `MAX_FEE()`).
+    /// @notice Schedule the publish tribute to `tribute` wei (at most `MAX_FEE()`), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setPublishTribute(uint256 tribute) external;
 
-    /// @notice Set the comment tribute to `tribute` wei (at most `MAX_FEE()`).
+    /// @notice Schedule the comment tribute to `tribute` wei (at most `MAX_FEE()`), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setCommentTribute(uint256 tribute) external;
 
-    /// @notice Set the minus fee to `fee` wei (at most `MAX_FEE()`).
+    /// @notice Schedule the minus fee to `fee` wei (at most `MAX_FEE()`), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setMinusFee(uint256 fee) external;
 
-    /// @notice Set the dislike fee to `fee` wei (at most `MAX_FEE()`).
+    /// @notice Schedule the dislike fee to `fee` wei (at most `MAX_FEE()`), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setDislikeFee(uint256 fee) external;
 
-    /// @notice Set the post author's share of a dislike fee to `shareBps` (at most 10,000).
+    /// @notice Schedule the post author's share of a dislike fee to `shareBps` (at most 10,000), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setDislikeAuthorShareBps(uint16 shareBps) external;
 
-    /// @notice Set the price of a PnL report instance to `price` wei (at most `MAX_FEE()`).
+    /// @notice Schedule the price of a PnL report instance to `price` wei (at most `MAX_FEE()`), effective
+    ///         `PARAMETER_DELAY()` from now (`ParameterChangeScheduled`); a new schedule replaces
+    ///         a pending one and restarts its delay.
     function setReportPrice(uint256 price) external;
+
+    /// @notice Applies the scheduled change of `parameter` once its time has come; anyone may call.
+    function applyParameterChange(Parameter parameter) external;
 
     /// @notice Set the level needed to comment.
     function setCommentMinLevel(uint16 level) external;
@@ -272,6 +344,12 @@ interface IEngagement {
 
     /// @notice The most any fee or price may be: the largest `uint80`, about 1.2 million TWEI.
     function MAX_FEE() external view returns (uint256);
+
+    /// @notice How long a fee or price change waits before it may take effect (one day).
+    function PARAMETER_DELAY() external view returns (uint256);
+
+    /// @notice The scheduled change of `parameter` (effectiveAt 0: none).
+    function pendingParameterChange(Parameter parameter) external view returns (uint256 value, uint256 effectiveAt);
 
     /// @notice The Twei token every fee is paid in.
     function token() external view returns (address);

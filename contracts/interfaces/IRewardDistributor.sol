@@ -38,7 +38,7 @@ interface IRewardDistributor is ILevels {
     /// @notice The oracle set and the number of distinct signatures a root needs changed.
     event OraclesSet(address[] oracles, uint8 threshold);
 
-    /// @notice The most `total` may grow from one published root to the next changed.
+    /// @notice The most the distributor may mint in one UTC day (and one root may add) changed.
     event DailyCapSet(uint256 dailyCap);
 
     /// @notice How long a published root stays pending changed (applies to roots published later).
@@ -98,16 +98,32 @@ interface IRewardDistributor is ILevels {
     /// @notice `threshold` is zero or above the number of oracles.
     error InvalidThreshold(uint256 threshold, uint256 oracles);
 
-    /// @notice The challenge period must be shorter than a day, so a root is always active before
-    ///         the next day's root arrives.
-    error ChallengePeriodTooLong(uint256 challengePeriod, uint256 maximum);
+    /// @notice The challenge period must be at least `minimum` (an hour, so a guardian can react)
+    ///         and at most `maximum` (under a day, so a root is active before the next one arrives).
+    error ChallengePeriodOutOfRange(uint256 challengePeriod, uint256 minimum, uint256 maximum);
+
+    /// @notice The daily cap must be above zero (a zero cap would let no root ever activate).
+    error DailyCapZero();
+
+    /// @notice This exact root (`epoch`, `root`, `total`) was revoked by a guardian and can never
+    ///         be published again, whoever submits its signatures; publish a corrected root.
+    error RootWasRevoked(uint64 epoch, bytes32 root, uint256 total);
+
+    /// @notice The root's increment over the active total is more than the token's cap still
+    ///         allows to mint (`mintable`): such a root could never be paid.
+    error TotalAboveSupplyCap(uint256 increment, uint256 mintable);
+
+    /// @notice Activating the due root would mint `increment` on UTC day `day`, where `minted` was
+    ///         already minted, beyond `dailyCap`; it can be activated on a later day.
+    error DailyCapReached(uint64 day, uint256 minted, uint256 increment, uint256 dailyCap);
 
     // ---------------------------------------------------------------- roots
 
     /// @notice Publishes the root of UTC day `epoch`; anyone may submit it.
     /// @param epoch The UTC day settled (days since 1970-01-01); strictly increasing.
     /// @param root The StandardMerkleTree root over `(address account, uint256 cumulative, uint16 level)`.
-    /// @param total The sum of all cumulative amounts: never decreasing, growing by at most `dailyCap()`.
+    /// @param total The sum of all cumulative amounts: never decreasing, growing by at most
+    ///        `dailyCap()` and by no more than the token's cap can still mint.
     /// @param dataHash keccak256 of the day's published breakdown file.
     /// @param signatures EIP-712 `DailyRoot` signatures of at least `threshold()` distinct oracles.
     function publishRoot(
@@ -118,9 +134,16 @@ interface IRewardDistributor is ILevels {
         bytes[] calldata signatures
     ) external;
 
-    /// @notice Revokes the pending root; only a `GUARDIAN_ROLE` holder. The oracles may then publish
-    ///         a corrected root for the same epoch.
+    /// @notice Revokes the pending root for good; only a `GUARDIAN_ROLE` holder. The same epoch,
+    ///         root and total can never be published again; the oracles may publish a corrected
+    ///         root for the same epoch.
     function revokePendingRoot() external;
+
+    /// @notice Activates the pending root once its challenge period has passed and mints its
+    ///         increment to this contract; anyone may call (the daily job does, right after the
+    ///         period, so that no user's claim pays for the mint). Reverts with `NoPendingRoot`,
+    ///         `PendingRootNotDue` or `DailyCapReached`.
+    function activatePendingRoot() external;
 
     /// @notice Pauses claims; only a `GUARDIAN_ROLE` holder. Roots still publish and activate.
     function pause() external;
@@ -131,10 +154,11 @@ interface IRewardDistributor is ILevels {
     /// @notice Replaces the oracle set and the signature threshold; only the admin.
     function setOracles(address[] calldata oracles, uint8 threshold) external;
 
-    /// @notice Sets the most `total` may grow per published root; only the admin.
+    /// @notice Sets the most the distributor may mint per UTC day (and one root may add); only the admin.
     function setDailyCap(uint96 dailyCap) external;
 
-    /// @notice Sets the challenge period (below one day) of roots published from now on; only the admin.
+    /// @notice Sets the challenge period (an hour or more, below one day) of roots published from
+    ///         now on; only the admin.
     function setChallengePeriod(uint32 challengePeriod) external;
 
     // ---------------------------------------------------------------- claims
@@ -181,8 +205,11 @@ interface IRewardDistributor is ILevels {
     /// @notice Distinct oracle signatures a root needs.
     function threshold() external view returns (uint8);
 
-    /// @notice The most `total` may grow per published root.
+    /// @notice The most the distributor mints in one UTC day, and the most one root may add.
     function dailyCap() external view returns (uint256);
+
+    /// @notice The last UTC day on which a root's activation minted, and how much it minted then.
+    function mintedOnLastDay() external view returns (uint64 day, uint256 minted);
 
     /// @notice How long a root published now stays pending, in seconds.
     function challengePeriod() external view returns (uint32);

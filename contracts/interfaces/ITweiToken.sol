@@ -7,8 +7,25 @@ import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC2
 
 /// @title ITweiToken
 /// @notice The Twei ERC-20: permit, burnable, capped, minted only by holders of `MINTER_ROLE`
-///         (the reward distributor).
+///         (the reward distributor). Once the admin seals the minters, `MINTER_ROLE` can be
+///         neither granted nor revoked again, so nobody (the admin included) can mint around the
+///         distributor's oracle quorum, nor take its minting away and freeze its roots.
 interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit {
+    /// @notice The set of `MINTER_ROLE` holders is final from now on.
+    event MintersSealed(address indexed admin);
+
+    /// @notice `MINTER_ROLE` was granted, revoked or renounced after the minters were sealed.
+    error MinterRoleSealed();
+
+    /// @notice The minters are already sealed.
+    error MintersAlreadySealed();
+
+    /// @notice Makes the current `MINTER_ROLE` holders final; only the admin, once.
+    function sealMinters() external;
+
+    /// @notice Whether the set of minters is final.
+    function mintersSealed() external view returns (bool);
+
     /// @notice The role allowed to mint; granted to the reward distributor.
     function MINTER_ROLE() external view returns (bytes32);
 

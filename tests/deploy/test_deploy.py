@@ -3,12 +3,15 @@
 import json
 from dataclasses import replace
 
+import ape
 import pytest
 
 from twei.deploy import deploy_all, deployment_path, local_fallback, load_config
 from twei.params import TOKEN_SUPPLY_CAP
 
 pytestmark = pytest.mark.chain
+
+ADMIN = b"\x00" * 32
 
 
 @pytest.fixture
@@ -32,6 +35,7 @@ def test_deploy__wires_roles_and_parameters(deploy, config, deployer):
     minter = token.MINTER_ROLE()
     assert token.hasRole(minter, distributor.address)
     assert not token.hasRole(minter, deployer.address)
+    assert token.mintersSealed()
     assert token.cap() == TOKEN_SUPPLY_CAP
     assert distributor.hasRole(distributor.GUARDIAN_ROLE(), config.guardian)
     assert list(distributor.oracles()) == list(config.oracles)
@@ -112,3 +116,53 @@ def test_deploy__writes_token_list_and_watch_asset(deploy, config, chain, tmp_pa
     for name in ("TweiToken", "RewardDistributor", "Engagement"):
         verify = json.loads((folder / "verify" / f"{name}.json").read_text())
         assert f"contracts/{name}.sol" in verify["sources"]
+
+
+def test_deploy__nobody_can_mint_around_the_distributor(deploy, config, deployer):
+    """The token's admin (the deployer here) can no longer grant itself MINTER_ROLE."""
+    contracts, _ = deploy(config)
+    token = contracts.token
+    with ape.reverts(token.MinterRoleSealed):
+        token.grantRole(token.MINTER_ROLE(), deployer, sender=deployer)
+    with ape.reverts(token.MinterRoleSealed):
+        token.revokeRole(token.MINTER_ROLE(), contracts.distributor, sender=deployer)
+
+
+def test_deploy__timelock_becomes_the_only_admin(deploy, config, deployer, project, accounts, chain):
+    timelocked = replace(config, timelock_delay=2 * 86_400, timelock_proposers=(accounts[3].address,))
+    contracts, lines = deploy(timelocked)
+    timelock = project.TweiTimelock.at(contracts.record.address("TweiTimelock"))
+    assert timelock.getMinDelay() == 2 * 86_400
+    assert timelock.hasRole(timelock.PROPOSER_ROLE(), accounts[3])
+    assert timelock.hasRole(timelock.EXECUTOR_ROLE(), "0x" + "00" * 20)  # anyone executes
+    for contract in (contracts.token, contracts.distributor, contracts.engagement):
+        assert contract.hasRole(ADMIN, timelock.address)
+        assert not contract.hasRole(ADMIN, deployer)
+    # What a hostile ex-admin tries next: nothing.
+    with ape.reverts(contracts.engagement.AccessControlUnauthorizedAccount):
+        contracts.engagement.setReportPrice(10**30, sender=deployer)
+    with ape.reverts(contracts.distributor.AccessControlUnauthorizedAccount):
+        contracts.distributor.setOracles([deployer.address], 1, sender=deployer)
+    # A re-run changes nothing and needs no admin role.
+    height = chain.blocks.height
+    again, _ = deploy(timelocked)
+    assert again.record.address("TweiTimelock") == timelock.address
+    assert chain.blocks.height == height
+
+
+def test_deploy__a_fee_change_through_the_timelock_waits_both_delays(deploy, config, project, accounts, chain):
+    """Admin action = timelock delay, then the fee's own day: users see it coming twice over."""
+    proposer = accounts[3]
+    timelocked = replace(config, timelock_delay=3_600, timelock_proposers=(proposer.address,))
+    contracts, _ = deploy(timelocked)
+    timelock = project.TweiTimelock.at(contracts.record.address("TweiTimelock"))
+    engagement = contracts.engagement
+    data = engagement.setReportPrice.encode_input(7 * 10**18)
+    salt = b"\x01" * 32
+    timelock.schedule(engagement.address, 0, data, b"\x00" * 32, salt, 3_600, sender=proposer)
+    with ape.reverts(timelock.TimelockUnexpectedOperationState):
+        timelock.execute(engagement.address, 0, data, b"\x00" * 32, salt, sender=proposer)
+    chain.mine(timestamp=max(chain.pending_timestamp, chain.blocks.head.timestamp + 1) + 3_600)
+    timelock.execute(engagement.address, 0, data, b"\x00" * 32, salt, sender=proposer)
+    assert engagement.reportPrice() == 10**18
+    assert engagement.pendingParameterChange(5)[0] == 7 * 10**18

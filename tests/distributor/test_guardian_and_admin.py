@@ -155,22 +155,30 @@ def test_set_daily_cap__with_event(distributor, publish_root, deployer):
 
 
 def test_set_challenge_period__applies_to_later_roots(distributor, publish_root, chain, deployer):
-    tx = distributor.setChallengePeriod(60, sender=deployer)
-    assert tx.decode_logs(distributor.ChallengePeriodSet) == [distributor.ChallengePeriodSet(challengePeriod=60)]
+    tx = distributor.setChallengePeriod(7200, sender=deployer)
+    assert tx.decode_logs(distributor.ChallengePeriodSet) == [distributor.ChallengePeriodSet(challengePeriod=7200)]
     publish_root(distributor, 1, ROOT_A, total=1)
-    assert distributor.pendingRoot()[3] == chain.blocks.head.timestamp + 60
+    assert distributor.pendingRoot()[3] == chain.blocks.head.timestamp + 7200
 
 
-def test_set_challenge_period__zero_activates_at_once(distributor, publish_root, deployer):
-    distributor.setChallengePeriod(0, sender=deployer)
-    publish_root(distributor, 1, ROOT_A, total=1)
-    assert distributor.activeRoot() == (ROOT_A, 1, 1)
+@pytest.mark.parametrize("period", [0, 60, 3599, 86400, 2**32 - 1])
+def test_set_challenge_period__outside_an_hour_to_a_day_reverts(distributor, deployer, period):
+    """Under an hour a guardian cannot react; a day or more and roots would queue behind each other."""
+    with ape.reverts(distributor.ChallengePeriodOutOfRange, challengePeriod=period, minimum=3600, maximum=86399):
+        distributor.setChallengePeriod(period, sender=deployer)
+    assert distributor.challengePeriod() == CHALLENGE_PERIOD
 
 
-def test_set_challenge_period__a_day_or_more_reverts(distributor, deployer):
-    with ape.reverts(distributor.ChallengePeriodTooLong, challengePeriod=86400, maximum=86399):
-        distributor.setChallengePeriod(86400, sender=deployer)
-    distributor.setChallengePeriod(86399, sender=deployer)
+@pytest.mark.parametrize("period", [3600, 86399])
+def test_set_challenge_period__bounds_are_accepted(distributor, deployer, period):
+    distributor.setChallengePeriod(period, sender=deployer)
+    assert distributor.challengePeriod() == period
+
+
+def test_set_daily_cap__zero_reverts(distributor, deployer):
+    with ape.reverts(distributor.DailyCapZero):
+        distributor.setDailyCap(0, sender=deployer)
+    assert distributor.dailyCap() == DAILY_CAP
 
 
 @pytest.mark.parametrize(
@@ -190,6 +198,10 @@ def test_admin_setters__need_admin_role(distributor, guardian, call):
 def test_constructor__invalid_parameters_revert(project, deployer, token, oracles):
     addresses = [o.address for o in oracles]
     with ape.reverts(project.RewardDistributor.InvalidThreshold):
-        deployer.deploy(project.RewardDistributor, deployer, token, addresses, 4, DAILY_CAP, 60)
-    with ape.reverts(project.RewardDistributor.ChallengePeriodTooLong):
+        deployer.deploy(project.RewardDistributor, deployer, token, addresses, 4, DAILY_CAP, 3600)
+    with ape.reverts(project.RewardDistributor.ChallengePeriodOutOfRange):
         deployer.deploy(project.RewardDistributor, deployer, token, addresses, 2, DAILY_CAP, 86400)
+    with ape.reverts(project.RewardDistributor.ChallengePeriodOutOfRange):
+        deployer.deploy(project.RewardDistributor, deployer, token, addresses, 2, DAILY_CAP, 0)
+    with ape.reverts(project.RewardDistributor.DailyCapZero):
+        deployer.deploy(project.RewardDistributor, deployer, token, addresses, 2, 0, 3600)

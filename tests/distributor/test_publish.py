@@ -175,3 +175,15 @@ def test_publish__digest_matches_python(distributor, chain):
     )
     assert distributor.dailyRootDigest(9, ROOT_A, 5, DATA) == daily_root_digest(message)
 
+
+
+@pytest.mark.parametrize("case", ["r is zero", "v is 29"])
+def test_publish__unrecoverable_signature_reverts(distributor, sign_root, oracles, outsider, case):
+    """ecrecover gives the zero address for these; OpenZeppelin's ECDSA refuses them."""
+    good = sign_root(distributor, 1, ROOT_A, 1, oracles[:2])
+    if case == "r is zero":
+        bad = b"\0" * 32 + good[1][32:]
+    else:
+        bad = good[1][:64] + bytes([29])
+    with ape.reverts(distributor.ECDSAInvalidSignature):
+        distributor.publishRoot(1, ROOT_A, 1, NO_DATA, [good[0], bad], sender=outsider)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engagement.helpers import COMMENT_LEVEL, CONTENT, WORDS, new_id
+from tests.engagement.helpers import COMMENT_LEVEL, CONTENT, PARAMETERS, WORDS, new_id
 from tests.helpers import ONE
 from twei.params import ENGAGEMENT_DEFAULTS, EngagementParams
 from twei.permit import sign_permit
@@ -79,6 +79,23 @@ def create_engagement(project, deployer, token, treasury, levels):
 def engagement(create_engagement):
     """An Engagement with the SPEC §2 defaults, fees going to `treasury`."""
     return create_engagement()
+
+
+@pytest.fixture(scope="module")
+def set_parameter(engagement, deployer, chain):
+    """Helper: change a delayed parameter (`setPublishTribute`, …) as a user sees it happen: the
+    admin schedules it, a day passes, anyone applies it. Returns the scheduling transaction."""
+
+    def set_(setter, value, *, contract=None):
+        c = contract or engagement
+        tx = getattr(c, setter)(value, sender=deployer)
+        # From the head block: after `chain.isolate()` the pending timestamp may lag behind it.
+        start = max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
+        chain.mine(timestamp=start + c.PARAMETER_DELAY())
+        c.applyParameterChange(PARAMETERS[setter], sender=deployer)
+        return tx
+
+    return set_
 
 
 @pytest.fixture

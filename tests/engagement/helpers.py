@@ -7,6 +7,16 @@ from twei.params import ENGAGEMENT_DEFAULTS
 CONTENT = b"\x11" * 32
 WORDS = 1_190  # five minutes at 238 words per minute
 COMMENT_LEVEL = ENGAGEMENT_DEFAULTS.comment_min_level
+#: Each delayed setter's `IEngagement.Parameter` number.
+PARAMETERS = {
+    "setPublishTribute": 0,
+    "setCommentTribute": 1,
+    "setMinusFee": 2,
+    "setDislikeFee": 3,
+    "setDislikeAuthorShareBps": 4,
+    "setReportPrice": 5,
+}
+DAY = 86_400
 
 
 def flows(tx) -> list[tuple[int, str, int, int]]:

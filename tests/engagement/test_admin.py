@@ -1,10 +1,10 @@
 """Parameters: SPEC §2 defaults at deployment, each settable only by the admin, each change an
-event, bounds checked."""
+event, bounds checked; fee changes announced a day before they may apply."""
 
 import ape
 import pytest
 
-from tests.engagement.helpers import CONTENT, WORDS, flows, new_id
+from tests.engagement.helpers import CONTENT, DAY, PARAMETERS, WORDS, flows, new_id
 from tests.helpers import ONE, ZERO_ADDRESS
 from twei.params import ENGAGEMENT_DEFAULTS, EngagementParams
 
@@ -62,12 +62,64 @@ def test_deploy__emits_every_parameter(create_engagement, treasury, levels):
     assert logs == expected
 
 
-@pytest.mark.parametrize("setter", [*FEES, *SMALL])
-def test_setter__by_the_admin_changes_and_emits(engagement, deployer, setter):
-    getter, event, value = {**FEES, **SMALL}[setter]
+DELAYED = {**FEES, "setDislikeAuthorShareBps": SMALL["setDislikeAuthorShareBps"]}
+
+
+@pytest.mark.parametrize("setter", list(DELAYED))
+def test_fee_change__is_announced_and_waits_a_day(engagement, deployer, outsider, chain, setter):
+    getter, event, value = DELAYED[setter]
+    before = getattr(engagement, getter)()
     tx = getattr(engagement, setter)(value, sender=deployer)
-    assert getattr(engagement, getter)() == value
+    effective_at = tx.timestamp + DAY
+    assert tx.events == [engagement.ParameterChangeScheduled(PARAMETERS[setter], value, effective_at)]
+    assert engagement.pendingParameterChange(PARAMETERS[setter]) == (value, effective_at)
+    assert getattr(engagement, getter)() == before
+    chain.mine(timestamp=effective_at - 100)  # the next block is a few seconds later at most
+    with ape.reverts(engagement.ParameterChangeNotDue, parameter=PARAMETERS[setter], effectiveAt=effective_at):
+        engagement.applyParameterChange(PARAMETERS[setter], sender=outsider)
+    assert getattr(engagement, getter)() == before
+    chain.mine(timestamp=effective_at)
+    tx = engagement.applyParameterChange(PARAMETERS[setter], sender=outsider)
     assert tx.events == [getattr(engagement, event)(value)]
+    assert getattr(engagement, getter)() == value
+    assert engagement.pendingParameterChange(PARAMETERS[setter]) == (0, 0)
+
+
+@pytest.mark.parametrize("setter", list(DELAYED))
+def test_fee_change__applied_twice_reverts(engagement, set_parameter, outsider, setter):
+    set_parameter(setter, DELAYED[setter][2])
+    with ape.reverts(engagement.NoParameterChange, parameter=PARAMETERS[setter]):
+        engagement.applyParameterChange(PARAMETERS[setter], sender=outsider)
+
+
+def test_fee_change__rescheduled_restarts_the_delay(engagement, deployer, outsider, chain):
+    engagement.setReportPrice(5 * ONE, sender=deployer)
+    chain.mine(timestamp=chain.pending_timestamp + DAY - 60)
+    tx = engagement.setReportPrice(9 * ONE, sender=deployer)
+    chain.mine(timestamp=tx.timestamp + 120)
+    with ape.reverts(engagement.ParameterChangeNotDue, parameter=PARAMETERS["setReportPrice"]):
+        engagement.applyParameterChange(PARAMETERS["setReportPrice"], sender=outsider)
+    assert engagement.reportPrice() == ENGAGEMENT_DEFAULTS.report_price
+
+
+def test_fee_change__a_payer_pays_the_announced_fee_until_it_applies(
+    engagement, token, payer, deployer, alice, chain, post_id, outsider
+):
+    """An allowance holder is never charged more than the fee shown: a raise scheduled in the
+    block before theirs changes nothing for a day."""
+    payer(alice, amount=100 * ONE)
+    engagement.setReportPrice(50 * ONE, sender=deployer)
+    tx = engagement.buyReport(post_id, sender=alice)
+    assert flows(tx)[0][3] == ENGAGEMENT_DEFAULTS.report_price
+    chain.mine(timestamp=chain.pending_timestamp + DAY - 30)
+    tx = engagement.buyReport(post_id, sender=alice)
+    assert flows(tx)[0][3] == ENGAGEMENT_DEFAULTS.report_price
+
+
+def test_comment_min_level__by_the_admin_changes_at_once(engagement, deployer):
+    tx = engagement.setCommentMinLevel(20, sender=deployer)
+    assert engagement.commentMinLevel() == 20
+    assert tx.events == [engagement.CommentMinLevelSet(20)]
 
 
 @pytest.mark.parametrize("setter", [*FEES, *SMALL, "setTreasury", "setLevels"])
@@ -82,8 +134,8 @@ def test_setter__by_anyone_else_reverts(engagement, outsider, treasury, setter):
 
 
 @pytest.mark.parametrize("setter", list(FEES))
-def test_fee__up_to_the_maximum_is_accepted(engagement, deployer, setter):
-    getattr(engagement, setter)(MAX_FEE, sender=deployer)
+def test_fee__up_to_the_maximum_is_accepted(engagement, set_parameter, setter):
+    set_parameter(setter, MAX_FEE)
     assert getattr(engagement, FEES[setter][0])() == MAX_FEE
 
 
@@ -93,8 +145,8 @@ def test_fee__above_the_maximum_reverts(engagement, deployer, setter):
         getattr(engagement, setter)(MAX_FEE + 1, sender=deployer)
 
 
-def test_author_share__up_to_all_is_accepted_and_above_reverts(engagement, deployer):
-    engagement.setDislikeAuthorShareBps(10_000, sender=deployer)
+def test_author_share__up_to_all_is_accepted_and_above_reverts(engagement, deployer, set_parameter):
+    set_parameter("setDislikeAuthorShareBps", 10_000)
     with ape.reverts(engagement.AuthorShareTooHigh, shareBps=10_001):
         engagement.setDislikeAuthorShareBps(10_001, sender=deployer)
     assert engagement.dislikeAuthorShareBps() == 10_000

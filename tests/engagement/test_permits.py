@@ -148,16 +148,16 @@ def test_permit__with_an_invalid_signature_but_enough_allowance_works(
 
 
 def test_permit__when_the_fee_is_zero_is_not_used(
-    engagement, token, ids, permit_for, carol_funded, deployer, chain, path
+    engagement, token, ids, permit_for, carol_funded, set_parameter, chain, path
 ):
     setter = {
-        "publishPost": engagement.setPublishTribute,
-        "comment": engagement.setCommentTribute,
-        "minus": engagement.setMinusFee,
-        "dislike": engagement.setDislikeFee,
-        "buyReport": engagement.setReportPrice,
+        "publishPost": "setPublishTribute",
+        "comment": "setCommentTribute",
+        "minus": "setMinusFee",
+        "dislike": "setDislikeFee",
+        "buyReport": "setReportPrice",
     }[path]
-    setter(0, sender=deployer)
+    set_parameter(setter, 0)
     _, call = ACTIONS[path]
     expired = permit_for(carol_funded, 0, deadline=chain.pending_timestamp - 1)
     tx = call(engagement, ids, expired, carol_funded)

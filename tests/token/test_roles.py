@@ -50,3 +50,41 @@ def test_renounce__drops_own_role_only(token, minter, alice):
 
 def test_minter_role__is_administered_by_default_admin(token):
     assert token.getRoleAdmin(token.MINTER_ROLE()) == DEFAULT_ADMIN_ROLE
+
+
+def test_seal__makes_the_minters_final_with_event(token, deployer, minter, alice):
+    assert not token.mintersSealed()
+    tx = token.sealMinters(sender=deployer)
+    assert tx.events == [token.MintersSealed(deployer)]
+    assert token.mintersSealed()
+    role = token.MINTER_ROLE()
+    # The admin can no longer mint around the distributor: no new minter, itself included...
+    for account in (alice, deployer):
+        with ape.reverts(token.MinterRoleSealed):
+            token.grantRole(role, account, sender=deployer)
+    # ...nor take minting away from the sealed minter (which would freeze its roots).
+    with ape.reverts(token.MinterRoleSealed):
+        token.revokeRole(role, minter, sender=deployer)
+    with ape.reverts(token.MinterRoleSealed):
+        token.renounceRole(role, minter, sender=minter)
+    assert token.hasRole(role, minter)
+    assert not token.hasRole(role, alice)
+
+
+def test_seal__leaves_other_roles_to_the_admin(token, deployer, alice):
+    token.sealMinters(sender=deployer)
+    token.grantRole(DEFAULT_ADMIN_ROLE, alice, sender=deployer)
+    token.revokeRole(DEFAULT_ADMIN_ROLE, alice, sender=deployer)
+    assert not token.hasRole(DEFAULT_ADMIN_ROLE, alice)
+
+
+def test_seal__twice_reverts(token, deployer):
+    token.sealMinters(sender=deployer)
+    with ape.reverts(token.MintersAlreadySealed):
+        token.sealMinters(sender=deployer)
+
+
+def test_seal__by_non_admin_reverts(token, alice):
+    with ape.reverts(token.AccessControlUnauthorizedAccount, account=alice, neededRole=DEFAULT_ADMIN_ROLE):
+        token.sealMinters(sender=alice)
+    assert not token.mintersSealed()
