@@ -352,6 +352,11 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
+    function isRevoked(uint64 epoch, bytes32 root, uint256 total) external view returns (bool) {
+        return _revoked[_revocationKey(epoch, root, total)];
+    }
+
+    /// @inheritdoc IRewardDistributor
     function mintedOnLastDay() external view returns (uint64 day, uint256 minted) {
         MintLedger memory ledger = _mintLedger;
         return (ledger.day, ledger.minted);

@@ -7,7 +7,6 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from twei.breakdown import iter_breakdowns
 from twei.cli import friendly_errors, signer_for
 from twei.deploy import recorded_address
 from twei.report import (
@@ -16,6 +15,7 @@ from twei.report import (
     fetch_flows,
     render_png,
     render_text,
+    published_breakdowns,
     report_bought,
 )
 
@@ -35,13 +35,17 @@ def cli(who, post_id, no_buy, as_json, png, root):
     signer = signer_for(accounts, who)
     engagement = project.Engagement.at(recorded_address(root, chain.chain_id, "Engagement"))
     token = project.TweiToken.at(recorded_address(root, chain.chain_id, "TweiToken"))
+    distributor = project.RewardDistributor.at(recorded_address(root, chain.chain_id, "RewardDistributor"))
+    # Before anything is bought: a report without the active root's breakdown would lie.
+    breakdowns = published_breakdowns(root / "settlements", chain.chain_id, int(distributor.activeRoot()[1]))
     if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):
         buy_report(engagement, token, signer, post_id)
     report = build_report(
         signer.address,
         post_id,
         fetch_flows(engagement, post_id=post_id, account=signer.address),
-        iter_breakdowns(root / "settlements", chain.chain_id),
+        breakdowns,
+        treasury=engagement.treasury(),
     )
     click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
     if png:

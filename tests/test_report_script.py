@@ -71,3 +71,20 @@ def test_report_script__without_a_deployment_says_to_deploy(report_cli, chain, a
     run = invoke(report_cli, chain, tmp_path, "--account", accounts[1].address, "--post", "1")
     assert run.exit_code == 1
     assert "records no Engagement: run `ape run deploy`" in run.output
+
+
+def test_report_script__without_the_settlement_files_refuses_before_buying(report_cli, day, chain, project, accounts, tmp_path):
+    """The demo's deployment record without its settlements/ folder: the pool lines would read
+    zero, so the script says where the files should be, and spends nothing."""
+    result, out = day
+    bare = tmp_path / "bare"
+    (bare / "deployments").mkdir(parents=True)
+    for path in (out / "deployments").glob("*.json"):
+        (bare / "deployments" / path.name).write_bytes(path.read_bytes())
+    reader = accounts[3]
+    nonce = reader.nonce
+    run = invoke(report_cli, chain, bare, "--account", reader.address, "--post", str(result.post_id))
+    assert run.exit_code == 1
+    lines = run.output.strip().splitlines()
+    assert len(lines) == 1 and "no breakdown file for epoch" in lines[0]
+    assert reader.nonce == nonce

@@ -269,7 +269,7 @@ def deploy_all(
 
     if config.timelock_delay:
         proposers = list(config.timelock_proposers) or [deployer.address]
-        executors = list(config.timelock_executors)
+        executors = list(config.timelock_executors) or [ZERO_ADDRESS]  # the zero address: anyone
         timelock = ensure(
             "TweiTimelock",
             {"min_delay": config.timelock_delay, "proposers": proposers, "executors": executors},

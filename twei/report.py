@@ -4,6 +4,11 @@ On-chain lines (tributes, fees, the author's dislike share) come from the Engage
 `Flow` events; pool lines (pluses, likes, comment and read rewards, dislike penalties) come from
 the published daily breakdown files, whose numbers the Merkle roots commit to. Nothing else is
 trusted, so the report agrees with the chain to the wei.
+
+Two cases that would otherwise print a wrong report: without the breakdown file of the
+distributor's active root the pool lines would read zero, so `published_breakdowns` refuses; and
+the treasury receives fees under the payer's (loss) category, so its receipts are counted apart
+(`received`), never as losses.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from twei.breakdown import Breakdown
+from twei.breakdown import Breakdown, breakdown_path, iter_breakdowns
+from twei.errors import ConfigError
 from twei.flows import FlowCategory, FlowRecord, Side
 from twei.units import format_twei
 
@@ -23,6 +29,7 @@ __all__ = [
     "PostReport",
     "build_report",
     "buy_report",
+    "published_breakdowns",
     "fetch_flows",
     "render_png",
     "render_text",
@@ -35,6 +42,8 @@ class PostReport:
     account: str
     post_id: int
     lines: dict[FlowCategory, int]
+    #: Fees the account received as the treasury (not a PnL line: a receipt is never a loss).
+    received: int = 0
 
     def side(self, side: Side) -> list[tuple[FlowCategory, int]]:
         return [(c, self.lines.get(c, 0)) for c in FlowCategory if c.side is side]
@@ -69,24 +78,57 @@ class PostReport:
             "profit_subtotal": str(self.profit_subtotal),
             "loss_subtotal": str(self.loss_subtotal),
             "total": str(self.total),
+            "received_as_treasury": str(self.received),
         }
 
 
 def build_report(
-    account: str, post_id: int, flows: Iterable[FlowRecord], breakdowns: Iterable[Breakdown]
+    account: str,
+    post_id: int,
+    flows: Iterable[FlowRecord],
+    breakdowns: Iterable[Breakdown],
+    *,
+    treasury: str | None = None,
 ) -> PostReport:
-    """Sum the account's flows on the post and its pool lines on the post, per category."""
+    """Sum the account's flows on the post and its pool lines on the post, per category.
+
+    If the account is the ``treasury``, its loss-category flows are fees it received (each
+    action emits the payer's Flow first, then the treasury's): in a transaction where it has two
+    such flows of one category it paid the first itself, and every other one is a receipt."""
     account = to_checksum_address(account)
+    is_treasury = treasury is not None and to_checksum_address(treasury) == account
     lines: dict[FlowCategory, int] = {}
-    for flow in flows:
-        if flow.post_id == post_id and to_checksum_address(flow.account) == account:
-            lines[flow.category] = lines.get(flow.category, 0) + flow.amount
+    received = 0
+    seen: set[tuple[str, FlowCategory]] = set()
+    mine = [f for f in flows if f.post_id == post_id and to_checksum_address(f.account) == account]
+    for flow in sorted(mine, key=lambda f: (f.transaction_hash, f.log_index)):
+        if is_treasury and flow.category.side is Side.LOSS:
+            key = (flow.transaction_hash, flow.category)
+            pair = sum(1 for f in mine if (f.transaction_hash, f.category) == key) > 1
+            if not pair or key in seen:
+                received += flow.amount
+                continue
+            seen.add(key)
+        lines[flow.category] = lines.get(flow.category, 0) + flow.amount
     for day in breakdowns:
         for (post, category), amount in day.lines.get(account, {}).items():
             if post == post_id:
                 cat = FlowCategory(category)
                 lines[cat] = lines.get(cat, 0) + amount
-    return PostReport(account, post_id, lines)
+    return PostReport(account, post_id, lines, received)
+
+
+def published_breakdowns(settlements: Path, chain_id: int, active_epoch: int) -> list[Breakdown]:
+    """Every breakdown file of the chain; :class:`ConfigError` when the one of the distributor's
+    active root (``active_epoch``, 0: none yet) is not there, since the pool lines would then
+    read zero instead of what was paid."""
+    if active_epoch and not breakdown_path(settlements, chain_id, active_epoch).exists():
+        raise ConfigError(
+            f"no breakdown file for epoch {active_epoch} (the distributor's active root) in"
+            f" {Path(settlements) / str(chain_id)}: point --root at the folder holding the published"
+            " settlements/, or the pool lines would read zero"
+        )
+    return list(iter_breakdowns(settlements, chain_id))
 
 
 def fetch_flows(engagement: Any, *, post_id: int, account: str, start_block: int = 0) -> list[FlowRecord]:
@@ -138,6 +180,10 @@ def render_text(report: PostReport) -> str:
     out.append(f"  {'Loss Subtotal':<{width}}{format_twei(report.loss_subtotal):>14} TWEI")
     sign = "-" if report.total < 0 else ""
     out.append(f"  {'Total Twei Earned':<{width}}{sign + format_twei(abs(report.total)):>14} TWEI")
+    if report.received:
+        out.append("")
+        out.append(f"  {'Fees received as the treasury':<{width}}{format_twei(report.received):>14} TWEI"
+                   " (receipts, not a PnL line)")
     return "\n".join(out)
 
 

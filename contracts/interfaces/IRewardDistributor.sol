@@ -196,6 +196,10 @@ interface IRewardDistributor is ILevels {
     /// @notice The root waiting for its challenge period to end (zero root if none).
     function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt);
 
+    /// @notice Whether a guardian revoked the root (`epoch`, `root`, `total`): it can never be
+    ///         published again.
+    function isRevoked(uint64 epoch, bytes32 root, uint256 total) external view returns (bool);
+
     /// @notice What `account` has claimed so far.
     function claimed(address account) external view returns (uint256);
 

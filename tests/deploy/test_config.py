@@ -19,10 +19,10 @@ def test_config__defaults_are_spec_section_2():
 
 def test_config__toml_overrides_amounts_in_twei(tmp_path):
     path = tmp_path / "deploy.toml"
-    path.write_text('daily_cap = "500"\nchallenge_period = 60\n[engagement]\npublish_tribute = "2.5"\ncomment_min_level = 7\n')
+    path.write_text('daily_cap = "500"\nchallenge_period = 7200\n[engagement]\npublish_tribute = "2.5"\ncomment_min_level = 7\n')
     config = load_config(path, **BASE)
     assert config.daily_cap == twei(500)
-    assert config.challenge_period == 60
+    assert config.challenge_period == 7200
     assert config.engagement.publish_tribute == twei("2.5")
     assert config.engagement.comment_min_level == 7
     assert config.engagement.minus_fee == ENGAGEMENT_DEFAULTS.minus_fee
@@ -68,3 +68,12 @@ def test_network__non_local_chain_needs_confirmation():
         check_network(11155111, confirmed=False)
     check_network(11155111, confirmed=True)
     check_network(1337, confirmed=False)
+
+
+@pytest.mark.parametrize("period", [0, 60, 3599, 86400])
+def test_config__challenge_period_outside_an_hour_to_a_day_is_refused(tmp_path, period):
+    """Refused before any deploy transaction (the contract would revert)."""
+    path = tmp_path / "deploy.toml"
+    path.write_text(f"challenge_period = {period}\n")
+    with pytest.raises(ConfigError, match=f"challenge_period {period} must be at least 3600"):
+        load_config(path, **BASE)

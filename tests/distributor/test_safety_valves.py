@@ -38,7 +38,10 @@ def test_revoke__the_same_signatures_never_publish_again(
 ):
     signatures = sign_root(distributor, 4, ROOT_A, 100, oracles[:2], data_hash=DATA)
     distributor.publishRoot(4, ROOT_A, 100, DATA, signatures, sender=outsider)
+    assert not distributor.isRevoked(4, ROOT_A, 100)
     distributor.revokePendingRoot(sender=guardian)
+    assert distributor.isRevoked(4, ROOT_A, 100)
+    assert not distributor.isRevoked(4, ROOT_A, 99) and not distributor.isRevoked(5, ROOT_A, 100)
     # Anyone resending the first transaction's calldata, at once or later, is refused.
     for sender in (outsider, bob):
         with ape.reverts(distributor.RootWasRevoked, epoch=4, root=ROOT_A, total=100):

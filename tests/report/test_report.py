@@ -79,3 +79,44 @@ def test_breakdown__round_trips_and_hashes_its_exact_bytes(tmp_path):
     assert loaded == original
     assert data_hash == loaded.data_hash()
     assert [b.epoch for b in iter_breakdowns(tmp_path, 1337)] == [7]
+
+
+T = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"  # the treasury
+
+
+def test_report__the_treasurys_receipts_are_never_losses():
+    flows = [
+        flow(1, T, C.COMMENT_TRIBUTES, twei(1), tx="0x0a", index=1),  # B's comment tribute
+        flow(1, T, C.POST_PUBLISH_TRIBUTE, twei(5), tx="0x0b", index=1),  # the author's tribute
+        flow(1, T, C.DISLIKES_OWN, twei("0.5"), tx="0x0c", index=2),  # its half of a dislike fee
+    ]
+    report = build_report(T, 1, flows, [], treasury=T.lower())
+    assert report.loss_subtotal == 0 and report.total == 0
+    assert report.received == twei("6.5")
+    assert report.to_json()["received_as_treasury"] == str(twei("6.5"))
+    assert "Fees received as the treasury" in render_text(report)
+    # Without knowing the treasury the same flows would read as 6.5 TWEI of losses.
+    assert build_report(T, 1, flows, []).loss_subtotal == twei("6.5")
+
+
+def test_report__a_fee_the_treasury_pays_itself_is_its_loss_and_its_receipt():
+    flows = [
+        flow(1, T, C.PNL_REPORTS, twei(1), tx="0x0d", index=0),  # paid by the treasury...
+        flow(1, T, C.PNL_REPORTS, twei(1), tx="0x0d", index=1),  # ...to itself
+    ]
+    report = build_report(T, 1, flows, [], treasury=T)
+    assert report.lines == {C.PNL_REPORTS: twei(1)}
+    assert report.received == twei(1)
+
+
+def test_published_breakdowns__refuses_a_folder_without_the_active_roots_day(tmp_path):
+    import pytest
+
+    from twei.errors import ConfigError
+    from twei.report import published_breakdowns
+
+    assert published_breakdowns(tmp_path, 1337, 0) == []  # nothing settled yet: no pool lines
+    with pytest.raises(ConfigError, match="no breakdown file for epoch 7"):
+        published_breakdowns(tmp_path / "missing", 1337, 7)
+    day(7, {A: {(1, C.READ_REWARDS): 5}}, {A: 5}).write(tmp_path / "1337" / "7.breakdown.json")
+    assert [b.epoch for b in published_breakdowns(tmp_path, 1337, 7)] == [7]

@@ -85,7 +85,7 @@ def test_settle_script__settles_claims_and_a_rerun_does_nothing(settle_cli, chai
     run = settle(settle_cli, chain, site, "--epoch", str(day), "--claim")
     assert run.exit_code == 0, run.output
     assert run.output.strip().splitlines()[-1] == (
-        f"epoch {day}: done claim; already done fetch, build, sign, publish; 2 claims sent"
+        f"epoch {day}: done activate, claim; already done fetch, build, sign, publish; 2 claims sent"
     )
     assert (token.balanceOf(alice), token.balanceOf(carol)) == (twei(2), twei("0.5"))  # 5 − tribute 5 + plus 2
     assert distributor.claimed(carol) == twei("0.5")

@@ -8,7 +8,15 @@ sent but not recorded harmless: the next run sees it on-chain and records it.
 
 Days are built in order (cumulative amounts and XP carry over); a day missed by cron is built
 before the requested one, and only the requested day's root is published (it carries everything
-before it). ``checkpoint(name)`` is called after each step's effect and before it is recorded:
+before it). Once a root's challenge period is over the job activates it (so no user's claim pays
+for the mint); the hourly timer's next run does, if the period was still running.
+
+A guardian may revoke a published root. The next run notices (the distributor's ``isRevoked``),
+rolls the store back to the day before (each built day
+keeps an undo log of the accounts it changed) and sets the day's files aside in ``revoked/``, so
+the day is settled again from the data as it is then, and the published breakdown files always
+explain every TWEI the distributor minted. A rebuilt root equal to the revoked one is refused
+before any gas is spent: correct the data first. ``checkpoint(name)`` is called after each step's effect and before it is recorded:
 tests raise there to inject crashes at the worst moment.
 """
 
@@ -205,6 +213,7 @@ class SettlementJob:
             with timer("accounts: cumulative, XP, levels"):
                 accounts = self.store.accounts()
                 changed = advance_accounts_by(accounts, deltas, result, actors)
+                before = {a: accounts[a] for a in changed if a in accounts}
                 accounts.update(changed)
             breakdown = Breakdown(
                 chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
@@ -213,6 +222,7 @@ class SettlementJob:
             root, total, data_hash = self._write_files(epoch, accounts, breakdown)  # timed inside
             self.checkpoint("build")
             with timer("store commit"):
+                self.store.save_undo(db, epoch, {a: before.get(a) for a in changed})
                 self.store.save_accounts(db, changed)
                 self.store.record_built(db, epoch, root, total, data_hash, len(accounts))
         self.say(f"epoch {epoch}: {len(result.paid)} accounts paid, {len(accounts)} leaves, root {root}")
@@ -246,13 +256,62 @@ class SettlementJob:
             to_checksum_address(a): AccountState(amounts.get(to_checksum_address(a), 0), genesis_xp(int(level)), int(level))
             for a, level in levels.items()
         }
-        breakdown = Breakdown(self.chain_id, epoch, False, self.rates.daily_pool, {}, {})
+        # The starting amounts are minted too: the genesis breakdown pays them (with no lines), so
+        # the published breakdowns explain every TWEI the distributor mints.
+        paid = {a: s.cumulative for a, s in accounts.items() if s.cumulative}
+        breakdown = Breakdown(self.chain_id, epoch, False, self.rates.daily_pool, {a: {} for a in paid}, paid)
         with self.store.transaction() as db:
             root, total, data_hash = self._write_files(epoch, accounts, breakdown)
             self.checkpoint("build")
+            self.store.save_undo(db, epoch, dict.fromkeys(accounts))
             self.store.save_accounts(db, accounts)
             self.store.record_built(db, epoch, root, total, data_hash, len(accounts), genesis=True)
         return self.store.epoch(epoch)  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ revocations
+
+    def reconcile_revocations(self) -> list[int]:
+        """Settle again the days whose root a guardian revoked; returns the epochs rolled back.
+
+        Only days later than the chain's roots can be concerned: the store's last days, whose root
+        is not on the chain. Days built on top of a revoked one go with it (amounts are
+        cumulative). A published root that is neither on the chain nor revoked left the chain in
+        a reorg: it is published again."""
+        if self.distributor is None:
+            return []
+        (_, active_epoch), (_, pending_epoch, _) = self._on_chain()
+        redo = None
+        for record in self.store.epochs():
+            if record.root is None or record.epoch <= max(active_epoch, pending_epoch):
+                continue
+            if self.distributor.isRevoked(record.epoch, record.root, record.total):
+                self.say(f"epoch {record.epoch}: the guardian revoked root {record.root}; settling the day again")
+                redo = record.epoch
+                break
+            if record.done("published"):
+                self.say(f"epoch {record.epoch}: the published root is no longer on the chain (reorg); publishing it again")
+                self.store.record_unpublished(record.epoch)
+        if redo is None:
+            return []
+        removed = self.store.roll_back_from(redo)
+        self._set_aside(removed)
+        return removed
+
+    def _set_aside(self, epochs: list[int]) -> None:
+        """Move the files of forgotten days to ``revoked/<epoch>.<n>/``: never published again,
+        kept for the record."""
+        folder = self.settlements / str(self.chain_id)
+        for epoch in epochs:
+            files = [p for p in folder.glob(f"{epoch}.*") if p.is_file()]
+            if not files:
+                continue
+            n = 1
+            while (folder / "revoked" / f"{epoch}.{n}").exists():
+                n += 1
+            target = folder / "revoked" / f"{epoch}.{n}"
+            target.mkdir(parents=True)
+            for path in files:
+                path.replace(target / path.name)
 
     # ------------------------------------------------------------------ sign
 
@@ -303,6 +362,11 @@ class SettlementJob:
             return False
         if pending_epoch and activates_at:
             raise StepNotDue(f"the root of epoch {pending_epoch} is pending until {activates_at}; run again after")
+        if self.distributor.isRevoked(epoch, record.root, record.total):
+            raise SettlementError(
+                f"the root built for epoch {epoch} ({record.root}) is the one the guardian revoked;"
+                " correct the day's data (oracle reads, rates) and run again"
+            )
         day = load_day(self.settlements, self.chain_id, epoch)
         if day.root != record.root:
             raise SettlementError(f"{tree_path(self.settlements, self.chain_id, epoch)} no longer holds the root built ({record.root})")
@@ -317,6 +381,38 @@ class SettlementJob:
         )
         self.checkpoint("publish")
         self.store.record_step(epoch, "published", tx=str(receipt.txn_hash))
+        return True
+
+    # ------------------------------------------------------------------ activate
+
+    def activate(self, epoch: int, sender: Any) -> bool:
+        """Activate the epoch's root once its challenge period is over (anyone may; the job does
+        it so that no user's claim pays for the mint). False if it is active already or not due
+        yet (then says when it will be)."""
+        from datetime import UTC, datetime
+
+        (_, active_epoch), (_, pending_epoch, activates_at) = self._on_chain()
+        if pending_epoch == epoch:  # still in its challenge period
+            when = datetime.fromtimestamp(activates_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            self.say(f"epoch {epoch}: the root activates at {when}; the next run after that activates it")
+            return False
+        if active_epoch != epoch:
+            return False
+        # The views count a due root as active: only a simulation tells whether it still waits
+        # for its activation transaction (no gas for a sure revert).
+        try:
+            self.distributor.activatePendingRoot.call()
+        except Exception as err:  # ContractLogicError, decoded by the distributor's ABI
+            name = type(err).__name__
+            if name == "NoPendingRoot":
+                return False  # someone activated it already
+            if name == "DailyCapReached":
+                raise StepNotDue(
+                    f"epoch {epoch}: the distributor's daily cap is spent for this UTC day; it activates after 00:00 UTC"
+                ) from err
+            raise
+        self.distributor.activatePendingRoot(sender=sender)
+        self.checkpoint("activate")
         return True
 
     # ------------------------------------------------------------------ claim
@@ -366,6 +462,8 @@ class SettlementJob:
         """Settle ``epoch``: fetch, build (and any missed day before it), sign, publish, claim."""
         outcome = Outcome(epoch)
         outcome.note("fetch", bool(self.fetch()))
+        if self.reconcile_revocations():
+            outcome.note("reconcile", True)
         outcome.note("build", bool(self.build(epoch)))
         record = self.store.epoch(epoch)
         if record is None:
@@ -386,6 +484,8 @@ class SettlementJob:
             outcome.note("publish", self.publish(epoch, sender))
         else:
             outcome.note("publish", False)
+        if self.activate(epoch, sender):
+            outcome.note("activate", True)
         if claim:
             if not self.store.epoch(epoch).done("claimed"):  # type: ignore[union-attr]
                 outcome.claims_sent = self.claim(epoch, sender)

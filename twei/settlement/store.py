@@ -60,6 +60,11 @@ CREATE TABLE IF NOT EXISTS claims (
 CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY, status TEXT NOT NULL, root TEXT, total TEXT, data_hash TEXT,
     leaves INTEGER, genesis INTEGER NOT NULL DEFAULT 0, tx TEXT);
+-- Each built day's undo log: the accounts it changed, as they were before it (existed = 0: the
+-- day created the account). A revoked day is rolled back with it and built again.
+CREATE TABLE IF NOT EXISTS account_undo (
+    epoch INTEGER NOT NULL, address TEXT NOT NULL, cumulative TEXT, xp INTEGER, level INTEGER,
+    existed INTEGER NOT NULL, PRIMARY KEY (epoch, address)) WITHOUT ROWID;
 """
 
 
@@ -212,6 +217,42 @@ class JobStore:
                 "SELECT address, cumulative, xp, level FROM accounts"
             )
         }
+
+    def save_undo(self, db: sqlite3.Connection, epoch: int, before: dict[str, AccountState | None]) -> None:
+        """Record how the accounts ``epoch`` changes were before it (None: it created them)."""
+        db.executemany(
+            "INSERT OR REPLACE INTO account_undo VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (epoch, a, None, None, None, 0) if s is None else (epoch, a, str(s.cumulative), s.xp, s.level, 1)
+                for a, s in before.items()
+            ),
+        )
+
+    def roll_back_from(self, epoch: int) -> list[int]:
+        """Forget every day from ``epoch`` on, as if never built: the accounts as they were
+        before it (from the undo logs, newest day first), its reads free to be imported again.
+        Chain events stay (they are facts). Returns the epochs forgotten, in one transaction."""
+        with self.transaction() as db:
+            epochs = [row[0] for row in db.execute("SELECT epoch FROM epochs WHERE epoch >= ? ORDER BY epoch DESC", (epoch,))]
+            for day in epochs:
+                db.execute(
+                    "INSERT OR REPLACE INTO accounts SELECT address, cumulative, xp, level FROM account_undo"
+                    " WHERE epoch = ? AND existed = 1",
+                    (day,),
+                )
+                db.execute(
+                    "DELETE FROM accounts WHERE address IN (SELECT address FROM account_undo WHERE epoch = ? AND existed = 0)",
+                    (day,),
+                )
+            db.execute("DELETE FROM account_undo WHERE epoch >= ?", (epoch,))
+            db.execute("DELETE FROM reads WHERE epoch >= ?", (epoch,))
+            db.execute("DELETE FROM epochs WHERE epoch >= ?", (epoch,))
+        return sorted(epochs)
+
+    def record_unpublished(self, epoch: int) -> None:
+        """Take a publish back (its transaction left the chain in a reorg): sign is the last step."""
+        with self.transaction() as db:
+            db.execute("UPDATE epochs SET status = 'signed', tx = NULL WHERE epoch = ?", (epoch,))
 
     def save_accounts(self, db: sqlite3.Connection, changed: dict[str, AccountState]) -> None:
         db.executemany(

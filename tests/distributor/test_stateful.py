@@ -1,0 +1,814 @@
+"""The reward distributor as a state machine: random days of roots, waits, revocations, pauses,
+activations and claims against the real contract, checked step by step against a Python model.
+
+Rules: publish (a valid root for today or a backlog day; or one with too few, repeated or foreign
+signatures, a stale or future epoch, a decreasing total, a total above the daily or the token's
+cap, a tree whose leaves add up to more than its total; or a revoked root sent again), wait
+(across challenge periods and UTC days), revoke (the guardian, or an outsider who may not),
+revoke-and-correct, pause, unpause, activatePendingRoot, claim (by the account or a relayer),
+claimMany, and claims that must fail. Every call that the model says must revert is checked for
+its exact custom error (and its arguments).
+
+Invariants after every step: the token's supply is the active total (the distributor is its only
+minter, and sealed); the distributor holds the active total minus everything claimed; no account
+has claimed more than its leaf in the active tree; no UTC day mints more than the daily cap; a
+revoked (epoch, root, total) is never active; the model equals the chain (`activeRoot`,
+`pendingRoot`, `mintedOnLastDay`, `claimed`, balances, levels). At the end of every example: the
+distributor is not wedged, i.e. after waiting a day a root adding as much as may be minted
+publishes, activates and pays everyone.
+
+Each example starts from the same deployed state (a chain snapshot, restored in `teardown`); one
+setup starts empty with an unbounded token, the other with a paid-in root and a token close to its
+cap. Interesting paths are labelled with `hypothesis.event` (see `--hypothesis-show-statistics`)
+and counted in `STATS`, which `test_machine__most_runs_pay_revoke_and_cross_a_day` checks.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+import ape
+import pytest
+from eth_account import Account
+from eth_utils import keccak
+from hexbytes import HexBytes
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from tests.distributor.conftest import NO_DATA, make_tree
+from tests.helpers import CHALLENGE_PERIOD, ORACLE_KEYS
+from twei.params import TOKEN_SUPPLY_CAP
+from twei.signing import DailyRoot, sign_with_quorum
+
+pytestmark = pytest.mark.chain
+
+DAY = 86_400
+PEOPLE = 4
+THRESHOLD = 2
+#: Small, so that a backlog of roots runs into it.
+DAILY_CAP = 1_000
+#: The tight setup's token cap: its first root leaves room for about one more day.
+TIGHT_CAP = 2_000
+#: Steps per example: each step is a transaction or two and a handful of calls, so a few dozen
+#: examples take well under a minute in process.
+STEPS = 14
+#: The statistics test's examples (fixed whatever the profile, derandomized).
+STATS_EXAMPLES = 16
+ZERO32 = HexBytes(b"\0" * 32)
+
+#: Labels seen per example, summed over examples ("runs" counts examples).
+STATS: Counter[str] = Counter()
+
+
+# ----------------------------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Root:
+    epoch: int
+    root: HexBytes
+    total: int
+    leaves: tuple[int, ...]  # cumulative amount per person
+    levels: tuple[int, ...]
+    tree: object
+    activates_at: int = 0
+
+
+@dataclass
+class Model:
+    """What the distributor should hold. `active` is the activated root (what was minted);
+    `pending` a published root, which counts as active once due (`effective`)."""
+
+    token_cap: int
+    active: Root | None = None
+    pending: Root | None = None
+    paused: bool = False
+    claimed: list[int] = field(default_factory=lambda: [0] * PEOPLE)
+    levels: list[int] = field(default_factory=lambda: [0] * PEOPLE)
+    ledger: tuple[int, int] = (0, 0)  # (UTC day, minted on it)
+    revoked: set = field(default_factory=set)  # (epoch, root, total)
+    revoked_roots: list = field(default_factory=list)  # (Root, data_hash, signatures)
+
+    @property
+    def active_total(self) -> int:
+        return self.active.total if self.active else 0
+
+    @property
+    def active_epoch(self) -> int:
+        return self.active.epoch if self.active else 0
+
+    @property
+    def distributor_balance(self) -> int:
+        return self.active_total - sum(self.claimed)
+
+    def due(self, now: int) -> bool:
+        return self.pending is not None and now >= self.pending.activates_at
+
+    def effective(self, now: int) -> Root | None:
+        return self.pending if self.due(now) else self.active
+
+    def latest(self) -> Root | None:
+        """The root the next one builds on (a pending root activates before it is accepted)."""
+        return self.pending or self.active
+
+    def activate(self, now: int):
+        """Activate the due pending root; returns an expected error or None."""
+        increment = self.pending.total - self.active_total
+        if increment:
+            day = now // DAY
+            already = self.ledger[1] if self.ledger[0] == day else 0
+            if already + increment > DAILY_CAP:
+                return ("DailyCapReached", dict(day=day, minted=already, increment=increment, dailyCap=DAILY_CAP))
+            self.ledger = (day, already + increment)
+        self.active, self.pending = self.pending, None
+        return None
+
+    def publish(self, now: int, epoch: int, root: HexBytes, total: int, signers: list):
+        """Mirror `publishRoot`'s checks in order; returns (error, activated) and updates self
+        (the caller works on a copy and drops it on error)."""
+        today = now // DAY
+        if epoch > today:
+            return ("EpochInFuture", dict(epoch=epoch, today=today)), False
+        activated = False
+        if self.pending is not None:
+            if not self.due(now):
+                p = self.pending
+                return ("PendingRootNotDue", dict(epoch=p.epoch, activatesAt=p.activates_at)), False
+            error = self.activate(now)
+            if error:
+                return error, False
+            activated = True
+        if epoch <= self.active_epoch:
+            return ("EpochNotIncreasing", dict(epoch=epoch, latest=self.active_epoch)), activated
+        previous = self.active_total
+        if total < previous:
+            return ("TotalDecreased", dict(total=total, previous=previous)), activated
+        increment = total - previous
+        if increment > DAILY_CAP:
+            return ("TotalAboveDailyCap", dict(total=total, previous=previous, dailyCap=DAILY_CAP)), activated
+        mintable = max(self.token_cap - self.active_total, 0)  # the supply is the active total
+        if increment > mintable:
+            return ("TotalAboveSupplyCap", dict(increment=increment, mintable=mintable)), activated
+        if (epoch, bytes(root), total) in self.revoked:
+            return ("RootWasRevoked", dict(epoch=epoch, root=root, total=total)), activated
+        if len(signers) < THRESHOLD:
+            return ("InsufficientSignatures", dict(count=len(signers), threshold=THRESHOLD)), activated
+        seen = set()
+        for signer in signers:
+            if signer == "stranger":
+                return ("SignerNotOracle", {}), activated
+            if signer in seen:
+                return ("DuplicateSigner", {}), activated
+            seen.add(signer)
+        return None, activated
+
+    def claim(self, now: int, person: int, root: HexBytes | None, amount: int, level: int):
+        """Mirror `_claim` for a proof leading to `root` (None: to no root); returns
+        (error, paid, activated) and updates self."""
+        open_root = None if self.paused or self.active is None else self.active.root
+        activated = False
+        if root is None or root != open_root:
+            if self.paused:
+                return ("ClaimsArePaused", {}), 0, False
+            if not self.due(now) or root != self.pending.root:
+                return ("InvalidProof", dict(account=None)), 0, False
+            error = self.activate(now)
+            if error:
+                return error, 0, False
+            activated = True
+        pay = max(amount - self.claimed[person], 0)
+        if pay > self.distributor_balance:
+            return ("ERC20InsufficientBalance", dict(balance=self.distributor_balance, needed=pay)), 0, activated
+        self.claimed[person] += pay
+        self.levels[person] = level
+        return None, pay, activated
+
+
+# ----------------------------------------------------------------------------------- the harness
+
+
+class Harness:
+    """The deployed contracts (two setups), accounts, signing and time helpers."""
+
+    def __init__(self, chain, token, distributor, people, deployer, guardian, outsider, oracles, stranger, model):
+        self.chain = chain
+        self.token = token
+        self.distributor = distributor
+        self.people = people
+        self.deployer = deployer
+        self.guardian = guardian
+        self.outsider = outsider
+        self.oracles = oracles
+        self.stranger = stranger
+        self.model = model
+        # A call may run a little after the head block on a node (its clock keeps going): time
+        # boundaries that close to the head are stepped over first (`settle`).
+        self.slack = 1 if chain.provider.name == "test" else 60
+
+    def sign(self, epoch, root, total, signers, data_hash=NO_DATA, chain_id=None, verifying=None):
+        message = DailyRoot.make(
+            chain_id=self.chain.chain_id if chain_id is None else chain_id,
+            distributor=verifying or self.distributor.address,
+            epoch=epoch,
+            root=root,
+            total=total,
+            data_hash=data_hash,
+        )
+        keys = [self.stranger.key if s == "stranger" else self.oracles[s].key for s in signers]
+        return sign_with_quorum(keys, message)
+
+    def head(self) -> int:
+        return self.chain.blocks.head.timestamp
+
+    def mine_to(self, timestamp: int) -> int:
+        floor = max(self.chain.pending_timestamp, self.head() + 1)
+        self.chain.mine(timestamp=max(timestamp, floor))
+        return self.head()
+
+
+def _tree(people, leaves, levels):
+    return make_tree([(p, amount, level) for p, amount, level in zip(people, leaves, levels)])
+
+
+def _deploy(create_token, create_distributor, deployer, oracles, cap):
+    token = create_token(cap=cap)
+    distributor = create_distributor(token, oracles, threshold=THRESHOLD, daily_cap=DAILY_CAP)
+    token.sealMinters(sender=deployer)
+    return token, distributor
+
+
+@pytest.fixture(scope="module")
+def harnesses(create_token, create_distributor, oracles, chain, deployer, guardian, outsider, alice, bob, carol, dave):
+    """Two setups, deployed once per module (Ape's module snapshot keeps them): an empty
+    distributor over an unbounded token, and one whose first root (750 of a 2,000 cap, unclaimed)
+    is active."""
+    people = [alice, bob, carol, dave]
+    stranger = Account.from_key(ORACLE_KEYS[3])
+    token, distributor = _deploy(create_token, create_distributor, deployer, oracles, TOKEN_SUPPLY_CAP)
+    empty = Harness(chain, token, distributor, people, deployer, guardian, outsider, oracles, stranger, Model(TOKEN_SUPPLY_CAP))
+
+    token, distributor = _deploy(create_token, create_distributor, deployer, oracles, TIGHT_CAP)
+    seasoned = Harness(chain, token, distributor, people, deployer, guardian, outsider, oracles, stranger, Model(TIGHT_CAP))
+    leaves, levels = (300, 200, 100, 150), (13, 20, 5, 0)
+    tree = _tree(people, leaves, levels)
+    epoch = seasoned.mine_to(max(seasoned.head(), int(time.time())) + 60) // DAY - 1
+    root = HexBytes(tree.root)
+    tx = distributor.publishRoot(epoch, root, 750, NO_DATA, seasoned.sign(epoch, root, 750, [0, 1]), sender=outsider)
+    seasoned.mine_to(tx.timestamp + CHALLENGE_PERIOD)
+    tx = distributor.activatePendingRoot(sender=outsider)
+    seasoned.model.active = Root(epoch, root, 750, leaves, levels, tree)
+    seasoned.model.ledger = (tx.timestamp // DAY, 750)
+    return [empty, seasoned]
+
+
+# ----------------------------------------------------------------------------------- the machine
+
+
+SIGNER_SETS = [[0, 1], [1, 2], [2, 0, 1], [0, 2]]
+FAULTS = [
+    "one signature",
+    "no signature",
+    "repeated signer",
+    "stranger",
+    "other chain",
+    "other contract",
+    "stale epoch",
+    "future epoch",
+    "decreasing total",
+    "above daily cap",
+    "above supply cap",
+    "underfunded tree",
+]
+
+
+class DistributorMachine(RuleBasedStateMachine):
+    """Subclassed per test with `harnesses` set."""
+
+    harnesses: list[Harness] = []
+
+    def __init__(self):
+        super().__init__()
+        self.h: Harness | None = None
+        self.m: Model | None = None
+        self.snapshot = self.harnesses[0].chain.snapshot()
+        self.labels: set[str] = set()
+        self.clean = True
+        self.data_hashes = 0
+
+    # -------------------------------------------------------------------------- helpers
+
+    def note(self, label: str):
+        event(label)
+        self.labels.add(label)
+
+    def settle(self) -> int:
+        """Step over any time boundary (the pending root's activation, UTC midnight) within the
+        slack after the head, so that every call of this step sees the same side of it; returns
+        the head's timestamp, the `now` of the model."""
+        while True:
+            now = self.h.head()
+            bounds = [(now // DAY + 1) * DAY]
+            if self.m.pending is not None:
+                bounds.append(self.m.pending.activates_at)
+            ahead = [b for b in bounds if now < b <= now + self.h.slack]
+            if not ahead:
+                return now
+            self.h.mine_to(min(ahead))
+
+    def wait_until(self, target: int):
+        before = self.h.head()
+        after = self.h.mine_to(target)
+        self.settle()
+        if self.h.head() // DAY > before // DAY:
+            self.note("crossed a UTC day")
+        if self.m.pending is not None and before < self.m.pending.activates_at <= self.h.head():
+            self.note("waited out a challenge period")
+        return after
+
+    def expect(self, outcome, send, contract=None):
+        """Run `send()`: it must succeed if `outcome` is None, else revert with that error."""
+        if outcome is None:
+            return send()
+        name, args = outcome
+        contract = contract or (self.h.token if name.startswith("ERC20") else self.h.distributor)
+        args = {k: v for k, v in args.items() if v is not None}
+        with ape.reverts(getattr(contract, name), **args):
+            send()
+        self.note(f"reverted: {name}")
+        return None
+
+    def split(self, data, amount: int) -> list[int]:
+        """`amount` split into PEOPLE random parts."""
+        cuts = sorted(data.draw(st.lists(st.integers(0, amount), min_size=PEOPLE - 1, max_size=PEOPLE - 1)))
+        bounds = [0, *cuts, amount]
+        return [bounds[i + 1] - bounds[i] for i in range(PEOPLE)]
+
+    def base(self):
+        latest = self.m.latest()
+        return (latest.leaves, latest.total, latest.epoch) if latest else ((0,) * PEOPLE, 0, 0)
+
+    def room(self) -> int:
+        """The most the next root may add over the latest accepted one."""
+        _, total, _ = self.base()
+        return max(min(DAILY_CAP, self.m.token_cap - total), 0)
+
+    def new_root(self, data, epoch, increments, extra=0, underfund=0):
+        leaves, total, _ = self.base()
+        leaves = tuple(a + b for a, b in zip(leaves, increments))
+        levels = tuple(data.draw(st.lists(st.integers(0, 40), min_size=PEOPLE, max_size=PEOPLE)))
+        tree = _tree(self.h.people, leaves, levels)
+        return Root(epoch, HexBytes(tree.root), sum(leaves) + extra - underfund, leaves, levels, tree)
+
+    def publish(self, root: Root, signers, data_hash=NO_DATA, signatures=None, label=None):
+        now = self.settle()
+        if signatures is None:
+            signatures = self.h.sign(root.epoch, root.root, root.total, signers, data_hash)
+        model = copy.deepcopy(self.m)
+        error, activated = model.publish(now, root.epoch, root.root, root.total, signers)
+
+        def send():
+            return self.h.distributor.publishRoot(
+                root.epoch, root.root, root.total, data_hash, signatures, sender=self.h.outsider
+            )
+
+        tx = self.expect(error, send)
+        if error is not None:
+            if error[0] == "RootWasRevoked":
+                self.note("revoked root resubmitted")
+            if error[0] == "DailyCapReached":
+                self.note("daily cap reached")
+            return False
+        # Accepted: the model demanded `THRESHOLD` distinct oracles of the current set.
+        assert len(set(signers)) >= THRESHOLD and "stranger" not in signers
+        if activated:
+            self.note("activated by publishRoot")
+        model.pending = replace(root, activates_at=tx.timestamp + CHALLENGE_PERIOD)
+        self.m = model
+        self.note(f"published ({label})" if label else "published")
+        return True
+
+    def claim_outcome(self, model, now, person, root: Root | None, amount=None, level=None, proof_root=None):
+        """What a claim of `person` with a proof from `root` does to `model`."""
+        amount = root.leaves[person] if amount is None else amount
+        level = root.levels[person] if level is None else level
+        target = proof_root if proof_root is not None else (root.root if root else None)
+        return model.claim(now, person, target, amount, level)
+
+    def claim_args(self, root: Root, person: int, amount=None):
+        account, leaf_amount, level = root.tree.values[person]
+        return (
+            account,
+            int(leaf_amount) if amount is None else amount,
+            int(level),
+            root.tree.get_proof(person),
+        )
+
+    def after_claims(self, outcomes, people):
+        for error, paid, activated in outcomes:
+            if activated:
+                self.note("activated by a claim")
+            if paid:
+                self.note("paid")
+        for i in set(people):
+            account = self.h.people[i]
+            assert self.h.distributor.claimed(account) == self.m.claimed[i]
+            assert self.h.token.balanceOf(account) == self.m.claimed[i]
+            assert self.h.distributor.levelOf(account) == self.m.levels[i]
+
+    # -------------------------------------------------------------------------- start
+
+    @initialize(setup=st.sampled_from([0, 1]), offset=st.integers(0, DAY - 1))
+    def start(self, setup, offset):
+        """One of the two setups, from a random time of day."""
+        self.h = self.harnesses[setup]
+        self.m = copy.deepcopy(self.h.model)
+        # Ahead of the wall clock too, so the embedded chain stamps each block one second on.
+        floor = max(self.h.head(), int(time.time())) + 2 * 3600
+        self.h.mine_to((floor // DAY + 1) * DAY + offset)
+        self.settle()
+        self.note("seasoned setup" if setup else "empty setup")
+
+    # -------------------------------------------------------------------------- publish
+
+    @rule(data=st.data(), signers=st.sampled_from(SIGNER_SETS))
+    def publish_today(self, data, signers):
+        """The daily job: today's root, signed by a quorum."""
+        self.settle()
+        increments = self.split(data, data.draw(st.integers(0, self.room())))
+        self.publish(self.new_root(data, self.h.head() // DAY, increments), signers, label="today")
+
+    @rule(data=st.data(), signers=st.sampled_from(SIGNER_SETS))
+    def publish_backlog(self, data, signers):
+        """A missed day's root (epochs may be skipped)."""
+        now = self.settle()
+        today = now // DAY
+        _, _, latest_epoch = self.base()
+        epoch = data.draw(st.integers(max(latest_epoch + 1, today - 4), today)) if latest_epoch < today else today
+        increments = self.split(data, data.draw(st.integers(0, self.room())))
+        self.publish(self.new_root(data, epoch, increments), signers, label="backlog")
+
+    @rule(data=st.data(), fault=st.sampled_from(FAULTS))
+    def publish_faulty(self, data, fault):
+        now = self.settle()
+        today = now // DAY
+        leaves, total, latest_epoch = self.base()
+        epoch = max(latest_epoch + 1, today - 1) if latest_epoch < today else today
+        room = self.room()
+        increments = self.split(data, data.draw(st.integers(0, room)))
+        extra = underfund = 0
+        signers = [0, 1]
+        chain_id = verifying = None
+        if fault == "one signature":
+            signers = [data.draw(st.sampled_from([0, 1, 2]))]
+        elif fault == "no signature":
+            signers = []
+        elif fault == "repeated signer":
+            signers = [1, 1]
+        elif fault == "stranger":
+            signers = data.draw(st.sampled_from([[0, "stranger"], ["stranger", 2]]))
+        elif fault in ("other chain", "other contract"):
+            chain_id = self.h.chain.chain_id + 1 if fault == "other chain" else None
+            verifying = self.h.token.address if fault == "other contract" else None
+        elif fault == "stale epoch":
+            epoch = max(self.m.active_epoch - data.draw(st.integers(0, 2)), 0)
+            if self.m.pending is not None:
+                epoch = max(self.m.pending.epoch - data.draw(st.integers(0, 2)), 0)
+        elif fault == "future epoch":
+            epoch = today + data.draw(st.integers(1, 3))
+        elif fault == "decreasing total":
+            extra = -(total + 1 + sum(increments)) if total == 0 else -data.draw(st.integers(1, total)) - sum(increments)
+        elif fault == "above daily cap":
+            increments = self.split(data, DAILY_CAP + data.draw(st.integers(1, 50)))
+        elif fault == "above supply cap":
+            mintable = max(self.m.token_cap - total, 0)
+            increments = self.split(data, mintable + data.draw(st.integers(1, 50)))
+        elif fault == "underfunded tree":
+            grown = sum(increments)
+            underfund = data.draw(st.integers(0, grown))
+        root = self.new_root(data, epoch, increments, extra=extra, underfund=underfund)
+        if root.total < 0:  # a total cannot be negative: send a decreasing one only if possible
+            return
+        if chain_id is not None or verifying is not None:
+            signatures = self.h.sign(root.epoch, root.root, root.total, signers, chain_id=chain_id, verifying=verifying)
+            signers = ["stranger", "stranger"]  # they recover to addresses outside the set
+        else:
+            signatures = None
+        if self.publish(root, signers, signatures=signatures, label=fault) and underfund:
+            self.note("underfunded root accepted")
+
+    @precondition(lambda self: self.m is not None and self.m.revoked_roots)
+    @rule(data=st.data())
+    def resubmit_revoked(self, data):
+        """Anyone sends a revoked root's transaction again, or its tree under another data hash."""
+        root, data_hash, signatures = data.draw(st.sampled_from(self.m.revoked_roots))
+        signers = [0, 1]
+        if data.draw(st.booleans()):
+            self.data_hashes += 1
+            data_hash = keccak(text=f"another breakdown {self.data_hashes}")
+            signatures = None
+        self.publish(root, signers, data_hash=data_hash, signatures=signatures, label="revoked again")
+
+    # -------------------------------------------------------------------------- time
+
+    @rule(seconds=st.integers(1, 900))
+    def wait_briefly(self, seconds):
+        self.wait_until(self.h.head() + seconds)
+
+    @rule(offset=st.integers(-5, 900))
+    def wait_for_challenge(self, offset):
+        """To (about) the end of the pending root's period, or one period on."""
+        now = self.settle()
+        end = self.m.pending.activates_at if self.m.pending else now + CHALLENGE_PERIOD
+        self.wait_until(end + offset)
+
+    @rule(offset=st.integers(-5, 4 * 3600))
+    def wait_past_midnight(self, offset):
+        now = self.settle()
+        self.wait_until((now // DAY + 1) * DAY + offset)
+
+    @rule(days=st.integers(1, 3), seconds=st.integers(0, DAY - 1))
+    def wait_days(self, days, seconds):
+        self.wait_until(self.h.head() + days * DAY + seconds)
+
+    # -------------------------------------------------------------------------- guardian, admin
+
+    def _revoke(self, sender):
+        now = self.settle()
+        d = self.h.distributor
+        if sender != self.h.guardian:
+            with ape.reverts(d.AccessControlUnauthorizedAccount, account=sender.address, neededRole=d.GUARDIAN_ROLE()):
+                d.revokePendingRoot(sender=sender)
+            return False
+        if self.m.pending is None or self.m.due(now):
+            self.expect(("NoPendingRoot", {}), lambda: d.revokePendingRoot(sender=sender))
+            return False
+        d.revokePendingRoot(sender=sender)
+        p = self.m.pending
+        self.m.revoked.add((p.epoch, bytes(p.root), p.total))
+        self.m.pending = None
+        self.note("revoked")
+        return p
+
+    @rule(by_guardian=st.booleans())
+    def revoke(self, by_guardian):
+        self._revoke(self.h.guardian if by_guardian else self.h.outsider)
+
+    @rule(data=st.data())
+    def revoke_and_correct(self, data):
+        """The guardian revokes a bad root and the oracles publish a corrected one for its epoch."""
+        now = self.settle()
+        if self.m.pending is None or self.m.due(now):
+            return self._revoke(self.h.guardian)
+        bad = self.m.pending
+        signatures = self.h.sign(bad.epoch, bad.root, bad.total, [0, 1])
+        revoked = self._revoke(self.h.guardian)
+        self.m.revoked_roots.append((revoked, NO_DATA, signatures))
+        increments = self.split(data, data.draw(st.integers(0, self.room())))
+        self.publish(self.new_root(data, bad.epoch, increments), [1, 2], label="correction")
+
+    @rule()
+    def pause(self):
+        d = self.h.distributor
+        if self.m.paused:
+            self.expect(("ClaimsArePaused", {}), lambda: d.pause(sender=self.h.guardian))
+        else:
+            d.pause(sender=self.h.guardian)
+            self.m.paused = True
+            self.note("paused")
+        assert d.paused() == self.m.paused
+
+    @rule()
+    def unpause(self):
+        d = self.h.distributor
+        if not self.m.paused:
+            self.expect(("ClaimsNotPaused", {}), lambda: d.unpause(sender=self.h.deployer))
+        else:
+            d.unpause(sender=self.h.deployer)
+            self.m.paused = False
+        assert d.paused() == self.m.paused
+
+    @rule()
+    def activate(self):
+        """Anyone activates the pending root."""
+        now = self.settle()
+        model = copy.deepcopy(self.m)
+        if model.pending is None:
+            error = ("NoPendingRoot", {})
+        elif not model.due(now):
+            error = ("PendingRootNotDue", dict(epoch=model.pending.epoch, activatesAt=model.pending.activates_at))
+        else:
+            error = model.activate(now)
+        self.expect(error, lambda: self.h.distributor.activatePendingRoot(sender=self.h.outsider))
+        if error is None:
+            self.m = model
+            self.note("activated by activatePendingRoot")
+        elif error[0] == "DailyCapReached":
+            self.note("daily cap reached")
+
+    # -------------------------------------------------------------------------- claims
+
+    def _claim(self, person, sender):
+        now = self.settle()
+        root = self.m.effective(now)
+        if root is None:
+            return
+        model = copy.deepcopy(self.m)
+        outcome = self.claim_outcome(model, now, person, root)
+        error = outcome[0]
+        if error and error[0] == "InvalidProof":
+            error = (error[0], dict(account=self.h.people[person].address))
+        self.expect(error, lambda: self.h.distributor.claim(*self.claim_args(root, person), sender=sender))
+        if error is None:
+            self.m = model
+            self.after_claims([outcome], [person])
+        elif error[0] == "DailyCapReached":
+            self.note("daily cap reached")
+
+    @rule(person=st.integers(0, PEOPLE - 1))
+    def claim_own(self, person):
+        """An account claims from the active root (activating a due one)."""
+        self._claim(person, self.h.people[person])
+
+    @rule(person=st.integers(0, PEOPLE - 1))
+    def claim_relayed(self, person):
+        """A relayer claims for an account: the Twei goes to the account."""
+        self._claim(person, self.h.outsider)
+
+    @rule(people=st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=PEOPLE + 1), stored=st.booleans())
+    def claim_many(self, people, stored):
+        """A batch from the active root (or, `stored`, from the last activated one)."""
+        now = self.settle()
+        root = self.m.active if stored else self.m.effective(now)
+        if root is None:
+            return
+        model = copy.deepcopy(self.m)
+        outcomes, error = [], None
+        for person in people:
+            outcome = self.claim_outcome(model, now, person, root)
+            if outcome[0] is not None:
+                error = outcome[0]
+                if error[0] == "InvalidProof":
+                    error = (error[0], dict(account=self.h.people[person].address))
+                break
+            outcomes.append(outcome)
+        batch = [self.claim_args(root, p) for p in people]
+        self.expect(error, lambda: self.h.distributor.claimMany(batch, sender=self.h.outsider))
+        if error is None:
+            self.m = model
+            self.after_claims(outcomes, people)
+            if stored and root is not self.m.effective(now):
+                self.note("claimed from the previous root")
+        elif error[0] == "DailyCapReached":
+            self.note("daily cap reached")
+
+    @rule(person=st.integers(0, PEOPLE - 1), kind=st.sampled_from(["more than the leaf", "pending root", "foreign proof"]))
+    def claim_wrongly(self, person, kind):
+        """A claim whose proof leads nowhere useful: it must revert (or, for a due pending root, pay)."""
+        now = self.settle()
+        root = self.m.pending if kind == "pending root" else self.m.effective(now)
+        if root is None:
+            return
+        model = copy.deepcopy(self.m)
+        account = self.h.people[person]
+        if kind == "more than the leaf":
+            args = self.claim_args(root, person, amount=root.leaves[person] + 1)
+            outcome = model.claim(now, person, HexBytes(keccak(b"no such root")), 0, 0)
+        elif kind == "foreign proof":
+            other = (person + 1) % PEOPLE
+            args = (account.address, root.leaves[person], root.levels[person], root.tree.get_proof(other))
+            outcome = model.claim(now, person, HexBytes(keccak(b"no such root")), 0, 0)
+        else:
+            args = self.claim_args(root, person)
+            outcome = self.claim_outcome(model, now, person, root)
+        error = outcome[0]
+        if error and error[0] == "InvalidProof":
+            error = (error[0], dict(account=account.address))
+        self.expect(error, lambda: self.h.distributor.claim(*args, sender=account))
+        if error is None:
+            self.m = model
+            self.after_claims([outcome], [person])
+
+    # -------------------------------------------------------------------------- invariants
+
+    @invariant()
+    def matches_the_chain(self):
+        if self.h is None:  # before `start`
+            return
+        now = self.settle()
+        m, d, token = self.m, self.h.distributor, self.h.token
+        effective = m.effective(now)
+        expected_active = (effective.root, effective.epoch, effective.total) if effective else (ZERO32, 0, 0)
+        active = d.activeRoot()
+        assert tuple(active) == expected_active
+        pending = m.pending if m.pending is not None and not m.due(now) else None
+        expected_pending = (pending.root, pending.epoch, pending.total, pending.activates_at) if pending else (ZERO32, 0, 0, 0)
+        assert tuple(d.pendingRoot()) == expected_pending
+        assert tuple(d.mintedOnLastDay()) == m.ledger
+        # Money: the distributor is the only minter, so the supply is what activations minted.
+        assert token.totalSupply() == m.active_total <= m.token_cap
+        assert token.balanceOf(d) == m.distributor_balance >= 0
+        # The model's own promises.
+        assert m.ledger[1] <= DAILY_CAP
+        leaves = m.active.leaves if m.active else (0,) * PEOPLE
+        assert all(c <= leaf for c, leaf in zip(m.claimed, leaves))
+        assert (active[1], bytes(active[0]), active[2]) not in m.revoked
+        self.clean = True
+
+    def _mark_dirty(self):
+        self.clean = False
+
+    # -------------------------------------------------------------------------- the end
+
+    def not_wedged(self):
+        """From wherever the example stopped: a day later, the most that may be minted publishes
+        (activating any pending root), activates a day after, and everyone can claim it all."""
+        h, m = self.h, self.m
+        if m.paused:
+            h.distributor.unpause(sender=h.deployer)
+            m.paused = False
+        self.wait_until(self.h.head() + DAY)
+        now = self.settle()
+        if m.pending is not None:
+            assert m.due(now)
+        latest = m.latest()
+        leaves = latest.leaves if latest else (0,) * PEOPLE
+        total = latest.total if latest else 0
+        room = max(min(DAILY_CAP, m.token_cap - total), 0)
+        increments = [room // PEOPLE] * PEOPLE
+        increments[0] += room - sum(increments)
+        leaves = tuple(a + b for a, b in zip(leaves, increments))
+        levels = (1,) * PEOPLE
+        tree = _tree(h.people, leaves, levels)
+        # Pay what the tree holds if an underfunded root left a gap, and the caps allow.
+        root = Root(now // DAY, HexBytes(tree.root), total + room, leaves, levels, tree)
+        assert self.publish(root, [0, 1]), "no root could be published: the distributor is wedged"
+        self.wait_until(self.h.head() + DAY)
+        now = self.settle()
+        h.distributor.activatePendingRoot(sender=h.outsider)
+        assert m is not self.m
+        self.m.activate(now)
+        assert h.token.totalSupply() == self.m.active_total
+        people = [i for i in range(PEOPLE) if self.m.claimed[i] < leaves[i]]
+        if people and sum(leaves) == root.total:
+            h.distributor.claimMany([self.claim_args(root, i) for i in people], sender=h.outsider)
+            for i in people:
+                self.m.claimed[i] = leaves[i]
+            assert h.token.balanceOf(h.distributor) == 0
+        self.after_claims([], range(PEOPLE))
+
+    def teardown(self):
+        try:
+            if self.h is not None and self.clean:
+                self.not_wedged()
+                STATS["runs"] += 1
+                STATS.update(self.labels)
+        finally:
+            self.h.chain.restore(self.snapshot) if self.h else self.harnesses[0].chain.restore(self.snapshot)
+
+
+def _dirty_before_each_rule(cls):
+    """Mark the example unclean while a rule runs; the invariant marks it clean again, so the
+    final check runs only after a step that completed."""
+    for name in dir(cls):
+        function = getattr(cls, name)
+        if getattr(function, "hypothesis_stateful_rule", None) is not None or hasattr(function, "hypothesis_stateful_rule"):
+            pass
+    return cls
+
+
+def _machine(harnesses):
+    return type("Distributor", (DistributorMachine,), {"harnesses": harnesses})
+
+
+def test_machine__random_days_keep_every_invariant(harnesses):
+    run_state_machine_as_test(_machine(harnesses), settings=settings(stateful_step_count=STEPS))
+
+
+def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
+    """The machine explores what it should: over a fixed, derandomized set of examples, most pay
+    someone, and many revoke a root, cross a UTC day and hit the daily cap."""
+    STATS.clear()
+    run_state_machine_as_test(
+        _machine(harnesses),
+        settings=settings(
+            max_examples=STATS_EXAMPLES, stateful_step_count=STEPS, derandomize=True, database=None
+        ),
+    )
+    runs = STATS["runs"]
+    share = {label: STATS[label] / runs for label in STATS if label != "runs"}
+    print(f"{runs} runs: " + ", ".join(f"{k} {v:.0%}" for k, v in sorted(share.items())))
+    assert runs >= STATS_EXAMPLES // 2
+    assert share.get("paid", 0) > 0.5
+    assert share.get("revoked", 0) >= 0.2
+    assert share.get("crossed a UTC day", 0) >= 0.5
