@@ -23,8 +23,9 @@ import {IEngagement} from "./interfaces/IEngagement.sol";
 ///      Levels: the level that gates commenting is the active daily root's. `comment` reads the
 ///      level the commenter's last claim recorded, if it is the active root's; `commentWithLevel`
 ///      proves it from the commenter's leaf, for an account that has not claimed since.
-///      Slither reports nothing above informational here (the one assembly block is explained
-///      where it is).
+///      Slither (low): `timestamp` on the parameter delay (a day, which a validator's few
+///      seconds of skew cannot shorten) and on comparisons it wrongly taints; nothing above low
+///      (the one assembly block is explained where it is).
 contract Engagement is AccessControl, IEngagement {
     using SafeERC20 for ITweiToken;
     using BitMaps for BitMaps.BitMap;
@@ -243,7 +244,7 @@ contract Engagement is AccessControl, IEngagement {
     /// @inheritdoc IEngagement
     function applyParameterChange(Parameter parameter) external {
         PendingChange memory change = _pendingChanges[parameter];
-        if (change.effectiveAt == 0) revert NoParameterChange(parameter);
+        if (!_isScheduled(change)) revert NoParameterChange(parameter);
         if (block.timestamp < change.effectiveAt) revert ParameterChangeNotDue(parameter, change.effectiveAt);
         delete _pendingChanges[parameter];
         uint256 value = change.value;
@@ -516,6 +517,11 @@ contract Engagement is AccessControl, IEngagement {
     // Setters: each checks its bound, writes and emits. The fee setters run at construction and
     // when a scheduled change is applied.
     // ---------------------------------------------------------------------------------------
+
+    /// @dev Whether a change is scheduled (effectiveAt is a timestamp, so only 0 when none is).
+    function _isScheduled(PendingChange memory change) private pure returns (bool) {
+        return change.effectiveAt > 0;
+    }
 
     /// @dev Schedules `parameter` to become `value` after `PARAMETER_DELAY`.
     function _schedule(Parameter parameter, uint256 value) private {

@@ -43,6 +43,12 @@ import {ILevels} from "./interfaces/ILevels.sol";
 /// (so recording the epoch costs no read); pausing clears that slot, so the hot path needs no
 /// pause flag. Everything `publishRoot` reads and writes besides the roots and totals sits in one
 /// slot.
+///
+/// Slither (low, left as they are): `timestamp`, since days and challenge periods are time by
+/// design and a validator's seconds of skew mean nothing at an hour's scale (other comparisons
+/// it flags only share a storage slot with a timestamp); `reentrancy-benign`/`-events` in a claim
+/// that activates the root, where the only external call is to the immutable token's `mint`;
+/// `shadowing-local` in the interface, whose parameter names SPEC fixes.
 contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @notice The role that may revoke a pending root and pause claims.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
@@ -294,7 +300,9 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint256 epoch = _isDue(s) ? s.pendingEpoch : s.activeEpoch;
         uint256 record = _accounts[account].packed;
         level = uint16(record >> _LEVEL_SHIFT);
-        current = (record >> _EPOCH_SHIFT) & _EPOCH_MASK == epoch;
+        // A record's epoch is that of the root active when it was written, and epochs only grow:
+        // it is never above the active one, so "not below" means "equal".
+        current = (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
     }
 
     /// @inheritdoc ILevels
@@ -441,7 +449,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (minted != 0) {
             uint256 day = block.timestamp / 1 days;
             MintLedger memory ledger = _mintLedger;
-            uint256 already = ledger.day == day ? ledger.minted : 0;
+            // The ledger's day is never after today: an earlier day's mint does not count.
+            uint256 already = ledger.day < day ? 0 : ledger.minted;
             if (already + minted > s.dailyCap) {
                 revert DailyCapReached(uint64(day), already, minted, s.dailyCap);
             }
