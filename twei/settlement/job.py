@@ -402,11 +402,10 @@ class SettlementJob:
         # for its activation transaction (no gas for a sure revert).
         try:
             self.distributor.activatePendingRoot.call()
-        except Exception as err:  # ContractLogicError, decoded by the distributor's ABI
-            name = type(err).__name__
-            if name == "NoPendingRoot":
+        except Exception as err:  # ContractLogicError: decoded on some providers, raw on others
+            if _reverted_with(self.distributor, err, "NoPendingRoot"):
                 return False  # someone activated it already
-            if name == "DailyCapReached":
+            if _reverted_with(self.distributor, err, "DailyCapReached"):
                 raise StepNotDue(
                     f"epoch {epoch}: the distributor's daily cap is spent for this UTC day; it activates after 00:00 UTC"
                 ) from err
@@ -518,6 +517,20 @@ def _sqlite_path(source: Any) -> str | None:
     if isinstance(source, SQLiteStore) and source.path != ":memory:":
         return source.path
     return None
+
+
+def _reverted_with(contract: Any, err: Exception, name: str) -> bool:
+    """Whether ``err`` is the contract's custom error ``name``: Ape decodes it into a class of
+    that name on some providers, and leaves "custom error 0x<selector>" on others (Anvil)."""
+    if type(err).__name__ == name:
+        return True
+    from eth_utils import keccak
+
+    for abi in contract.contract_type.errors:
+        if abi.name == name:
+            selector = "0x" + keccak(text=abi.selector).hex()[:8]
+            return selector in str(err).lower() or selector in str(getattr(err, "revert_message", "")).lower()
+    return False
 
 
 def _hex(value: Any) -> str:
