@@ -228,7 +228,7 @@ def deploy_all(
             "challenge_period": config.challenge_period,
         },
         ("TweiToken",),
-        lambda: deployer.deploy(
+        lambda: _unsealed(token, "TweiToken") and deployer.deploy(
             project.RewardDistributor,
             admin,
             token.address,
@@ -297,6 +297,18 @@ def deploy_all(
 CONTRACTS = ("TweiToken", "RewardDistributor", "Engagement")
 ZERO_ADDRESS = "0x" + "00" * 20
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+
+def _unsealed(token: Any, name: str) -> bool:
+    """True, or a ConfigError before any transaction if the token's minters are sealed (a new
+    distributor could never mint: it needs a new token too)."""
+    if token.mintersSealed():
+        raise ConfigError(
+            f"{name} at {token.address} has sealed its minters to the deployed distributor; a new"
+            " RewardDistributor could never mint. Deploy a new token with it (a fresh deployments/"
+            " record), or keep the current distributor"
+        )
+    return True
 
 
 def hand_admin_to_timelock(contracts: Any, timelock: str, deployer: Any, say: Callable[[str], None]) -> None:

@@ -7,6 +7,7 @@ import ape
 import pytest
 
 from twei.deploy import deploy_all, deployment_path, local_fallback, load_config
+from twei.errors import ConfigError
 from twei.params import TOKEN_SUPPLY_CAP
 
 pytestmark = pytest.mark.chain
@@ -80,6 +81,17 @@ def test_deploy__changed_parameter_redeploys_only_what_depends_on_it(deploy, con
     assert second.distributor.address == first.distributor.address
     assert second.engagement.address != first.engagement.address
     assert second.engagement.reportPrice() == 2
+
+
+def test_deploy__a_new_distributor_on_a_sealed_token_is_refused_before_any_transaction(deploy, config, chain):
+    """The sealed token could never let a second distributor mint: say so instead of deploying
+    a distributor whose roots would wedge."""
+    first, _ = deploy(config)
+    height = chain.blocks.height
+    with pytest.raises(ConfigError, match="sealed its minters"):
+        deploy(replace(config, daily_cap=config.daily_cap // 2))
+    assert chain.blocks.height == height
+    assert first.token.hasRole(first.token.MINTER_ROLE(), first.distributor.address)
 
 
 def test_deploy__recorded_address_without_code_is_deployed_again(deploy, config, chain, tmp_path):

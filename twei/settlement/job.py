@@ -410,7 +410,12 @@ class SettlementJob:
                     f"epoch {epoch}: the distributor's daily cap is spent for this UTC day; it activates after 00:00 UTC"
                 ) from err
             raise
-        self.distributor.activatePendingRoot(sender=sender)
+        try:
+            self.distributor.activatePendingRoot(sender=sender)
+        except Exception as err:
+            if _reverted_with(self.distributor, err, "NoPendingRoot"):
+                return False  # someone else's activation was mined first: nothing lost
+            raise
         self.checkpoint("activate")
         return True
 
