@@ -338,6 +338,14 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
+    function dueRoot() external view returns (uint64 epoch, uint256 increment) {
+        State memory s = _state;
+        if (!_isDue(s)) return (0, 0);
+        Totals memory totals = _totals;
+        return (s.pendingEpoch, totals.pending - totals.active);
+    }
+
+    /// @inheritdoc IRewardDistributor
     function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt) {
         State memory s = _state;
         if (!_hasPending(s) || _isDue(s)) return (0, 0, 0, 0);

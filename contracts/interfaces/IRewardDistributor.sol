@@ -193,6 +193,11 @@ interface IRewardDistributor is ILevels {
     /// @notice The root claims use now (a pending root that passed its period counts as active).
     function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total);
 
+    /// @notice The root whose challenge period is over but that nobody has activated yet, and the
+    ///         increment its activation will mint (epoch 0 if none): what `activatePendingRoot`
+    ///         would do now.
+    function dueRoot() external view returns (uint64 epoch, uint256 increment);
+
     /// @notice The root waiting for its challenge period to end (zero root if none).
     function pendingRoot() external view returns (bytes32 root, uint64 epoch, uint256 total, uint256 activatesAt);
 

@@ -105,6 +105,18 @@ def test_activate__anyone_activates_a_due_root_and_it_mints(
     assert token.balanceOf(alice) == 7 * ONE
 
 
+def test_due_root__says_what_an_activation_would_do(distributor, publish_root, pass_challenge, outsider):
+    publish_root(distributor, 1, ROOT_A, total=40)
+    pass_challenge()
+    distributor.activatePendingRoot(sender=outsider)
+    publish_root(distributor, 2, ROOT_B, total=100)
+    assert distributor.dueRoot() == (0, 0)  # still in its challenge period
+    pass_challenge()
+    assert distributor.dueRoot() == (2, 60)
+    distributor.activatePendingRoot(sender=outsider)
+    assert distributor.dueRoot() == (0, 0)
+
+
 def test_activate__without_a_pending_root_reverts(distributor, outsider):
     with ape.reverts(distributor.NoPendingRoot):
         distributor.activatePendingRoot(sender=outsider)
