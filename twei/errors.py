@@ -15,6 +15,7 @@ __all__ = [
     "ClaimError",
     "SettlementError",
     "StepNotDue",
+    "JobBusy",
     "OracleError",
     "UnknownPost",
     "UnknownSession",
@@ -59,6 +60,10 @@ class SettlementError(TweiError, RuntimeError):
 class StepNotDue(SettlementError):
     """A settlement step must wait (the day is not over, a previous root is still pending); run
     the job again later and it resumes there."""
+
+
+class JobBusy(SettlementError):
+    """Another run of the same job holds the lock on its store."""
 
 
 class OracleError(TweiError):
