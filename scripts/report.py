@@ -7,12 +7,12 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
+from twei.actions import buy_report_checked, check_post
 from twei.breakdown import iter_breakdowns
-from twei.cli import friendly_errors, signer_for
+from twei.cli import friendly_errors, say, signer_for
 from twei.deploy import recorded_address
 from twei.report import (
     build_report,
-    buy_report,
     fetch_flows,
     render_png,
     render_text,
@@ -35,14 +35,16 @@ def cli(who, post_id, no_buy, as_json, png, root):
     signer = signer_for(accounts, who)
     engagement = project.Engagement.at(recorded_address(root, chain.chain_id, "Engagement"))
     token = project.TweiToken.at(recorded_address(root, chain.chain_id, "TweiToken"))
+    check_post(engagement, post_id)
     if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):
-        buy_report(engagement, token, signer, post_id)
+        receipt = buy_report_checked(engagement, token, signer, post_id, chain.chain_id)
+        say(f"bought a report instance of post {post_id} in {receipt.txn_hash}")
     report = build_report(
         signer.address,
         post_id,
         fetch_flows(engagement, post_id=post_id, account=signer.address),
         iter_breakdowns(root / "settlements", chain.chain_id),
     )
-    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report, engagement.reportPrice()))
     if png:
         click.echo(f"picture: {render_png(report, png)}", err=as_json)

@@ -13,6 +13,7 @@ __all__ = [
     "MerkleError",
     "SignatureError",
     "ClaimError",
+    "ActionRefused",
     "SettlementError",
     "StepNotDue",
     "JobBusy",
@@ -51,6 +52,11 @@ class SignatureError(TweiError, ValueError):
 
 class ClaimError(TweiError, RuntimeError):
     """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""
+
+
+class ActionRefused(TweiError, ValueError):
+    """A paying action would fail (unknown post, too little TWEI, the contract would revert): it
+    is refused before anything is signed or sent."""
 
 
 class SettlementError(TweiError, RuntimeError):
