@@ -9,7 +9,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from twei.actions import buy_report_checked, check_post
 from twei.breakdown import iter_breakdowns
-from twei.cli import friendly_errors, say, signer_for
+from twei.cli import contract_at, friendly_errors, say, signer_for
 from twei.deploy import recorded_address
 from twei.report import (
     build_report,
@@ -33,7 +33,7 @@ from twei.report import (
 def cli(who, post_id, no_buy, as_json, png, root):
     """Buy a report instance (1 TWEI) and print every line of the post's PnL for the account."""
     signer = signer_for(accounts, who)
-    engagement = project.Engagement.at(recorded_address(root, chain.chain_id, "Engagement"))
+    engagement = contract_at(chain, project.Engagement, recorded_address(root, chain.chain_id, "Engagement"))
     token = project.TweiToken.at(recorded_address(root, chain.chain_id, "TweiToken"))
     check_post(engagement, post_id)
     if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):

@@ -23,7 +23,7 @@ from dotenv import load_dotenv
 
 from twei.errors import ConfigError, TweiError
 
-__all__ = ["friendly_errors", "signer_for", "load_account", "check_address", "say", "prepare_environment"]
+__all__ = ["friendly_errors", "signer_for", "load_account", "check_address", "contract_at", "say", "prepare_environment"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,6 +98,17 @@ def check_address(value: str, what: str = "address") -> str:
     return to_checksum_address(value)
 
 
+def contract_at(chain: Any, container: Any, address: str) -> Any:
+    """``container.at(address)``, or one line if the chain has no code there (a record written
+    for another chain, or for an embedded chain that ended with its process)."""
+    if not chain.provider.get_code(address):
+        raise ConfigError(
+            f"no contract at {address} on chain {chain.chain_id}: the deployment record is not of this"
+            " chain's state (the embedded chain ends with `make demo`; run `make demo-anvil` to keep a node)"
+        )
+    return container.at(address)
+
+
 def load_account(accounts: Any, alias: str, role: str = "account") -> Any:
     """The Ape account ``alias`` with autosign on: it signs without asking, unlocked by
     ``APE_ACCOUNTS_<alias>_PASSPHRASE``. One line (ConfigError) if it is missing or locked."""
@@ -122,6 +133,11 @@ def load_account(accounts: Any, alias: str, role: str = "account") -> Any:
 
 def signer_for(accounts: Any, who: str) -> Any:
     """An Ape account by alias, or (local chains) the test account with this address."""
+    if who.upper().startswith("TEST::"):  # Ape's own syntax for its test accounts
+        try:
+            return accounts.test_accounts[int(who[6:])]
+        except (ValueError, IndexError) as err:
+            raise ConfigError(f"{who} is not one of Ape's test accounts") from err
     if who.startswith("0x"):
         for account in accounts.test_accounts:
             if account.address.lower() == who.lower():
