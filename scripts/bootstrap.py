@@ -11,7 +11,7 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
 from twei.cli import check_address, friendly_errors, say
-from twei.errors import StepNotDue
+from twei.errors import ConfigError, StepNotDue
 from twei.settlement.day import DAY
 from twei.settlement.genesis import genesis_entries, parse_genesis, read_genesis, write_genesis
 from twei.settlement.runner import job_lock, make_job, sender_account
@@ -19,9 +19,19 @@ from twei.settlement.settings import SettleSettings
 from twei.settlement.timeline import utc
 
 
+def address_of(who: str) -> str:
+    """An address as given, or the address of an Ape account alias (no unlocking needed)."""
+    if who.startswith("0x"):
+        return check_address(who)
+    try:
+        return accounts.load(who).address
+    except Exception as err:  # Ape raises KeyError/AccountsError variants for a missing alias
+        raise ConfigError(f"{who!r} is neither an address nor an Ape account alias") from err
+
+
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
-@click.argument("addresses", nargs=-1)
+@click.argument("addresses", nargs=-1, metavar="ADDRESS_OR_ALIAS...")
 @click.option("--level", type=click.IntRange(0, 65_535), default=13, show_default=True,
               help="Level of every address (13 may comment).")
 @click.option("--twei", "balance", default="20", show_default=True, help="Starting balance of every address, in TWEI.")
@@ -43,7 +53,7 @@ def cli(addresses, level, balance, genesis_file, sender, root, lock_wait):
         levels, amounts = read_genesis(genesis_file)
         write_genesis(path, json.loads(genesis_file.read_text()))
     elif addresses:
-        entries = genesis_entries([check_address(a) for a in addresses], level, balance)
+        entries = genesis_entries([address_of(a) for a in addresses], level, balance)
         levels, amounts = parse_genesis(entries)
         write_genesis(path, entries)
     elif path.exists():  # a re-run: the genesis written before

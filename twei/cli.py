@@ -50,13 +50,26 @@ def _reload_ape_config() -> None:
         project.reload_config()
 
 
+class _ToStderr(dict):
+    """Echo options for every log level: stderr."""
+
+    def get(self, key: Any, default: Any = None) -> dict[str, bool]:
+        return {"err": True}
+
+    def __getitem__(self, key: Any) -> dict[str, bool]:
+        return {"err": True}
+
+
 def _ape_logs_to_stderr() -> None:
+    """Ape echoes its log lines through click, INFO and SUCCESS to stdout: send all to stderr."""
     try:
         from ape import logging as ape_logging
     except ImportError:
         return
-    for level in list(ape_logging.CLICK_ECHO_KWARGS):
-        ape_logging.CLICK_ECHO_KWARGS[level] = {"err": True}
+    ape_logging.CLICK_ECHO_KWARGS = _ToStderr()  # handlers Ape makes later (a --verbosity change)
+    for handler in ape_logging.logger._logger.handlers:
+        if isinstance(handler, ape_logging.ClickHandler):
+            handler.echo_kwargs = _ToStderr()
 
 
 def say(line: str) -> None:
