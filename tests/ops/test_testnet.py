@@ -24,7 +24,7 @@ from tests.ops.testnet import (
     ANVIL,
     NETWORK,
     SEPOLIA,
-    Testnet,
+    Site,
     address,
     readme_commands,
     unit_command,
@@ -65,7 +65,7 @@ def refused(run):
 def walk(tmp_path_factory):
     if _near_midnight():
         pytest.skip("the walk keeps the chain and the oracle on one UTC day: not within minutes of midnight")
-    net = Testnet(tmp_path_factory.mktemp("testnet"))
+    net = Site(tmp_path_factory.mktemp("testnet"))
     commands = iter(readme_commands())
     state: dict = {"net": net, "log": []}
 

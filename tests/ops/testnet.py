@@ -79,7 +79,7 @@ class Run:
 
 
 @dataclass
-class Testnet:
+class Site:
     base: Path
     site: Path = field(init=False)
     home: Path = field(init=False)
@@ -222,11 +222,12 @@ class Testnet:
 
     def read_post(self, post_id: int, reader: str, beats: int = 4, gap_s: float = 4.0) -> dict:
         """A reader on the post page: heartbeats a few seconds apart, scrolling to the end."""
-        sid = self.http("POST", "/v1/sessions", {"post_id": post_id, "reader": reader})["session_id"]
+        sid = self.http("POST", "/v1/sessions", {"post_id": post_id, "reader": reader, "client_time": int(time.time() * 1000)})["session_id"]
         status: dict = {}
         for seq in range(1, beats + 1):
             status = self.http("POST", f"/v1/sessions/{sid}/heartbeats", {
                 "seq": seq, "visible": True, "focused": True, "scroll": 100.0 * seq / beats, "idle_ms": 1_000,
+                "client_time": int(time.time() * 1000),
             })
             if seq < beats:
                 time.sleep(gap_s)
