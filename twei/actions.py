@@ -9,6 +9,8 @@ so an action is one transaction, never an ``approve`` left behind by a refused a
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from typing import Any
 
@@ -37,6 +39,8 @@ def check_post(engagement: Any, post_id: int) -> Any:
         post = engagement.getPost(post_id)
     except ContractLogicError as err:
         raise ActionRefused(f"post {post_id} does not exist on this chain ({_revert_reason(err)})") from err
+    if int(str(post.author), 16) == 0:  # an unknown id reads as an empty record
+        raise ActionRefused(f"post {post_id} does not exist on this chain")
     return post
 
 
@@ -77,7 +81,8 @@ def simulate(method: Any, *args: Any, sender: Any) -> Any:
     from ape.exceptions import ContractLogicError
 
     try:
-        return method.call(*args, sender=sender)
+        with contextlib.redirect_stdout(sys.stderr):  # Ape prints a failed call's trace: not on stdout
+            return method.call(*args, sender=sender)
     except ContractLogicError as err:
         raise ActionRefused(f"the chain would refuse it: {_revert_reason(err)}") from err
 

@@ -23,6 +23,7 @@ import pytest
 from tests.ops.testnet import (
     ANVIL,
     NETWORK,
+    PASSPHRASE,
     SEPOLIA,
     Site,
     address,
@@ -77,12 +78,13 @@ def walk(tmp_path_factory):
     try:
         assert step("make setup")  # done by the suite's own set-up
         assert step("cp .env.example .env")
-        net.write_env()
+        net.write_env(APE_ACCOUNTS_pauper_PASSPHRASE=PASSPHRASE)  # the README's .env, and one more account
         assert step(".venv/bin/ape accounts import operator")
         net.import_account("operator", 0)
         assert step(".venv/bin/ape accounts import reader")
         net.import_account("reader", 1)
         net.import_account("pauper", 7)  # for the mistakes below: ETH, no TWEI
+        net.import_account("nopass", 8)  # and an account without its passphrase in .env
 
         deploy = ok(net.run(step(".venv/bin/ape run deploy")))
         assert "Engagement 0x" in deploy.stdout
@@ -148,6 +150,8 @@ def test_readme_walk__from_zero_to_a_claimed_reward_unattended(walk):
         ("report --account reader --post 99", "post 99 does not exist"),
         ("report --account pauper --post 1", "holds 0 TWEI; a report instance costs 1 TWEI"),
         ("settle --sender settler --claim", "no Ape account named 'settler'"),
+        ("claim --account nobody", "no Ape account named 'nobody'"),
+        ("report --account nopass --post 1", "APE_ACCOUNTS_nopass_PASSPHRASE is not set"),
         ("claim --account reader --for 0x123", "--for '0x123' is not an address"),
         ("publish --file missing.md --account operator", "cannot read missing.md"),
         ("settle --epoch 3", "day 3 (1970-01-04) is before the deployment on day"),
