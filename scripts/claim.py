@@ -1,5 +1,7 @@
 """`ape run claim --account A [--for ADDRESS]`: claim the account's daily rewards (see twei.claim)."""
 
+from pathlib import Path
+
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
@@ -22,9 +24,11 @@ from twei.units import format_twei
     help="Folder or base URL of the published settlements/<chain id>/<epoch>.json files.",
 )
 @click.option("--distributor", envvar="TWEI_DISTRIBUTOR", default=None, help="Distributor address (default: deployments/<chain id>.json).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder holding deployments/<chain id>.json.")
 @click.option("--dry-run", is_flag=True, help="Show what is claimable without sending.")
 @friendly_errors
-def cli(who, beneficiary, settlements, distributor, dry_run):
+def cli(who, beneficiary, settlements, distributor, root, dry_run):
     """Show what is claimable under the active daily root and claim it (the Twei goes to the
     beneficiary). Logs on stderr; the outcome line on stdout."""
     if beneficiary is not None:
@@ -32,7 +36,7 @@ def cli(who, beneficiary, settlements, distributor, dry_run):
     if distributor is not None:
         distributor = check_address(distributor, "--distributor")
     account = signer_for(accounts, who)
-    contract = contract_at(chain, project.RewardDistributor, distributor or deployed_distributor(chain.chain_id))
+    contract = contract_at(chain, project.RewardDistributor, distributor or deployed_distributor(chain.chain_id, root))
     plan = plan_claim(contract, SettlementSource(settlements, chain.chain_id), beneficiary or account.address)
     if isinstance(plan, str):
         click.echo(plan)
