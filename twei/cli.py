@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,31 @@ def prepare_environment(env_file: Path | None = None) -> None:
     if path.is_file() and load_dotenv(path, override=False):
         _reload_ape_config()
     _ape_logs_to_stderr()
+    missing = _unset_network_variable(sys.argv)
+    if missing:
+        click.echo(f"Error: {missing} is not set (add it to {path}): ape-config.yaml takes this network's RPC URL from it", err=True)
+        raise SystemExit(1)
+
+
+def _unset_network_variable(argv: list[str]) -> str | None:
+    """The ``${VAR}`` that ape-config.yaml gives as the URL of the network on the command line,
+    if it is unset (Ape would fail later with a long traceback: ``Invalid uri: ${VAR}``)."""
+    choice = next((argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg == "--network"), None)
+    choice = choice or next((arg.split("=", 1)[1] for arg in argv if arg.startswith("--network=")), None)
+    config = Path("ape-config.yaml")
+    if not choice or choice.count(":") != 2 or not config.is_file():
+        return None
+    ecosystem, network, provider = choice.split(":")
+    try:
+        import yaml
+
+        uri = yaml.safe_load(config.read_text())[provider][ecosystem][network]["uri"]
+    except (ImportError, KeyError, TypeError, ValueError):
+        return None
+    found = re.fullmatch(r"\$\{?(\w+)\}?", str(uri).strip())
+    if found and not os.environ.get(found.group(1)):
+        return found.group(1)
+    return None
 
 
 def _reload_ape_config() -> None:
