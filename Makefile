@@ -12,10 +12,11 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup browser postgres demo test test-embedded test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop test test-embedded test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
+	@echo "make demo-anvil - the same day on an Anvil node left running on port 8545"
 	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
@@ -34,6 +35,18 @@ setup: $(VENV_STAMP) $(NODE_STAMP)
 
 demo: setup
 	$(APE) run demo
+
+# The same day on an Anvil node that stays up afterwards (port DEMO_PORT), so that report, claim
+# and settle can be pointed at it: `--network http://127.0.0.1:8545 --root demo-output`. Time
+# moves with Anvil's own evm_setNextBlockTimestamp. `make demo-anvil-stop` ends the node.
+DEMO_PORT ?= 8545
+demo-anvil: setup
+	@$(PY) -m twei.toolchain.devnode start --port $(DEMO_PORT) --pidfile .anvil-demo.pid
+	$(APE) run demo --network http://127.0.0.1:$(DEMO_PORT)
+	@echo "Anvil keeps running on http://127.0.0.1:$(DEMO_PORT) (make demo-anvil-stop ends it)"
+
+demo-anvil-stop:
+	@$(PY) -m twei.toolchain.devnode stop --pidfile .anvil-demo.pid
 
 test: test-embedded test-nodes
 

@@ -1,17 +1,20 @@
 """`ape run claim --account A [--for ADDRESS]`: claim the account's daily rewards (see twei.claim)."""
 
+from pathlib import Path
+
 import click
-from ape import chain, project
-from ape.cli import ConnectedProviderCommand, account_option, network_option
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand, network_option
 
 from twei.claim import SettlementSource, deployed_distributor, plan_claim, send_claim
-from twei.cli import friendly_errors
+from twei.cli import check_address, contract_at, friendly_errors, say, signer_for
 from twei.units import format_twei
 
 
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
-@account_option()
+@click.option("--account", "who", envvar="TWEI_ACCOUNT", required=True,
+              help="Ape account alias that sends the claim (TEST::N or a test account's address on a local chain).")
 @click.option("--for", "beneficiary", default=None, help="Claim for this address (default: the account).")
 @click.option(
     "--settlements",
@@ -21,21 +24,32 @@ from twei.units import format_twei
     help="Folder or base URL of the published settlements/<chain id>/<epoch>.json files.",
 )
 @click.option("--distributor", envvar="TWEI_DISTRIBUTOR", default=None, help="Distributor address (default: deployments/<chain id>.json).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder holding deployments/<chain id>.json.")
 @click.option("--dry-run", is_flag=True, help="Show what is claimable without sending.")
 @friendly_errors
-def cli(account, beneficiary, settlements, distributor, dry_run):
-    """Show what is claimable under the active daily root and claim it (the Twei goes to the account)."""
-    address = distributor or deployed_distributor(chain.chain_id)
-    contract = project.RewardDistributor.at(address)
+def cli(who, beneficiary, settlements, distributor, root, dry_run):
+    """Show what is claimable under the active daily root and claim it (the Twei goes to the
+    beneficiary). Logs on stderr; the outcome line on stdout."""
+    if beneficiary is not None:
+        beneficiary = check_address(beneficiary, "--for")
+    if distributor is not None:
+        distributor = check_address(distributor, "--distributor")
+    account = signer_for(accounts, who)
+    contract = contract_at(chain, project.RewardDistributor, distributor or deployed_distributor(chain.chain_id, root))
     plan = plan_claim(contract, SettlementSource(settlements, chain.chain_id), beneficiary or account.address)
     if isinstance(plan, str):
         click.echo(plan)
         return
-    click.echo(plan.describe())
+    say(plan.describe())
     if not plan.worth_sending:
         click.echo("Nothing to claim: everything earned is already claimed and the level is recorded.")
         return
     if dry_run:
+        click.echo(f"Would claim {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}).")
         return
+    from twei.actions import simulate
+
+    simulate(contract.claim, *plan.args(), sender=account)
     receipt = send_claim(contract, plan, account)
     click.echo(f"Claimed {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}) in {receipt.txn_hash}.")

@@ -1,4 +1,8 @@
-"""`ape run demo`: the platform's whole day on the embedded chain (see twei.demo)."""
+"""`ape run demo`: the platform's whole day on a local chain (see twei.demo).
+
+The embedded chain by default (`make demo`); `--network http://127.0.0.1:8545` runs the same day
+on an Anvil node that stays up afterwards (`make demo-anvil`), so `report`, `claim` and `settle`
+can be pointed at it with `--root demo-output`."""
 
 from pathlib import Path
 
@@ -14,7 +18,12 @@ from twei.demo import run_demo
 @network_option()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-output"),
               show_default=True, help="Folder for the day's files (emptied first).")
+@click.option("--ape-logs", is_flag=True, help="Keep Ape's own log lines (compiling, each transaction) on stderr.")
 @friendly_errors
-def cli(out):
+def cli(out, ape_logs):
     """Deploy, read, comment, vote, settle, claim and report: one day of Twei on a local chain."""
+    if not ape_logs:  # the narration only: no compiler input list, no `INFO: Confirmed 0x…` per transaction
+        from ape.logging import LogLevel, logger
+
+        logger.set_level(LogLevel.WARNING)
     run_demo(project, chain, accounts.test_accounts, out, say=click.echo)

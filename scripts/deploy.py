@@ -1,14 +1,14 @@
 """`ape run deploy --network ...`: deploy and wire TweiToken, RewardDistributor and Engagement."""
 
+import json
 import os
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
-from dotenv import load_dotenv
 
-from twei.cli import friendly_errors
+from twei.cli import friendly_errors, load_account, say
 from twei.deploy import (
     LOCAL_CHAIN_IDS,
     check_network,
@@ -27,18 +27,24 @@ from twei.errors import ConfigError
 @click.option("--account", "alias", envvar="TWEI_DEPLOYER",
               help="Ape account alias that deploys (default on local chains: test account 0).")
 @click.option("--yes", is_flag=True, help="Confirm a deploy to a non-local network.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deployed addresses as JSON.")
 @friendly_errors
-def cli(config_file, alias, yes):
+def cli(config_file, alias, yes, as_json):
     """Deploy (or reuse) the three contracts and record them in deployments/<chain id>.json."""
-    load_dotenv()
     check_network(chain.chain_id, yes)
     local = chain.chain_id in LOCAL_CHAIN_IDS
     if alias:
-        deployer = accounts.load(alias)
+        deployer = load_account(accounts, alias, role="deployer (TWEI_DEPLOYER)")
     elif local:
         deployer = accounts.test_accounts[0]
     else:
         raise ConfigError("no deployer: pass --account ALIAS or set TWEI_DEPLOYER in .env")
     fallback = local_fallback(accounts.test_accounts) if local else {}
     config = load_config(config_file, **config_from_env(dict(os.environ), fallback))
-    deploy_all(project, chain, deployer, config, Path.cwd(), say=click.echo)
+    contracts = deploy_all(project, chain, deployer, config, Path.cwd(), say=say)
+    addresses = {"TweiToken": contracts.token.address, "RewardDistributor": contracts.distributor.address,
+                 "Engagement": contracts.engagement.address}
+    if as_json:
+        click.echo(json.dumps({"chain_id": chain.chain_id, **addresses}))
+    else:
+        click.echo(" ".join(f"{name} {address}" for name, address in addresses.items()))

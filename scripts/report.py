@@ -7,11 +7,11 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from twei.cli import friendly_errors, signer_for
+from twei.actions import buy_report_checked, check_post
+from twei.cli import contract_at, friendly_errors, say, signer_for
 from twei.deploy import recorded_address
 from twei.report import (
     build_report,
-    buy_report,
     fetch_flows,
     render_png,
     render_text,
@@ -33,13 +33,15 @@ from twei.report import (
 def cli(who, post_id, no_buy, as_json, png, root):
     """Buy a report instance (1 TWEI) and print every line of the post's PnL for the account."""
     signer = signer_for(accounts, who)
-    engagement = project.Engagement.at(recorded_address(root, chain.chain_id, "Engagement"))
+    engagement = contract_at(chain, project.Engagement, recorded_address(root, chain.chain_id, "Engagement"))
     token = project.TweiToken.at(recorded_address(root, chain.chain_id, "TweiToken"))
     distributor = project.RewardDistributor.at(recorded_address(root, chain.chain_id, "RewardDistributor"))
+    check_post(engagement, post_id)
     # Before anything is bought: a report without the active root's breakdown would lie.
     breakdowns = published_breakdowns(root / "settlements", chain.chain_id, int(distributor.activeRoot()[1]))
     if not (no_buy and report_bought(engagement, post_id=post_id, account=signer.address)):
-        buy_report(engagement, token, signer, post_id)
+        receipt = buy_report_checked(engagement, token, signer, post_id, chain.chain_id)
+        say(f"bought a report instance of post {post_id} in {receipt.txn_hash}")
     report = build_report(
         signer.address,
         post_id,
@@ -47,6 +49,6 @@ def cli(who, post_id, no_buy, as_json, png, root):
         breakdowns,
         treasury=engagement.treasury(),
     )
-    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report))
+    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report, engagement.reportPrice()))
     if png:
         click.echo(f"picture: {render_png(report, png)}", err=as_json)

@@ -1,66 +1,24 @@
 """`ape run settle`: settle one UTC day (see twei.settlement); `--sign-only`: one oracle's signature
-from the published files; `--genesis levels.json`: publish a genesis root of levels."""
+from the published files; `--genesis genesis.json`: publish a genesis root of levels (and
+starting balances; `ape run bootstrap` writes one from its command line).
 
-import json
+One run per chain at a time: a second run waits for the lock on the job's store (`--lock-wait`),
+then exits with one line. Logs go to stderr; stdout has the outcome line only."""
+
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand, network_option
 
-from twei.cli import friendly_errors
-from twei.deploy import LOCAL_CHAIN_IDS, Deployment, deployment_path
+from twei.cli import friendly_errors, say
 from twei.errors import ConfigError, StepNotDue
-from twei.settlement import JobStore, SettlementJob
 from twei.settlement.day import DAY
 from twei.settlement.files import sign_published_day
+from twei.settlement.genesis import read_genesis
+from twei.settlement.runner import deployed_at, deployed_contracts, job_lock, make_job, sender_account
 from twei.settlement.settings import SettleSettings
-
-
-def _contracts(root: Path):
-    record = Deployment.load(deployment_path(root, chain.chain_id), chain.chain_id)
-    try:
-        engagement = record.contracts["Engagement"]
-        distributor = record.contracts["RewardDistributor"]
-    except KeyError as err:
-        raise ConfigError(f"deployments/{chain.chain_id}.json has no {err}: run `ape run deploy` first") from err
-    return (
-        project.Engagement.at(engagement["address"]),
-        project.RewardDistributor.at(distributor["address"]),
-        int(engagement.get("block") or 0),
-        int(distributor.get("block") or 0),
-    )
-
-
-def _job(settings: SettleSettings, root: Path, say) -> SettlementJob:
-    engagement, distributor, block, distributor_block = _contracts(root)
-    reads = None
-    from twei.oracle.settings import OracleSettings
-
-    oracle = OracleSettings()
-    if oracle.database_url is not None:  # the oracle's PostgreSQL (TWEI_ORACLE_DATABASE_URL)
-        from twei.oracle.store import open_store
-
-        reads = open_store(oracle)
-    elif settings.oracle_db.exists():
-        from twei.oracle.store.sqlite import SQLiteStore
-
-        reads = SQLiteStore(settings.oracle_db)
-    return SettlementJob(
-        chain_id=chain.chain_id,
-        store=JobStore(settings.job_db(chain.chain_id)),
-        settlements=settings.settlements_dir,
-        engagement=engagement,
-        distributor=distributor,
-        reads=reads,
-        keys=settings.keys(),
-        start_block=block,
-        distributor_block=distributor_block,
-        page_blocks=settings.log_page_blocks,
-        confirmations=settings.confirmations_on(chain.chain_id),
-        claim_gas_budget=settings.claim_gas_budget,
-        say=say,
-    )
+from twei.settlement.timeline import check_after_deployment
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -69,15 +27,17 @@ def _job(settings: SettleSettings, root: Path, say) -> SettlementJob:
 @click.option("--claim", "do_claim", is_flag=True, help="Then claim for every account, in claimMany batches.")
 @click.option("--dry-run", is_flag=True, help="Compute and write the files; send no transaction.")
 @click.option("--genesis", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="JSON {address: level}: publish a genesis root of levels instead of settling a day.")
+              help="JSON {address: level} or {address: {level, twei}}: publish a genesis root instead of settling a day.")
 @click.option("--sign-only", is_flag=True,
               help="Oracle mode: verify the published files of --epoch and write a signature file per TWEI_ORACLE_KEYS key.")
 @click.option("--sender", envvar="TWEI_SENDER", default=None,
               help="Ape account alias that sends the transactions (default on local chains: test account 0).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/<chain id>.json.")
+@click.option("--lock-wait", type=click.FloatRange(min=0), envvar="TWEI_LOCK_WAIT_S", default=600, show_default=True,
+              help="Seconds to wait for another run on this chain to finish before giving up.")
 @friendly_errors
-def cli(epoch, do_claim, dry_run, genesis, sign_only, sender, root):
+def cli(epoch, do_claim, dry_run, genesis, sign_only, sender, root, lock_wait):
     """Settle a UTC day: fetch events and reads, build the tree, sign, publish, optionally claim.
 
     Safe to run again at any time: whatever is already done is skipped."""
@@ -87,32 +47,30 @@ def cli(epoch, do_claim, dry_run, genesis, sign_only, sender, root):
     if epoch < 0 or epoch >= today:
         raise ConfigError(f"epoch {epoch} is not a finished UTC day (today on this chain is day {today})")
     if sign_only:
-        _, distributor, _, _ = _contracts(root)
+        _, distributor, _, _ = deployed_contracts(project, chain, root)
         if not settings.keys():
             raise ConfigError("TWEI_ORACLE_KEYS is empty: no key to sign with")
         for key in settings.keys():
             path = sign_published_day(settings.settlements_dir, chain.chain_id, distributor.address, epoch, key, epoch - 1)
             click.echo(f"wrote {path}")
         return
-    job = _job(settings, root, click.echo)
-    if sender:
-        account = accounts.load(sender)
-    elif chain.chain_id in LOCAL_CHAIN_IDS:
-        account = accounts.test_accounts[0]
-    else:
-        raise ConfigError("no sender: pass --sender ALIAS or set TWEI_SENDER in .env")
-    try:
-        if genesis:
-            try:
-                levels = json.loads(Path(genesis).read_text())
-            except ValueError as err:
-                raise ConfigError(f"{genesis} is not JSON {{address: level}}: {err}") from err
-            outcome = job.genesis(epoch, levels, account, dry_run=dry_run)
-        else:
-            outcome = job.run(epoch, account, claim=do_claim, dry_run=dry_run)
-    except StepNotDue as err:
-        click.echo(f"Not yet: {err}")
-        return
+    levels, amounts = read_genesis(Path(genesis)) if genesis else ({}, {})
+    if not genesis:
+        check_after_deployment(epoch, deployed_at(project, chain, root))
+    account = None if dry_run else sender_account(accounts, chain, sender)
+    with job_lock(settings, chain.chain_id, lock_wait):
+        job = make_job(project, chain, settings, root, say)
+        try:
+            if genesis:
+                outcome = job.genesis(epoch, levels, account, amounts=amounts, dry_run=dry_run)
+                if do_claim and not dry_run:
+                    outcome.claims_sent = job.claim(epoch, account, progress=False)
+                    outcome.note("claim", True)
+            else:
+                outcome = job.run(epoch, account, claim=do_claim, dry_run=dry_run)
+        except StepNotDue as err:
+            click.echo(f"Not yet: {err}")
+            return
     click.echo(
         f"epoch {outcome.epoch}: done {', '.join(outcome.done) or 'nothing'}; "
         f"already done {', '.join(outcome.skipped) or 'nothing'}; {outcome.claims_sent} claims sent"

@@ -66,3 +66,12 @@ def test_demo__refuses_to_empty_a_folder_it_did_not_make(project, chain, account
     with pytest.raises(FileExistsError, match="not a demo folder"):
         run_demo(project, chain, accounts, tmp_path, say=lambda _: None)
     assert (tmp_path / "precious.txt").exists()
+
+
+def test_demo__narration_says_what_each_account_earned_and_paid(day):
+    _, lines, _ = day
+    ledger = {line.split()[0]: line for line in lines if line.endswith(" net)")}
+    assert sorted(ledger) == ["author", "commenter", "critic", "reader"]
+    assert ledger["critic"].endswith("paid 2 -> 18 TWEI (-2 net)")
+    assert ledger["author"].strip().startswith("author    earned 4.5 from the pool + 0.5 on-chain, paid 5")
+    assert not any(line.startswith(("INFO:", "SUCCESS:")) for line in lines)

@@ -156,7 +156,15 @@ def plan_claim(distributor: Any, source: SettlementSource, account: str) -> Clai
     root, epoch, _total = distributor.activeRoot()
     root_hex = "0x" + bytes(root).hex()
     if int(root_hex, 16) == 0:
-        return "No reward root is active yet: nothing to claim."
+        _, pending_epoch, _, activates_at = distributor.pendingRoot()
+        if int(pending_epoch):
+            from twei.settlement.timeline import utc
+
+            return (
+                f"No reward root is active yet: the root for epoch {int(pending_epoch)} activates at"
+                f" {utc(int(activates_at))}; claim after that."
+            )
+        return "No reward root is active yet: none is published (the settlement publishes one after the first day)."
     tree = source.tree_for_root(int(epoch), root_hex)
     index = find_leaf(tree, account)
     if index is None:

@@ -38,6 +38,8 @@ __all__ = ["run_demo", "DemoResult"]
 DAY = 86_400
 MARKER = ".twei-demo"
 API_KEY = "demo-key"
+#: Every demo account's starting balance, paid by the genesis root.
+START = 20 * 10**18
 ARTICLE = (
     "Why honest reading time matters. "
     + "Readers earn for the minutes they really spend on a post, measured by a tracker that only "
@@ -133,10 +135,46 @@ def _read(base: str, clock: ChainClock, post_id: int, reader: str, seconds: int,
     return status
 
 
+def _ledger(engagement: Any, distributor: Any, post_id: int, account: str, balance: int) -> str:
+    """``earned 2.5 (pool) + 0.5 (on-chain), paid 5 → 18 TWEI (-2 net)`` for one account."""
+    from twei.flows import Side
+
+    flows = fetch_flows(engagement, post_id=post_id, account=account)
+    received = sum(f.amount for f in flows if f.category.side is Side.PROFIT)
+    paid = sum(f.amount for f in flows if f.category.side is Side.LOSS)
+    pool = int(distributor.claimed(account)) - START
+    net = balance - START
+    sign = "+" if net >= 0 else "-"
+    return (
+        f"earned {format_twei(pool)} from the pool + {format_twei(received)} on-chain, paid {format_twei(paid)}"
+        f" -> {format_twei(balance)} TWEI ({sign}{format_twei(abs(net))} net)"
+    )
+
+
+def _set_time(chain: Any, timestamp: int) -> None:
+    """The next block's time: Ape's time travel where the provider has it (embedded chain,
+    ape-foundry), else the node's own method (an Anvil or Hardhat node reached by its URL)."""
+    from ape.exceptions import APINotImplementedError
+
+    try:
+        chain.pending_timestamp = timestamp
+    except (APINotImplementedError, NotImplementedError):
+        chain.provider.make_request("evm_setNextBlockTimestamp", [int(timestamp)])
+
+
+def _mine(chain: Any) -> None:
+    from ape.exceptions import APINotImplementedError
+
+    try:
+        chain.mine()
+    except (APINotImplementedError, NotImplementedError):
+        chain.provider.make_request("evm_mine", [])
+
+
 def _wait(chain: Any, seconds: int) -> None:
     """Let ``seconds`` pass on the chain and mine a block, so that calls see the new time too."""
-    chain.pending_timestamp += seconds
-    chain.mine()
+    _set_time(chain, int(chain.pending_timestamp) + seconds)
+    _mine(chain)
 
 
 def run_demo(
@@ -177,7 +215,7 @@ def run_demo(
 
     say("2. Genesis root: levels and starting balances migrated from the old platform")
     levels = {author.address: 3, commenter.address: 13, reader.address: 1, critic.address: 2}
-    job.genesis(today - 1, levels, deployer, amounts={a: twei(20) for a in levels})
+    job.genesis(today - 1, levels, deployer, amounts={a: START for a in levels})
     _wait(chain, challenge + 1)
     job.claim(today - 1, deployer, progress=False)
     for account, level in levels.items():
@@ -185,7 +223,7 @@ def run_demo(
 
     clock = ChainClock(chain.pending_timestamp)
     with serve_oracle(out, chain.chain_id, clock) as base:
-        say(f"3. The author publishes (tribute 5 TWEI); the oracle serves the post at {base}")
+        say(f"3. The author publishes (tribute 5 TWEI); the oracle serves the post at {base} while the demo runs")
         words = len(ARTICLE.split())
         token.approve(engagement, twei(5), sender=author)
         receipt = engagement.publishPost(keccak(text=ARTICLE), words, sender=author)
@@ -203,7 +241,8 @@ def run_demo(
             status = _read(base, clock, post_id, who.address, seconds, scroll)
             verdict = "qualifies" if status["qualified"] else "does not qualify"
             say(f"   {names[who.address]:<9} read {status['credited_s']:.0f} s credited, scroll {status['max_scroll']:.0f} %: {verdict}")
-        chain.pending_timestamp = max(chain.pending_timestamp, int(clock()))
+        if int(clock()) > int(chain.pending_timestamp):
+            _set_time(chain, int(clock()))
 
     say("5. Comment (LVL 13), votes and reactions")
     token.approve(engagement, twei(1), sender=commenter)
@@ -219,16 +258,17 @@ def run_demo(
     say("   critic minuses it (1 TWEI); reader likes the comment; critic dislikes it (1 TWEI, half to the author)")
 
     say("6. Settle the day, sign with 2 of 3 oracles, publish, claim")
-    chain.pending_timestamp = (today + 1) * DAY + 60
-    chain.mine()
+    _set_time(chain, (today + 1) * DAY + 60)
+    _mine(chain)
     outcome = job.run(today, deployer)
     say(f"   epoch {today}: {', '.join(outcome.done)} done; root active after the {challenge} s challenge period")
     _wait(chain, challenge + 1)
     sent = job.claim(today, deployer, progress=False)
     say(f"   claimed for {sent} accounts in claimMany batches")
     balances = {name: int(token.balanceOf(account)) for account, name in names.items()}
-    for name, balance in balances.items():
-        say(f"   {name:<9} {format_twei(balance)} TWEI")
+    say(f"   what each account earned and paid today (each started with {format_twei(START)} TWEI):")
+    for account, name in names.items():
+        say(f"   {name:<9} {_ledger(engagement, distributor, post_id, account, balances[name])}")
 
     say("7. PnL reports (each buys a report instance for 1 TWEI)")
     result = DemoResult(
@@ -250,6 +290,6 @@ def run_demo(
         result.reports[name] = report
         result.pictures[name] = render_png(report, out / f"pnl-{name}.png")
         say("")
-        say(render_text(report))
+        say(render_text(report, engagement.reportPrice()))
         say(f"   picture: {result.pictures[name]}")
     return result

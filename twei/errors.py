@@ -13,8 +13,10 @@ __all__ = [
     "MerkleError",
     "SignatureError",
     "ClaimError",
+    "ActionRefused",
     "SettlementError",
     "StepNotDue",
+    "JobBusy",
     "OracleError",
     "UnknownPost",
     "UnknownSession",
@@ -52,6 +54,11 @@ class ClaimError(TweiError, RuntimeError):
     """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""
 
 
+class ActionRefused(TweiError, ValueError):
+    """A paying action would fail (unknown post, too little TWEI, the contract would revert): it
+    is refused before anything is signed or sent."""
+
+
 class SettlementError(TweiError, RuntimeError):
     """The daily settlement cannot go on: inconsistent files or store, too few signatures, ..."""
 
@@ -59,6 +66,10 @@ class SettlementError(TweiError, RuntimeError):
 class StepNotDue(SettlementError):
     """A settlement step must wait (the day is not over, a previous root is still pending); run
     the job again later and it resumes there."""
+
+
+class JobBusy(SettlementError):
+    """Another run of the same job holds the lock on its store."""
 
 
 class OracleError(TweiError):

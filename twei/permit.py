@@ -7,11 +7,12 @@ paying action needs no separate ``approve`` transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-__all__ = ["Permit", "sign_permit"]
+__all__ = ["Permit", "permit_message", "sign_permit"]
 
 _PERMIT_TYPES = {
     "Permit": [
@@ -59,7 +60,37 @@ def sign_permit(
     rejects, which is how tests prove it checks the signer.
     """
     owner = owner or Account.from_key(private_key).address
-    message = encode_typed_data(
+    message = permit_message(
+        token_name=token_name, token_address=token_address, chain_id=chain_id, owner=owner,
+        spender=spender, value=value, nonce=nonce, deadline=deadline, version=version,
+    )
+    signed = Account.sign_message(message, private_key)
+    return Permit(
+        owner=owner,
+        spender=spender,
+        value=value,
+        deadline=deadline,
+        v=signed.v,
+        r=signed.r.to_bytes(32, "big"),
+        s=signed.s.to_bytes(32, "big"),
+    )
+
+
+def permit_message(
+    *,
+    token_name: str,
+    token_address: str,
+    chain_id: int,
+    owner: str,
+    spender: str,
+    value: int,
+    nonce: int,
+    deadline: int,
+    version: str = "1",
+) -> Any:
+    """The EIP-712 message of a permit (an eth-account ``SignableMessage``), for any signer:
+    an Ape account signs it with ``account.sign_message(...)``."""
+    return encode_typed_data(
         domain_data={
             "name": token_name,
             "version": version,
@@ -74,14 +105,4 @@ def sign_permit(
             "nonce": nonce,
             "deadline": deadline,
         },
-    )
-    signed = Account.sign_message(message, private_key)
-    return Permit(
-        owner=owner,
-        spender=spender,
-        value=value,
-        deadline=deadline,
-        v=signed.v,
-        r=signed.r.to_bytes(32, "big"),
-        s=signed.s.to_bytes(32, "big"),
     )

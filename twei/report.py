@@ -166,66 +166,84 @@ def buy_report(engagement: Any, token: Any, buyer: Any, post_id: int) -> Any:
     return engagement.buyReport(post_id, sender=buyer)
 
 
-def render_text(report: PostReport) -> str:
-    """The report as a terminal table, laid out like the post page."""
+UNIT = "Twei"  # the token's name, as the post page writes amounts ("1 Twei")
+
+
+def _amount(wei: int) -> str:
+    """The one rounding of the table, the picture's labels and its title (4 decimals)."""
+    return ("-" if wei < 0 else "") + format_twei(abs(wei))
+
+
+def render_text(report: PostReport, price: int | None = None) -> str:
+    """The report as a terminal table, laid out like the post page; ``price`` (wei) adds the
+    page's "Price for report instance" line."""
     width = max(len(c.display_name) for c in FlowCategory) + 2
     out = [f"Post #{report.post_id} — {report.account}", ""]
     for title, side in (("Post Profit", Side.PROFIT), ("Post Loss", Side.LOSS)):
         out.append(title)
-        out.extend(
-            f"  {c.display_name:<{width}}{format_twei(a):>14} TWEI" for c, a in report.side(side)
-        )
+        out.extend(f"  {c.display_name:<{width}}{_amount(a):>14} {UNIT}" for c, a in report.side(side))
         out.append("")
-    out.append(f"  {'Profit Subtotal':<{width}}{format_twei(report.profit_subtotal):>14} TWEI")
-    out.append(f"  {'Loss Subtotal':<{width}}{format_twei(report.loss_subtotal):>14} TWEI")
-    sign = "-" if report.total < 0 else ""
-    out.append(f"  {'Total Twei Earned':<{width}}{sign + format_twei(abs(report.total)):>14} TWEI")
+    out.append(f"  {'Profit Subtotal':<{width}}{_amount(report.profit_subtotal):>14} {UNIT}")
+    out.append(f"  {'Loss Subtotal':<{width}}{_amount(report.loss_subtotal):>14} {UNIT}")
+    out.append(f"  {'Total Twei Earned':<{width}}{_amount(report.total):>14} {UNIT}")
+    if price is not None:
+        out.append("")
+        out.append(f"  Price for report instance: {_amount(int(price))} {UNIT}")
     if report.received:
         out.append("")
-        out.append(f"  {'Fees received as the treasury':<{width}}{format_twei(report.received):>14} TWEI"
-                   " (receipts, not a PnL line)")
+        out.append(f"  Fees received as the treasury: {_amount(report.received)} {UNIT} (receipts, not a PnL line)")
     return "\n".join(out)
 
 
 def render_png(report: PostReport, path: Path) -> Path:
-    """A waterfall: each profit line steps up, each loss line steps down, ending at the total."""
+    """A waterfall: each profit line steps up, then the profit subtotal; each loss line steps
+    down, then the loss subtotal; then the total. A zero line is drawn as a flat mark labelled 0,
+    and every label and the title use the table's rounding."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    steps = [(c.display_name, a / 10**18) for c, a in report.side(Side.PROFIT)]
-    steps += [(c.display_name, -a / 10**18) for c, a in report.side(Side.LOSS)]
     names, bottoms, heights, colors, labels = [], [], [], [], []
-    level = 0.0
-    for name, delta in steps:
-        names.append(name)
-        bottoms.append(level if delta >= 0 else level + delta)
-        heights.append(abs(delta))
-        colors.append("#2e9d5b" if delta >= 0 else "#d1495b")
-        labels.append(f"{delta:+g}")
-        level += delta
-    names.append("Total Twei Earned")
-    bottoms.append(min(0.0, level))
-    heights.append(abs(level))
-    colors.append("#3a6ea5")
-    labels.append(f"{level:g}")
 
-    fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
-    ax.bar(range(len(names)), heights, bottom=bottoms, color=colors, width=0.7)
+    def bar(name: str, bottom_wei: int, height_wei: int, color: str, label: str) -> None:
+        names.append(name)
+        bottoms.append(bottom_wei / 10**18)
+        heights.append(height_wei / 10**18)
+        colors.append(color)
+        labels.append(label)
+
+    level = 0
+    for c, a in report.side(Side.PROFIT):
+        bar(c.display_name, level, a, "#2e9d5b", f"+{_amount(a)}" if a else "0")
+        level += a
+    bar("Profit Subtotal", 0, report.profit_subtotal, "#7cc49a", _amount(report.profit_subtotal))
+    for c, a in report.side(Side.LOSS):
+        bar(c.display_name, level - a, a, "#d1495b", f"-{_amount(a)}" if a else "0")
+        level -= a
+    bar("Loss Subtotal", 0, -report.loss_subtotal, "#e8909b", f"-{_amount(report.loss_subtotal)}" if report.loss_subtotal else "0")
+    bar("Total Twei Earned", 0, report.total, "#3a6ea5", _amount(report.total))
+
+    fig, ax = plt.subplots(figsize=(12, 5.5), dpi=110)
+    xs = range(len(names))
+    ax.bar(xs, heights, bottom=bottoms, color=colors, width=0.7)
+    for x, bottom, height in zip(xs, bottoms, heights):
+        if height == 0:  # a zero line: a flat mark at its level, so the column is not blank
+            ax.plot([x - 0.35, x + 0.35], [bottom, bottom], color="#888", linewidth=1.5)
     ax.axhline(0, color="#444", linewidth=0.8)
-    ax.set_xticks(range(len(names)), names, rotation=40, ha="right", fontsize=9)
-    ax.set_ylabel("TWEI")
+    ax.set_xticks(list(xs), names, rotation=40, ha="right", fontsize=9)
+    ax.set_ylabel(UNIT)
     ax.set_title(
         f"Post #{report.post_id} PnL of {report.account[:10]}…  "
-        f"profit {format_twei(report.profit_subtotal)} − loss {format_twei(report.loss_subtotal)}"
-        f" = {'-' if report.total < 0 else ''}{format_twei(abs(report.total))} TWEI"
+        f"profit {_amount(report.profit_subtotal)} − loss {_amount(report.loss_subtotal)}"
+        f" = {_amount(report.total)} {UNIT}"
     )
     low, high = ax.get_ylim()
-    ax.set_ylim(low, high + (high - low) * 0.1)  # room for the labels above the highest bar
-    for i, (b, h, label) in enumerate(zip(bottoms, heights, labels)):
-        if h:
-            ax.annotate(label, (i, b + h), ha="center", va="bottom", fontsize=8)
+    span = (high - low) or 1.0
+    ax.set_ylim(low - span * 0.05, high + span * 0.1)  # room for the labels
+    for x, bottom, height, label in zip(xs, bottoms, heights, labels):
+        top = max(bottom, bottom + height)
+        ax.annotate(label, (x, top), xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

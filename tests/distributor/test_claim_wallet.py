@@ -60,6 +60,19 @@ def test_claim_wallet__nothing_claimable_is_a_message(distributor, published, ch
     assert "No reward root is active yet" in plan_claim(fresh, SettlementSource(published, chain.chain_id), outsider.address)
 
 
+def test_claim_wallet__before_the_first_root_is_active_says_when_it_will_be(
+    published, chain, outsider, create_distributor, token, oracles, publish_root
+):
+    from twei.settlement.timeline import utc
+
+    fresh = create_distributor(token, oracles)
+    day1 = make_tree([(outsider, ONE, 1)])
+    publish_root(fresh, 1, day1)
+    _, _, _, activates_at = fresh.pendingRoot()
+    message = plan_claim(fresh, SettlementSource(published, chain.chain_id), outsider.address)
+    assert message == f"No reward root is active yet: the root for epoch 1 activates at {utc(activates_at)}; claim after that."
+
+
 def test_claim_wallet__missing_or_wrong_files_raise(distributor, published, tmp_path, chain, alice):
     with pytest.raises(ClaimError, match="no settlement files"):
         plan_claim(distributor, SettlementSource(tmp_path / "nowhere", chain.chain_id), alice.address)

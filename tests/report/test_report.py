@@ -62,7 +62,36 @@ def test_report__text_shows_every_line_and_a_negative_total():
     for category in C:
         assert category.display_name in text
     assert "Profit Subtotal" in text and "Loss Subtotal" in text
-    assert text.splitlines()[-1].split() == ["Total", "Twei", "Earned", "-5", "TWEI"]
+    assert text.splitlines()[-1].split() == ["Total", "Twei", "Earned", "-5", "Twei"]
+
+
+def test_report__text_gives_the_price_for_a_report_instance():
+    report = build_report(A, 1, [], [])
+    text = render_text(report, twei(1))
+    assert text.splitlines()[-1].strip() == "Price for report instance: 1 Twei"
+    assert "TWEI" not in text
+
+
+def test_report__png_labels_zero_lines_and_subtotals_with_the_tables_rounding(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    labels: list[str] = []
+    ticks: list[str] = []
+    titles: list[str] = []
+    original = matplotlib.axes.Axes.annotate
+    monkeypatch.setattr(matplotlib.axes.Axes, "annotate", lambda self, text, *a, **k: (labels.append(text), original(self, text, *a, **k))[1])
+    original_ticks = matplotlib.axes.Axes.set_xticks
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_xticks", lambda self, xs, names=None, **k: (ticks.extend(names or []), original_ticks(self, xs, names, **k))[1])
+    original_title = matplotlib.axes.Axes.set_title
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title", lambda self, text, *a, **k: (titles.append(text), original_title(self, text, *a, **k))[1])
+    third = twei(1) // 3  # 0.333… rounds to 0.3333 everywhere
+    report = build_report(A, 1, [flow(1, A, C.POST_PUBLISH_TRIBUTE, twei(5))], [day(1, {A: {(1, C.EARNED_FOR_PLUSES): third}}, {A: third})])
+    render_png(report, tmp_path / "pnl.png")
+    assert "Profit Subtotal" in ticks and "Loss Subtotal" in ticks and ticks[-1] == "Total Twei Earned"
+    assert len(labels) == len(ticks)  # every column labelled, zero lines too
+    assert labels.count("0") == 11  # 6 zero profit lines, 5 zero loss lines
+    assert "+0.3333" in labels and "0.3333" in labels and "-5" in labels and "-4.6667" in labels
+    assert "profit 0.3333 − loss 5 = -4.6667 Twei" in titles[0]
 
 
 def test_report__png_is_written(tmp_path):

@@ -74,3 +74,45 @@ def test_claims__only_events_deep_enough_are_stored(chain, platform, genesis, ou
     job.confirmations = 0
     assert totals(job) == totals(job) == expected  # stored once, never counted twice
     assert job.store.db.execute("SELECT COUNT(*) FROM claims").fetchone() == (4,)
+
+
+def test_claims__a_page_read_again_by_an_overlapping_run_counts_once(
+    chain, platform, genesis, outsider, alice, bob, carol, dave
+):
+    """Two runs at once both read the same pages (each saw the old claims_block): every Claimed
+    event is stored once by (block, log index), so the totals stay the chain's."""
+    from twei.settlement.claims import sync_claims
+    from twei.settlement.store import JobStore
+
+    _, distributor, _ = platform
+    job, epoch = genesis
+    job.claim(epoch, outsider, progress=False)
+    expected = views(distributor, alice, bob, carol, dave)
+    assert totals(job) == expected
+    other = JobStore(job.store.path)  # a second process's connection to the same store
+    with other.transaction() as db:
+        other.set_meta(db, "claims_block", job.start_block - 1)  # as if it had read the block before
+    assert sync_claims(other, distributor, job.distributor_block, 2, 0) == 0  # nothing new stored
+    assert sync_claims(job.store, distributor, job.distributor_block, 5, 0) == 0
+    assert totals(job) == expected
+    assert int(job.store.get_meta("claims_block")) == chain.blocks.height
+
+
+def test_claims__a_store_from_before_the_event_keys_reads_the_claims_again(tmp_path):
+    import sqlite3
+
+    from twei.settlement.store import JobStore
+
+    path = tmp_path / "job.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE claims (account TEXT PRIMARY KEY, claimed TEXT NOT NULL, level INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO claims VALUES ('0x0000000000000000000000000000000000000001', '600', 1);"  # counted twice
+        "INSERT INTO meta VALUES ('claims_block', '99');"
+    )
+    old.commit()
+    old.close()
+    store = JobStore(path)
+    assert store.db.execute("SELECT COUNT(*) FROM claims").fetchone() == (0,)
+    assert store.get_meta("claims_block") is None

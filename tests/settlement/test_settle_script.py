@@ -78,7 +78,7 @@ def test_settle_script__settles_claims_and_a_rerun_does_nothing(settle_cli, chai
     day, token, distributor = site["day"], site["token"], site["distributor"]
     run = settle(settle_cli, chain, site, "--epoch", str(day), "--claim")
     assert run.exit_code == 0, run.output
-    assert run.output.strip().splitlines()[-1].startswith(f"Not yet: the root of epoch {day} is pending")
+    assert run.output.strip().splitlines()[-1].startswith(f"Not yet: the root for epoch {day} activates at ")
     assert (site["root"] / "settlements" / str(chain.chain_id) / f"{day}.json").exists()
 
     travel(chain.blocks.head.timestamp + CHALLENGE_PERIOD)

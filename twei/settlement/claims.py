@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from twei.addresses import checksum
 from twei.settlement.events import LogDecoder, get_logs_split
 from twei.settlement.store import JobStore
 
@@ -27,23 +28,29 @@ __all__ = ["claimed_logs", "sync_claims", "claimed_totals"]
 
 def claimed_logs(
     distributor: Any, start: int, stop: int, page_blocks: int
-) -> Iterator[list[tuple[int, str, int, int]]]:
-    """(block, account, amount, level) of the ``Claimed`` logs of blocks [start, stop], one list
-    per page of blocks, in chain order."""
+) -> Iterator[list[tuple[int, int, str, int, int]]]:
+    """(block, log index, account, amount, level) of the ``Claimed`` logs of blocks
+    [start, stop], one list per page of blocks, in chain order."""
     decode = LogDecoder([distributor.Claimed.abi])
     address = str(distributor.address)
     while start <= stop:
         end = min(stop, start + page_blocks - 1)
         page = [decode(log) for log in get_logs_split(address, decode.topics, start, end)]
         yield [
-            (log.block_number, log.event_arguments["account"], log.event_arguments["amount"], log.event_arguments["level"])
+            (
+                int(log.block_number),
+                int(log.log_index),
+                checksum(str(log.event_arguments["account"])),
+                int(log.event_arguments["amount"]),
+                int(log.event_arguments["level"]),
+            )
             for log in page
         ]
         start = end + 1
 
 
-def _add(totals: dict[str, list[int]], rows: list[tuple[int, str, int, int]]) -> None:
-    for _, account, amount, level in rows:  # in chain order: the last level wins
+def _add(totals: dict[str, list[int]], rows: list[tuple[int, int, str, int, int]]) -> None:
+    for _, _, account, amount, level in sorted(rows):  # in chain order: the last level wins
         entry = totals.get(account)
         if entry is None:
             totals[account] = [amount, level]
@@ -53,39 +60,51 @@ def _add(totals: dict[str, list[int]], rows: list[tuple[int, str, int, int]]) ->
 
 
 def sync_claims(store: JobStore, distributor: Any, start_block: int, page_blocks: int, confirmations: int) -> int:
-    """Add the ``Claimed`` events at least ``confirmations`` deep to the store, a page of blocks
-    per transaction; returns the events read."""
+    """Store the ``Claimed`` events at least ``confirmations`` deep, a page of blocks per
+    transaction; returns the events newly stored.
+
+    Idempotent whatever runs at the same time: each event is stored once, keyed by (block, log
+    index), and an account's row in ``claims`` is recomputed from its stored events, so a page
+    read twice (two runs at once, a retry after a crash) changes nothing."""
     from ape import chain
 
     stop = chain.blocks.height - confirmations
     last = store.get_meta("claims_block")
     start = start_block if last is None else int(last) + 1
-    read = 0
+    added = 0
     for page in claimed_logs(distributor, start, stop, page_blocks):
         end = min(stop, start + page_blocks - 1)
-        totals: dict[str, list[int]] = {}
-        _add(totals, page)
         with store.transaction() as db:
-            old = {
-                account: (int(claimed), level)
-                for account, claimed, level in _select_claims(db, list(totals))
-            }
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO claim_events VALUES (?, ?, ?, ?, ?)",
+                [(block, index, account, str(amount), level) for block, index, account, amount, level in page],
+            )
+            added += db.total_changes - before
+            touched = sorted({row[2] for row in page})
             db.executemany(
                 "INSERT OR REPLACE INTO claims VALUES (?, ?, ?)",
-                [(a, str(old.get(a, (0, 0))[0] + amount), level) for a, (amount, level) in totals.items()],
+                [(account, str(claimed), level) for account, (claimed, level) in _summed(db, touched).items()],
             )
-            store.set_meta(db, "claims_block", end)
-        read += len(page)
+            previous = store.get_meta("claims_block")
+            if previous is None or int(previous) < end:  # another run may be further on already
+                store.set_meta(db, "claims_block", end)
         start = end + 1
-    return read
+    return added
 
 
-def _select_claims(db: Any, accounts: list[str]) -> Iterator[tuple[str, str, int]]:
+def _summed(db: Any, accounts: list[str]) -> dict[str, tuple[int, int]]:
+    """account -> (sum of its stored Claimed amounts, the level of its latest one)."""
+    totals: dict[str, list[int]] = {}
     for i in range(0, len(accounts), 500):  # SQLite's limit on parameters
         chunk = accounts[i : i + 500]
-        yield from db.execute(
-            f"SELECT account, claimed, level FROM claims WHERE account IN ({', '.join('?' * len(chunk))})", chunk
+        rows = db.execute(
+            "SELECT block, log_index, account, amount, level FROM claim_events"
+            f" WHERE account IN ({', '.join('?' * len(chunk))}) ORDER BY block, log_index",
+            chunk,
         )
+        _add(totals, [(b, i_, a, int(amount), level) for b, i_, a, amount, level in rows])
+    return {account: (claimed, level) for account, (claimed, level) in totals.items()}
 
 
 def claimed_totals(
@@ -96,9 +115,10 @@ def claimed_totals(
     from ape import chain
 
     sync_claims(store, distributor, start_block, page_blocks, confirmations)
-    stored = store.db.execute("SELECT account, claimed, level FROM claims")
+    with store.transaction() as db:  # the totals and the block they stop at, as one snapshot
+        stored = db.execute("SELECT account, claimed, level FROM claims").fetchall()
+        last = store.get_meta("claims_block")
     totals = {account: [int(claimed), level] for account, claimed, level in stored}
-    last = store.get_meta("claims_block")
     start = start_block if last is None else int(last) + 1
     for page in claimed_logs(distributor, start, chain.blocks.height, page_blocks):
         _add(totals, page)

@@ -52,6 +52,7 @@ from twei.settlement.files import (
     write_tree,
 )
 from twei.settlement.store import AccountState, EpochRecord, JobStore
+from twei.settlement.timeline import utc
 
 __all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches", "genesis_xp"]
 
@@ -183,8 +184,9 @@ class SettlementJob:
         last_ts = int(self.store.get_meta("last_block_ts", "0") or 0)
         if last_ts < day_bounds(epoch)[1]:
             raise StepNotDue(
-                f"day {epoch} is not over on the chain read so far (last block read at {last_ts},"
-                f" {self.confirmations} confirmations)"
+                f"day {epoch} ends at {utc(day_bounds(epoch)[1])}; the chain read so far reaches"
+                f" {utc(last_ts)} ({self.confirmations} confirmations below the head): run again after"
+                f" a block after the day's end is {self.confirmations} deep"
             )
         first = self._first_epoch()
         if first is None:
@@ -361,7 +363,7 @@ class SettlementJob:
             self.store.record_step(epoch, "published")
             return False
         if pending_epoch and activates_at:
-            raise StepNotDue(f"the root of epoch {pending_epoch} is pending until {activates_at}; run again after")
+            raise StepNotDue(f"the root for epoch {pending_epoch} activates at {utc(activates_at)}; run again after that")
         if self.distributor.isRevoked(epoch, record.root, record.total):
             raise SettlementError(
                 f"the root built for epoch {epoch} ({record.root}) is the one the guardian revoked;"
@@ -390,14 +392,11 @@ class SettlementJob:
         it so that no user's claim pays for the mint). False if it is active already or not due
         yet (then says when it will be); :class:`StepNotDue` if the UTC day's cap is spent.
         Decided from views, before any gas, the same on every provider."""
-        from datetime import UTC, datetime
-
         from ape import chain
 
         (_, _), (_, pending_epoch, activates_at) = self._on_chain()
         if pending_epoch == epoch:  # still in its challenge period
-            when = datetime.fromtimestamp(activates_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            self.say(f"epoch {epoch}: the root activates at {when}; the next run after that activates it")
+            self.say(f"the root for epoch {epoch} activates at {utc(activates_at)}; the next run after that activates it")
             return False
         due_epoch, increment = self.distributor.dueRoot()
         if int(due_epoch) != epoch:
@@ -440,7 +439,7 @@ class SettlementJob:
         (active_root, active_epoch), (_, pending_epoch, activates_at) = self._on_chain()
         if active_epoch != epoch:
             if pending_epoch == epoch:
-                raise StepNotDue(f"the root of epoch {epoch} is pending until {activates_at}; claim after")
+                raise StepNotDue(f"the root for epoch {epoch} activates at {utc(activates_at)}; claim after that")
             if active_epoch > epoch:
                 self.store.record_step(epoch, "claimed")  # superseded: the later root pays it all
                 return 0
@@ -470,7 +469,8 @@ class SettlementJob:
         outcome.note("build", bool(self.build(epoch)))
         record = self.store.epoch(epoch)
         if record is None:
-            raise SettlementError(f"epoch {epoch} is before the first day this store settled")
+            first = self.store.db.execute("SELECT MIN(epoch) FROM epochs").fetchone()[0]
+            raise SettlementError(f"day {epoch} is before the first day this store built (day {first}): nothing to settle")
         if dry_run or record.root is None:
             return outcome
         self._finish(record, sender, claim, outcome)

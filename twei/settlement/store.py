@@ -57,6 +57,11 @@ CREATE TABLE IF NOT EXISTS accounts (
 -- (twei.settlement.claims); only events at least `confirmations` deep.
 CREATE TABLE IF NOT EXISTS claims (
     account TEXT PRIMARY KEY, claimed TEXT NOT NULL, level INTEGER NOT NULL) WITHOUT ROWID;
+-- Every stored Claimed event once, by its place in the chain: `claims` is their sum per account,
+-- so a page read twice (two runs at once, a retry) adds nothing.
+CREATE TABLE IF NOT EXISTS claim_events (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, account TEXT NOT NULL,
+    amount TEXT NOT NULL, level INTEGER NOT NULL, PRIMARY KEY (block, log_index)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS epochs (
     epoch INTEGER PRIMARY KEY, status TEXT NOT NULL, root TEXT, total TEXT, data_hash TEXT,
     leaves INTEGER, genesis INTEGER NOT NULL DEFAULT 0, tx TEXT);
@@ -108,7 +113,17 @@ class JobStore:
         # in memory instead of re-reading pages (SQLite's default is 2 MiB).
         self.db.execute("PRAGMA cache_size=-262144")
         self.db.execute("PRAGMA temp_store=MEMORY")
+        had_events = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claim_events'"
+        ).fetchone()
         self.db.executescript(_SCHEMA)
+        if not had_events:
+            # A store from before claim_events summed pages without their events' keys, and
+            # overlapping runs could count a page twice: forget those totals and read the
+            # Claimed events again from the distributor's deployment block.
+            with self.transaction() as db:
+                db.execute("DELETE FROM claims")
+                db.execute("DELETE FROM meta WHERE key = 'claims_block'")
 
     def close(self) -> None:
         self.db.close()
