@@ -107,7 +107,40 @@ def test_start_session__tells_the_tracker_its_interval(api, client):
     assert body["time_to_read_s"] == 60.0 and body["own_post"] is False
 
 
+@pytest.mark.parametrize(
+    "client_time,detail",
+    [
+        (2**64, "body.client_time: Input should be less than 9007199254740992"),
+        (2**63 - 1, "body.client_time: Input should be less than 9007199254740992"),
+        (-1, "body.client_time: Input should be greater than or equal to 0"),
+        (2**53 - 1, "client_time is "),  # in range, but a session may not start in the future
+    ],
+)
+def test_start_session__client_time_out_of_range_or_in_the_future_is_422(
+    api, client, clock, client_time, detail
+):
+    api.post()
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
+                                          "client_time": client_time})  # fmt: skip
+    assert r.status_code == 422 and r.json()["detail"].startswith(detail)
+    # a clock a few hours wrong (a time zone) still starts
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
+                                          "client_time": clock.ms + 3 * 3_600_000})  # fmt: skip
+    assert r.status_code == 201
+
+
 # -- the reading story ----------------------------------------------------------------------
+
+
+def test_read__pending_earnings_count_every_credited_millisecond(api, clock):
+    api.post(word_count=13)  # Time to Read 3.277 s, cap 4.915 s
+    sid = api.session()
+    api.beat(sid, scroll=100)
+    clock.advance(4.614)
+    api.beat(sid, scroll=100)
+    status = api.status()
+    assert status["credited_s"] == 4.614 and status["rewarded"]
+    assert status["earned_pending_twei"] == "0.00769"  # not 4 whole seconds' 0.006667
 
 
 def test_read__engaged_reader_qualifies_and_earns_pending_read_rate(api, clock):

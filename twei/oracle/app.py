@@ -40,13 +40,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from twei.errors import (
     ImplausibleHeartbeat,
+    NotSignedIn,
     OracleError,
     OracleUnavailable,
     PostConflict,
     ReplayedHeartbeat,
     SessionFinished,
+    SessionInFuture,
+    SignInRefused,
+    StoreRefused,
     UnknownPost,
     UnknownSession,
+    WrongReader,
 )
 from twei.oracle.fastpath import FastPathApp
 from twei.oracle.rules import Rules, time_to_read_ms
@@ -69,6 +74,11 @@ _STATUS: dict[type[OracleError], int] = {
     SessionFinished: 409,
     ReplayedHeartbeat: 409,
     ImplausibleHeartbeat: 422,
+    SessionInFuture: 422,
+    StoreRefused: 422,
+    SignInRefused: 401,
+    NotSignedIn: 401,
+    WrongReader: 403,
     OracleUnavailable: 503,
 }
 
@@ -106,7 +116,9 @@ class PostOut(BaseModel):
 class SessionIn(_Strict):
     post_id: PostId
     reader: Address
-    client_time: int | None = Field(default=None, ge=0, description="client clock, epoch ms")
+    client_time: int | None = Field(
+        default=None, ge=0, lt=2**53, description="client clock, epoch ms (not in the future)"
+    )
 
 
 class SessionOut(BaseModel):
@@ -195,7 +207,13 @@ def create_app(
         if current is None:
             store = open_store(settings)
             kwargs = {"clock": clock} if clock is not None else {}
-            current = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
+            current = Oracle(
+                store,
+                rules,
+                max_batch=settings.max_batch,
+                max_start_ahead_ms=settings.max_session_start_ahead_ms,
+                **kwargs,
+            )
         app.state.oracle = current
         live.append(current)
         try:

@@ -63,6 +63,10 @@ class OracleSettings(BaseSettings):
     #: Most heartbeats the writer puts in one transaction (group commit).
     max_batch: int = Field(default=2_000, ge=1)
 
+    #: Most a session's ``client_time`` may run ahead of the server's clock (a clock set a
+    #: time zone wrong still starts; a session "starting" in the year 294,000 does not).
+    max_session_start_ahead_ms: int = Field(default=86_400_000, ge=0)
+
     words_per_minute: int = Field(default=238, ge=1)
     max_gap_ms: int = Field(default=30_000, ge=1)
     active_window_ms: int = Field(default=60_000, ge=1)
