@@ -7,7 +7,7 @@ import json
 import pytest
 from eth_utils import to_checksum_address
 
-from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER
+from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER, VOUCH
 from twei.breakdown import Breakdown
 from twei.units import twei
 
@@ -89,18 +89,19 @@ def test_get_post__unknown_is_404(client):
 
 
 def test_start_session__unknown_post_is_404(client):
-    r = client.post("/v1/sessions", json={"post_id": 9, "reader": READER})
+    r = client.post("/v1/sessions", json={"post_id": 9, "reader": READER}, headers=VOUCH)
     assert (r.status_code, r.json()) == (404, {"detail": "unknown post 9"})
 
 
 def test_start_session__malformed_json_is_400(client):
-    r = client.post("/v1/sessions", content=b"{", headers={"content-type": "application/json"})
+    r = client.post("/v1/sessions", content=b"{",
+                    headers={"content-type": "application/json", **VOUCH})  # fmt: skip
     assert r.status_code == 400 and r.json()["detail"].startswith("malformed JSON")
 
 
 def test_start_session__tells_the_tracker_its_interval(api, client):
     api.post()
-    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER})
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER}, headers=VOUCH)
     body = r.json()
     assert r.status_code == 201 and len(body["session_id"]) >= 20
     assert body["heartbeat_interval_ms"] == 15_000
@@ -121,11 +122,12 @@ def test_start_session__client_time_out_of_range_or_in_the_future_is_422(
 ):
     api.post()
     r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
-                                          "client_time": client_time})  # fmt: skip
+                                          "client_time": client_time}, headers=VOUCH)  # fmt: skip
     assert r.status_code == 422 and r.json()["detail"].startswith(detail)
     # a clock a few hours wrong (a time zone) still starts
     r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
-                                          "client_time": clock.ms + 3 * 3_600_000})  # fmt: skip
+                                          "client_time": clock.ms + 3 * 3_600_000},
+                    headers=VOUCH)  # fmt: skip
     assert r.status_code == 201
 
 

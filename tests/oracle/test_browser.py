@@ -9,10 +9,15 @@ credit nothing; the server clock is only faked in the API tests.
 Three readers at once: one scrolls to the end and stays (qualifies), one whose page is made
 hidden (``visibilityState`` overridden by an init script, ``visibilitychange`` fired), one who
 never touches the page. Only the first earns.
+
+Each reader is a wallet: an EIP-1193 provider injected into the page answers ``personal_sign``
+with a real signature by the reader's key (the key stays in Python, reached through Playwright's
+``expose_function``), so the tracker signs in with EIP-4361 before it opens its session.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +25,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
 from twei.toolchain.localnode import free_port
@@ -28,7 +35,9 @@ from twei.oracle.app import create_app
 from twei.oracle.settings import OracleSettings
 
 CHROMIUM = "/usr/bin/chromium"
-READERS = {name: "0x" + f"{n:02x}" * 20 for n, name in enumerate(("reads", "hidden", "idle"), 1)}
+WALLETS = {name: Account.from_key(bytes([n]) * 32)
+           for n, name in enumerate(("reads", "hidden", "idle"), 1)}  # fmt: skip
+READERS = {name: wallet.address for name, wallet in WALLETS.items()}
 WORDS = ("reading honestly measured is the whole point of this little post so take your time "
          "and scroll down to the very end").split()  # fmt: skip
 BODY = "\n\n".join(" ".join(WORDS[i % 20 :] + WORDS[: i % 20])[:60] + "." for i in range(12))
@@ -41,6 +50,30 @@ window.__tweiHide = () => {
   document.dispatchEvent(new Event("visibilitychange"));
 };
 """
+
+WALLET = """
+window.ethereum = {
+  request: async ({ method, params }) => {
+    if (method === "eth_requestAccounts" || method === "eth_accounts") return [window.__tweiAccount];
+    if (method === "personal_sign") return await window.__tweiPersonalSign(params[0], params[1]);
+    throw new Error("unsupported method " + method);
+  }
+};
+"""
+
+
+def add_wallet(context: BrowserContext, account) -> list[str]:
+    """Give the context's pages a wallet of ``account``; returns the messages it signs."""
+    signed: list[str] = []
+
+    def personal_sign(data: str, address: str) -> str:
+        assert address.lower() == account.address.lower(), "asked to sign for another account"
+        signed.append(bytes.fromhex(data.removeprefix("0x")).decode())
+        return "0x" + bytes(account.sign_message(encode_defunct(hexstr=data)).signature).hex()
+
+    context.expose_function("__tweiPersonalSign", personal_sign)
+    context.add_init_script(f"window.__tweiAccount = {json.dumps(account.address)};" + WALLET)
+    return signed
 
 
 @pytest.fixture
@@ -106,11 +139,13 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
             for name, reader in READERS.items():
                 context = browser.new_context(viewport={"width": 390, "height": 420})
                 context.add_init_script(HIDE)
+                signed = add_wallet(context, WALLETS[name])
                 page = context.new_page()
                 page.goto(f"{base}/posts/1?reader={reader}")
                 pages[name] = page
-            for page in pages.values():
+            for name, page in pages.items():
                 wait_for(lambda p=page: (tracker(p) or {}).get("accepted", 0) >= 1, 10, "a beat")
+                assert tracker(page)["signedIn"] == READERS[name]  # EIP-4361 through the wallet
             assert tracker(pages["idle"])["maxScroll"] < 75, "the article must need scrolling"
 
             pages["hidden"].evaluate("() => window.__tweiHide()")

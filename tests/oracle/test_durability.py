@@ -47,7 +47,8 @@ def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
         stop = threading.Event()
 
         def reader(n: int) -> None:
-            _, out, _ = call(base + "/v1/sessions", {"post_id": 1, "reader": "0x" + f"{n:040x}"})
+            _, out, _ = call(base + "/v1/sessions", {"post_id": 1, "reader": "0x" + f"{n:040x}"},
+                             {"X-API-Key": API_KEY})  # fmt: skip
             sid, seq = out["session_id"], 0
             while not stop.is_set():
                 seq += 1

@@ -57,6 +57,16 @@ from twei.oracle.fastpath import FastPathApp
 from twei.oracle.rules import Rules, time_to_read_ms
 from twei.oracle.service import Clock, HeartbeatInput, Oracle
 from twei.oracle.settings import OracleSettings
+from twei.oracle.signin import (
+    TokenKey,
+    check_reader,
+    check_token,
+    expiry_ms,
+    make_token,
+    new_nonce,
+    now_utc,
+    verify_message,
+)
 from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled_read_wei
 from twei.oracle.store import open_store
 from twei.units import format_twei
@@ -119,6 +129,25 @@ class SessionIn(_Strict):
     client_time: int | None = Field(
         default=None, ge=0, lt=2**53, description="client clock, epoch ms (not in the future)"
     )
+
+
+class NonceOut(BaseModel):
+    nonce: str = Field(description="put it in the EIP-4361 message; it signs in once")
+    domain: str = Field(description="the domain the message must name")
+    expires_in_s: int
+
+
+class SignInIn(_Strict):
+    message: str = Field(max_length=4_096, description="the EIP-4361 message, as signed")
+    signature: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{130}$", description="personal_sign of the message (65 bytes)"
+    )
+
+
+class SignInOut(BaseModel):
+    token: str = Field(description="send it as 'Authorization: Bearer <token>'")
+    reader: str
+    expires_at_ms: int
 
 
 class SessionOut(BaseModel):
@@ -296,9 +325,65 @@ def create_app(
             "time_to_read_s": _seconds(time_to_read_ms(post.word_count, rules)),
         }
 
+    token_key = TokenKey(
+        settings.session_secret.get_secret_value() if settings.session_secret else None,
+        settings.api_key.get_secret_value() if settings.api_key else None,
+    )
+
+    def expected_domain(request: Request) -> str:
+        return settings.siwe_domain or request.headers.get("host", "")
+
+    @app.post("/v1/auth/nonce", response_model=NonceOut)
+    def sign_in_nonce(request: Request) -> dict:
+        """A fresh nonce for a Sign-In with Ethereum message (EIP-4361)."""
+        nonce = new_nonce()
+        live[0].store.issue_nonce(nonce, live[0].now_ms())
+        return {
+            "nonce": nonce,
+            "domain": expected_domain(request),
+            "expires_in_s": settings.nonce_ttl_s,
+        }
+
+    @app.post("/v1/auth/verify", response_model=SignInOut)
+    def sign_in(request: Request, body: SignInIn) -> dict:
+        """Check a signed EIP-4361 message (domain, expiry, signature, a nonce this oracle issued
+        and nobody used) and answer a token for its address."""
+        now_ms = live[0].now_ms()
+        parsed = verify_message(body.message, body.signature, expected_domain(request),
+                                now_utc(now_ms))  # fmt: skip
+        if not live[0].store.use_nonce(parsed.nonce, now_ms, settings.nonce_ttl_s * 1000):
+            raise SignInRefused(
+                "the nonce was not issued by this oracle, has expired, or was used already"
+                " (a replayed sign-in): ask POST /v1/auth/nonce for a new one"
+            )
+        until = expiry_ms(parsed, now_ms, settings.sign_in_ttl_s * 1000)
+        return {
+            "token": make_token(token_key, parsed.address, until),
+            "reader": parsed.address,
+            "expires_at_ms": until,
+        }
+
+    def signed_in_as(authorization: str | None, x_api_key: str | None, reader: str) -> None:
+        """A session starts for a signed-in reader, or one the backend vouches for."""
+        expected = settings.api_key.get_secret_value() if settings.api_key else ""
+        if x_api_key is not None:
+            if not expected or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+                raise _HTTPError(403, "wrong API key")
+            return
+        check_reader(check_token(token_key, authorization, live[0].now_ms()), reader)
+
     @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
-    async def start_session(body: SessionIn) -> JSONResponse:
-        """Open a reading session; the answer carries the id every heartbeat must name."""
+    async def start_session(
+        body: SessionIn,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        """Open a reading session; the answer carries the id every heartbeat must name.
+
+        Needs ``Authorization: Bearer <token>`` of the reader's sign-in (``/v1/auth/verify``),
+        or the platform backend's ``X-API-Key`` vouching for the reader.
+        """
+        signed_in_as(authorization, x_api_key, body.reader)
         session, post = await live[0].start_session(body.post_id, body.reader, body.client_time)
         return JSONResponse(
             {
@@ -443,6 +528,7 @@ def create_app(
                 "loss_total": sum(v for _, v in loss) if lines else None,
                 "fmt": lambda wei: format_twei(wei, 4),
                 "interval_ms": settings.heartbeat_interval_ms,
+                "chain_id": settings.chain_id,
             },
         )
 
