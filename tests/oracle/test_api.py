@@ -375,11 +375,38 @@ def test_register_post__oversized_body_is_413(client):
 
 
 def test_openapi__documents_the_endpoints(client):
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
     beat = paths["/v1/sessions/{session_id}/heartbeats"]["post"]
     assert beat["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/HeartbeatIn"
     }
-    assert set(beat["responses"]) == {"200", "404", "409", "413", "422"}
+    assert set(beat["responses"]) == {"200", "400", "404", "409", "413", "422", "503"}
     assert {"/v1/posts", "/v1/sessions", "/v1/sessions/{session_id}/heartbeats",
-            "/v1/sessions/{session_id}/finish", "/v1/reads"} <= set(paths)  # fmt: skip
+            "/v1/sessions/{session_id}/finish", "/v1/reads", "/v1/auth/nonce", "/v1/auth/verify",
+            "/posts/{post_id}"} <= set(paths)  # fmt: skip
+    assert set(paths["/v1/sessions"]["post"]["responses"]) == {
+        "201", "400", "401", "403", "404", "413", "422", "503"
+    }  # fmt: skip
+
+
+def test_openapi__every_refusal_is_declared_as_the_detail_object_the_oracle_sends(client):
+    schema = client.get("/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            for status, answer in op["responses"].items():
+                if int(status) >= 400 and "application/json" in answer.get("content", {}):
+                    assert answer["content"]["application/json"]["schema"] == problem, (
+                        path, method, status,
+                    )  # fmt: skip
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["detail"]
+
+
+def test_openapi__readers_and_authors_are_addresses(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    pattern = "^0x[0-9a-fA-F]{40}$"
+    for model, field in [("PostIn", "author"), ("SessionIn", "reader"), ("PostOut", "author"),
+                         ("SessionOut", "reader"), ("ReadOut", "reader")]:  # fmt: skip
+        assert schemas[model]["properties"][field]["pattern"] == pattern, (model, field)

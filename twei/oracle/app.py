@@ -36,7 +36,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from twei.errors import (
     ImplausibleHeartbeat,
@@ -99,8 +99,59 @@ def _address(value: str) -> str:
     return to_checksum_address(value)
 
 
-Address = Annotated[str, AfterValidator(_address)]
-PostId = Annotated[int, Field(ge=0, lt=2**256, description="the post's on-chain id")]
+_ADDRESS_SCHEMA = {
+    "type": "string",
+    "pattern": _ADDRESS.pattern,
+    "description": "an Ethereum address: 0x and 40 hex digits (any case; answered EIP-55)",
+}
+#: An address in, checked by our own validator (its message says "not an address"), documented
+#: as the pattern it enforces so that a generated client knows it too.
+Address = Annotated[str, AfterValidator(_address), WithJsonSchema(_ADDRESS_SCHEMA)]
+#: An address out: always EIP-55 checksummed.
+AddressOut = Annotated[str, WithJsonSchema(_ADDRESS_SCHEMA)]
+#: Largest post id: a uint256 short of its top 4 x 10^63 values, so that the bound is a number
+#: JSON clients read exactly (2^256 - 1 as a double rounds up to 2^256, and fuzzers and clients
+#: computing with doubles then step over it). The contract numbers posts from 1, one by one.
+MAX_POST_ID = 115_792_089_237_316 * 10**63
+PostId = Annotated[
+    int,
+    Field(ge=0, le=MAX_POST_ID),
+    WithJsonSchema(
+        {"type": "integer", "minimum": 0, "maximum": MAX_POST_ID,
+         "description": "the post's on-chain id"}
+    ),
+]  # fmt: skip
+
+
+class Problem(BaseModel):
+    """Every refusal, whatever its status: one line saying what was wrong."""
+
+    detail: str
+
+
+_WHY = {
+    400: "malformed JSON",
+    401: "a sign-in (or the API key) is missing, expired, forged or refused",
+    403: "the API key is wrong, or the sign-in is another reader's",
+    404: "unknown post or session",
+    409: "a conflict with what is stored (see detail)",
+    413: "request body over the limit",
+    422: "a field missing, out of range or implausible (see detail)",
+    503: "the store is away: nothing was recorded; send the same request again after Retry-After",
+}
+
+
+def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals an endpoint answers, each ``{"detail": str}`` (FastAPI's own 422 body, an
+    array of error objects, is never sent: every refusal goes through ``_validation_message``)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": Problem, "description": _WHY[status]}
+        if status == 503:
+            out[status]["headers"] = {
+                "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}
+            }
+    return out
 
 
 class _Strict(BaseModel):
@@ -117,7 +168,7 @@ class PostIn(_Strict):
 
 class PostOut(BaseModel):
     post_id: int
-    author: str
+    author: AddressOut
     word_count: int
     title: str
     time_to_read_s: float
@@ -146,14 +197,14 @@ class SignInIn(_Strict):
 
 class SignInOut(BaseModel):
     token: str = Field(description="send it as 'Authorization: Bearer <token>'")
-    reader: str
+    reader: AddressOut
     expires_at_ms: int
 
 
 class SessionOut(BaseModel):
     session_id: str
     post_id: int
-    reader: str
+    reader: AddressOut
     time_to_read_s: float
     heartbeat_interval_ms: int
     own_post: bool
@@ -170,6 +221,12 @@ class HeartbeatIn(_Strict):
     client_time: int = Field(ge=0, lt=2**53, description="client clock, epoch ms")
 
 
+class FinishOut(BaseModel):
+    session_id: str
+    finished: bool
+    credited_s: float
+
+
 class HeartbeatOut(BaseModel):
     session_id: str
     seq: int
@@ -180,7 +237,7 @@ class HeartbeatOut(BaseModel):
 
 class ReadOut(BaseModel):
     post_id: int
-    reader: str
+    reader: AddressOut
     time_to_read_s: float
     credited_s: float
     max_scroll: float
@@ -293,7 +350,10 @@ def create_app(
         response_model=PostOut,
         status_code=201,
         dependencies=[Depends(require_api_key)],
-        responses={200: {"description": "registered already with the same data"}},
+        responses={
+            200: {"model": PostOut, "description": "registered already with the same data"},
+            **_answers(400, 401, 403, 409, 413, 422, 503),
+        },
     )
     async def register_post(body: PostIn) -> JSONResponse:
         """Register a post (platform backend only). Same data again answers 200."""
@@ -311,7 +371,7 @@ def create_app(
 
     # Handlers that read the store are plain ``def``: FastAPI runs them in its thread pool, so a
     # read waiting behind a commit never stalls the event loop (and the heartbeats with it).
-    @app.get("/v1/posts/{post_id}", response_model=PostOut)
+    @app.get("/v1/posts/{post_id}", response_model=PostOut, responses=_answers(404, 422, 503))
     def get_post(post_id: PostId) -> dict:
         """A registered post and its Time to Read."""
         post = live[0].get_post(post_id)
@@ -333,7 +393,7 @@ def create_app(
     def expected_domain(request: Request) -> str:
         return settings.siwe_domain or request.headers.get("host", "")
 
-    @app.post("/v1/auth/nonce", response_model=NonceOut)
+    @app.post("/v1/auth/nonce", response_model=NonceOut, responses=_answers(413, 503))
     def sign_in_nonce(request: Request) -> dict:
         """A fresh nonce for a Sign-In with Ethereum message (EIP-4361)."""
         nonce = new_nonce()
@@ -344,7 +404,9 @@ def create_app(
             "expires_in_s": settings.nonce_ttl_s,
         }
 
-    @app.post("/v1/auth/verify", response_model=SignInOut)
+    @app.post(
+        "/v1/auth/verify", response_model=SignInOut, responses=_answers(400, 401, 413, 422, 503)
+    )
     def sign_in(request: Request, body: SignInIn) -> dict:
         """Check a signed EIP-4361 message (domain, expiry, signature, a nonce this oracle issued
         and nobody used) and answer a token for its address."""
@@ -372,7 +434,12 @@ def create_app(
             return
         check_reader(check_token(token_key, authorization, live[0].now_ms()), reader)
 
-    @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
+    @app.post(
+        "/v1/sessions",
+        response_model=SessionOut,
+        status_code=201,
+        responses=_answers(400, 401, 403, 404, 413, 422, 503),
+    )
     async def start_session(
         body: SessionIn,
         authorization: Annotated[str | None, Header()] = None,
@@ -429,12 +496,7 @@ def create_app(
     @docs.post(
         "/v1/sessions/{session_id}/heartbeats",
         response_model=HeartbeatOut,
-        responses={
-            404: {"description": "unknown session"},
-            409: {"description": "a replayed or out-of-order seq, or a finished session"},
-            413: {"description": "body over the heartbeat limit"},
-            422: {"description": "a field out of range, or the client clock implausible"},
-        },
+        responses=_answers(400, 404, 409, 413, 422, 503),
     )
     async def heartbeat_docs(session_id: str, body: HeartbeatIn) -> None:
         """One heartbeat of the page tracker; answered only once it is committed to the store.
@@ -454,7 +516,11 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.post("/v1/sessions/{session_id}/finish")
+    @app.post(
+        "/v1/sessions/{session_id}/finish",
+        response_model=FinishOut,
+        responses=_answers(404, 409, 413, 422, 503),
+    )
     async def finish(session_id: str) -> dict:
         """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
         session = await live[0].finish(session_id)
@@ -483,15 +549,30 @@ def create_app(
             "earned_pending_twei": format_twei(status.pending_wei, 6),
         }
 
-    @app.get("/v1/reads", response_model=ReadOut)
+    @app.get("/v1/reads", response_model=ReadOut, responses=_answers(404, 422, 503))
     def get_read(
-        post_id: Annotated[int, Query(ge=0, lt=2**256)],
+        post_id: Annotated[PostId, Query()],
         reader: Annotated[str, Query(pattern=_ADDRESS.pattern)],
     ) -> dict:
         """Time to Read, credited time, qualified or not, and Twei earned (settled, pending)."""
         return read_status(live[0], post_id, to_checksum_address(reader))
 
-    @app.get("/posts/{post_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get(
+        "/posts/{post_id}",
+        response_class=HTMLResponse,
+        responses={
+            404: {"description": "unknown post", "content": {"text/html": {}}},
+            **{
+                status: {
+                    "description": _WHY[status],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    },
+                }
+                for status in (422, 503)
+            },
+        },
+    )
     def post_page(
         request: Request,
         post_id: PostId,
