@@ -3,7 +3,10 @@
 Endpoints (OpenAPI docs at ``/docs``):
 
 * ``POST /v1/posts`` (platform backend, header ``X-API-Key``) — register a post.
-* ``POST /v1/sessions`` — a reader opens a reading session on a post.
+* ``POST /v1/auth/nonce``, ``POST /v1/auth/verify`` — Sign-In with Ethereum (EIP-4361): a nonce,
+  then the signed message for a bearer token (:mod:`twei.oracle.signin`).
+* ``POST /v1/sessions`` — a signed-in reader (``Authorization: Bearer``), or one the backend
+  vouches for (``X-API-Key``), opens a reading session on a post.
 * ``POST /v1/sessions/{id}/heartbeats`` — the tracker's heartbeat (``seq`` strictly increasing).
 * ``POST /v1/sessions/{id}/finish`` — the reader left (``navigator.sendBeacon``).
 * ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
@@ -15,9 +18,9 @@ Endpoints (OpenAPI docs at ``/docs``):
 A 503 (the store is away: PostgreSQL restarting, say) carries ``Retry-After``; nothing of that
 request was recorded, and the same request may be sent again.
 
-Every refusal is a 4xx whose ``detail`` is one line saying what was wrong; nothing refused
-reaches the store. Readers are identified by the address they present: proving it (a wallet
-signature at session start) is the platform's login's job, not the oracle's.
+Every refusal is a 4xx whose ``detail`` is one line saying what was wrong (and the OpenAPI
+declares each, with that body); nothing refused reaches the store. A reader is a wallet: a
+session starts only for the address that signed in, or that the platform's backend vouches for.
 """
 
 from __future__ import annotations

@@ -17,7 +17,14 @@ cached in memory.
 
 If the transaction fails (the database away, a full disk), every request of the batch that
 would have succeeded is answered 503 (:class:`~twei.errors.OracleUnavailable`, ``Retry-After``)
-and nothing of it is kept in memory: the retry starts again from the committed state.
+and nothing of it is kept in memory: the retry starts again from the committed state. Two
+failures are not the batch's: a deadlock or serialisation failure between replicas runs the
+batch again, and a write the store refuses for one operation's data runs each operation alone,
+so only that one is refused (see :meth:`Oracle._process`).
+
+One focus per reader (SPEC §4): the batch also locks the readers of its sessions (after the
+sessions, both in sorted order) and reads their watermark, the last instant credited to any of
+their sessions; a heartbeat credits only what lies after it, and moves it.
 """
 
 from __future__ import annotations
