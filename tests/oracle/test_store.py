@@ -470,3 +470,25 @@ def test_oracle__a_deadlocked_batch_runs_again_and_nobody_is_refused(store):
         assert conflicting.conflicts == 0 and store.count_heartbeats() == 1
     finally:
         oracle.close()
+
+
+def test_store__a_nonce_signs_in_once_within_its_lifetime_and_old_ones_are_forgotten(store):
+    store.issue_nonce("n1", MS, 600_000)
+    assert not store.use_nonce("never-issued", MS, 600_000)
+    assert store.use_nonce("n1", MS + 1_000, 600_000)
+    assert not store.use_nonce("n1", MS + 2_000, 600_000)  # used already
+    store.issue_nonce("n2", MS, 600_000)
+    assert not store.use_nonce("n2", MS + 600_001, 600_000)  # too old
+    store.issue_nonce("n3", MS + 700_000, 600_000)  # forgets n1 and n2
+    assert store._all("SELECT nonce FROM sign_in_nonces") == [("n3",)]
+
+
+def test_store__a_readers_watermark_is_created_with_their_session_and_only_moves_forward(store):
+    store.commit_batch(Batch([post()], {"s": session("s")}, []))
+    with store.transaction() as tx:
+        assert tx.readers_for_update([READER, "0x" + "99" * 20]) == {READER: 0}
+        tx.write(Batch([], {}, [], readers={READER: MS}))
+    with store.transaction() as tx:
+        tx.write(Batch([], {}, [], readers={READER: MS - 5}))  # behind: kept at MS
+    with store.transaction() as tx:
+        assert tx.readers_for_update([READER]) == {READER: MS}

@@ -400,7 +400,7 @@ def create_app(
     def sign_in_nonce(request: Request) -> dict:
         """A fresh nonce for a Sign-In with Ethereum message (EIP-4361)."""
         nonce = new_nonce()
-        live[0].store.issue_nonce(nonce, live[0].now_ms())
+        live[0].store.issue_nonce(nonce, live[0].now_ms(), settings.nonce_ttl_s * 1000)
         return {
             "nonce": nonce,
             "domain": expected_domain(request),

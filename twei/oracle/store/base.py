@@ -196,8 +196,9 @@ class OracleStore(Protocol):
         qualified_ms)`` rows, in pages of at most ``page_size``, ordered by (reader, post_id),
         streamed (a server-side cursor) so that a day of millions of reads fits in memory."""
 
-    def issue_nonce(self, nonce: str, issued_ms: int) -> None:
-        """Record a sign-in nonce the oracle hands out (its own transaction)."""
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
+        """Record a sign-in nonce the oracle hands out, and forget those older than ``ttl_ms``
+        (used or not: they can sign nobody in any more), in a transaction of its own."""
 
     def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:
         """Mark the nonce used; False if it was never issued, is used already, or is older than

@@ -311,9 +311,11 @@ class PostgresStore(_SqlReads):
         except _UNAVAILABLE as err:
             raise OracleUnavailable(f"database unavailable: {_first_line(err)}") from err
 
-    def issue_nonce(self, nonce: str, issued_ms: int) -> None:
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
         self._all(
-            "INSERT INTO sign_in_nonces VALUES (%s, %s, NULL) RETURNING 1", (nonce, issued_ms)
+            "WITH gone AS (DELETE FROM sign_in_nonces WHERE issued_ms < %s)"
+            " INSERT INTO sign_in_nonces VALUES (%s, %s, NULL) RETURNING 1",
+            (issued_ms - ttl_ms, nonce, issued_ms),
         )
 
     def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:

@@ -333,8 +333,9 @@ class SQLiteStore(_SqlReads):
         finally:
             reader.close()
 
-    def issue_nonce(self, nonce: str, issued_ms: int) -> None:
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
         with self.transaction():
+            self._db.execute("DELETE FROM sign_in_nonces WHERE issued_ms < ?", (issued_ms - ttl_ms,))
             self._db.execute("INSERT INTO sign_in_nonces VALUES (?, ?, NULL)", (nonce, issued_ms))
 
     def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:
