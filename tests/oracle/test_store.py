@@ -492,3 +492,36 @@ def test_store__a_readers_watermark_is_created_with_their_session_and_only_moves
         tx.write(Batch([], {}, [], readers={READER: MS - 5}))  # behind: kept at MS
     with store.transaction() as tx:
         assert tx.readers_for_update([READER]) == {READER: MS}
+
+
+def test_oracle__a_failed_commit_keeps_the_refusals_of_its_batch(store):
+    """When the store fails a batch (503 for what would have succeeded), a request the rules
+    refused in it keeps its own 4xx answer."""
+    from twei.errors import UnknownPost
+
+    class FailsNextWrite(FlakyStore):  # (the writer's hold of _one_batch writes nothing)
+        @contextmanager
+        def transaction(self):
+            with self.inner.transaction() as tx:
+                wrote = []
+                real_write = tx.write
+                tx.write = lambda batch: (wrote.append(1), real_write(batch))
+                yield tx
+                if self.fail_next and wrote:
+                    self.fail_next = False
+                    raise OSError("database or disk is full")
+
+    flaky = FailsNextWrite(store)
+    now = [MS / 1000]
+    oracle = Oracle(flaky, clock=lambda: now[0])
+    try:
+        oracle.call("register_post", 1, AUTHOR, 238, "t", "b")
+        sid = oracle.call("start_session", 1, READER, MS)[0].session_id
+        flaky.fail_next = True
+        unknown, beat = _one_batch(oracle, [
+            ("start_session", 9, READER, MS),
+            ("heartbeat", sid, HeartbeatInput(1, True, True, 50.0, 0, MS)),
+        ])  # fmt: skip
+        assert isinstance(unknown, UnknownPost) and isinstance(beat, OracleUnavailable)
+    finally:
+        oracle.close()

@@ -176,6 +176,7 @@ class Oracle:
         self._live: dict[str, SessionRecord] = {}
         self._claimed: set[tuple[str, int]] = set()
         self._marks: dict[str, int] = {}  # reader -> focus watermark (credited_until_ms)
+        self._partial: list[tuple[_Op, Any, BaseException | None]] = []
         self._thread = threading.Thread(target=self._run, name="oracle-writer", daemon=True)
         self._stopped = False
         self._thread.start()
@@ -332,7 +333,9 @@ class Oracle:
                         if isinstance(err, OracleUnavailable)
                         else OracleUnavailable(f"storage failed, nothing acknowledged: {err}")
                     )
-                    results = [(op, None, failure) for op in ops]
+                    # A request the rules refused keeps its own answer; the rest are 503.
+                    refused = {id(op): e for op, _, e in self._partial if e is not None}
+                    results = [(op, None, refused.get(id(op)) or failure) for op in ops]
             break
         by_loop: dict[Any, list] = {}
         for result in results:
@@ -352,6 +355,7 @@ class Oracle:
         touched = {op.args[0] for op in ops if op.fn in (self._op_heartbeat, self._op_finish)}
         batch = Batch.empty()
         results: list[tuple[_Op, Any, BaseException | None]] = []
+        self._partial = results  # what was decided before a failure (see _process)
         try:
             with self.store.transaction() as tx:
                 self._tx = tx
