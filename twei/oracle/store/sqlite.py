@@ -133,6 +133,7 @@ class _SQLiteTx:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._readers: set[str] = set()  # reader rows known to exist (readers_for_update)
 
     def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
         ids = list(session_ids)
@@ -161,6 +162,7 @@ class _SQLiteTx:
                     chunk,
                 ).fetchall()
             )
+        self._readers.update(found)
         return found
 
     def reward_taken(self, reader: str, post_id: int) -> bool:
@@ -191,7 +193,8 @@ class _SQLiteTx:
             )
         if batch.sessions:
             cur.executemany(_SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()])
-        readers = {s.reader for s in batch.sessions.values()} | batch.readers.keys()
+        # Reader rows for new readers only (a heartbeat's reader was read under the lock).
+        readers = ({s.reader for s in batch.sessions.values()} | batch.readers.keys()) - self._readers
         if readers:
             cur.executemany(_READER_INSERT, [(r,) for r in sorted(readers)])
         if batch.readers:
