@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from twei.flows import FlowCategory
@@ -38,6 +38,7 @@ __all__ = [
     "settle_day",
     "settle_lines",
     "level_for_xp",
+    "reader_read_cap",
     "xp_deltas",
     "apply_xp",
     "gross_lines",
@@ -57,6 +58,10 @@ class PoolRates:
     dislike_penalty: int = twei("0.5")
     reader_daily_cap: int = twei(50)
     daily_pool: int = twei(100_000)
+    #: Farm defence (README, "Bot farms"): a reader's daily read cap grows with the level they
+    #: had before the day, ``reader_daily_cap · (level + 1) / (read_cap_full_level + 1)``, and is
+    #: whole from this level on (13: the level that may comment). 0 turns it off.
+    read_cap_full_level: int = 13
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,20 @@ class DayResult:
         return sum(self.paid.values())
 
 
+def reader_read_cap(level: int, rates: PoolRates) -> int:
+    """The most read rewards a reader of ``level`` earns in a day (the farm defence: a fresh
+    wallet earns 1/14 of the cap, 3.57 TWEI, until reading and others' pluses and likes raise
+    its level)."""
+    full = rates.read_cap_full_level
+    if full <= 0 or level >= full:
+        return rates.reader_daily_cap
+    return rates.reader_daily_cap * (max(level, 0) + 1) // (full + 1)
+
+
+#: A reader's level before the day (None: levels unknown, every reader gets the whole cap).
+LevelOf = Callable[[str], int]
+
+
 def level_for_xp(xp: int) -> int:
     """The largest L with 10·L² ≤ XP (SPEC §3): LVL 13 needs 1,690 XP."""
     if xp < 0:
@@ -152,14 +171,20 @@ def apply_xp(xp: Mapping[str, int], day: DayActivity) -> dict[str, int]:
     return out
 
 
-def gross_lines(day: DayActivity, rates: PoolRates) -> dict[str, Lines]:
-    """Every account's pool lines for the day before netting and scaling."""
+def gross_lines(day: DayActivity, rates: PoolRates, level_of: LevelOf | None = None) -> dict[str, Lines]:
+    """Every account's pool lines for the day before netting and scaling. ``level_of`` gives a
+    reader's level for the farm defence (:func:`reader_read_cap`); without it, the whole cap."""
     lines: dict[str, Lines] = defaultdict(lambda: defaultdict(int))
 
     read_paid: dict[str, int] = defaultdict(int)
+    caps: dict[str, int] = {}
     for read in sorted(day.reads, key=lambda r: r.qualified_at):
+        cap = caps.get(read.reader)
+        if cap is None:
+            level = level_of(read.reader) if level_of is not None else rates.read_cap_full_level
+            cap = caps[read.reader] = reader_read_cap(level, rates)
         amount = read.credited_seconds * rates.read_per_minute // 60
-        amount = min(amount, rates.reader_daily_cap - read_paid[read.reader])
+        amount = min(amount, cap - read_paid[read.reader])
         if amount > 0:
             read_paid[read.reader] += amount
             lines[read.reader][(read.post_id, FlowCategory.READ_REWARDS)] += amount
@@ -221,9 +246,11 @@ def _scale(lines: Lines, pool: int, total: int) -> Lines:
     return {**profit, **_split(room - min(target, room), penalty)}
 
 
-def settle_day(day: DayActivity, rates: PoolRates = PoolRates()) -> DayResult:
+def settle_day(
+    day: DayActivity, rates: PoolRates = PoolRates(), level_of: LevelOf | None = None
+) -> DayResult:
     """The day's per-account lines and payouts: gross, netted per account, scaled to the pool."""
-    return settle_lines(gross_lines(day, rates), rates)
+    return settle_lines(gross_lines(day, rates, level_of), rates)
 
 
 def settle_lines(gross: Mapping[str, Lines], rates: PoolRates = PoolRates()) -> DayResult:

@@ -27,6 +27,11 @@ __all__ = [
     "ClientTimeInFuture",
     "ClientTimeBackwards",
     "OracleUnavailable",
+    "SessionInFuture",
+    "StoreRefused",
+    "SignInRefused",
+    "NotSignedIn",
+    "WrongReader",
 ]
 
 
@@ -110,3 +115,23 @@ class ClientTimeBackwards(ImplausibleHeartbeat):
 
 class OracleUnavailable(OracleError, RuntimeError):
     """The oracle could not make a change durable (storage failed or the service is stopping)."""
+
+
+class SessionInFuture(OracleError, ValueError):
+    """A session's start names a client time too far ahead of the server's clock."""
+
+
+class StoreRefused(OracleError, ValueError):
+    """The store refused one request's data (it failed alone; the rest of its batch did not)."""
+
+
+class SignInRefused(OracleError, ValueError):
+    """A Sign-In with Ethereum message or signature is not acceptable (why, in the message)."""
+
+
+class NotSignedIn(OracleError, PermissionError):
+    """A request needs a sign-in token (or the backend's API key) and carries none that holds."""
+
+
+class WrongReader(OracleError, PermissionError):
+    """The sign-in token is for another address than the reader named."""

@@ -13,6 +13,8 @@ from twei.oracle.app import create_app
 from twei.oracle.settings import OracleSettings
 
 API_KEY = "test-key"
+#: The platform backend vouching for a reader (instead of the reader's own sign-in).
+VOUCH = {"X-API-Key": API_KEY}
 AUTHOR = "0x" + "a1" * 20
 READER = "0x" + "b2" * 20
 OTHER_READER = "0x" + "c3" * 20
@@ -78,7 +80,8 @@ class Api:
 
     def session(self, post_id=1, reader=READER) -> str:
         r = self.c.post("/v1/sessions", json={"post_id": post_id, "reader": reader,
-                                               "client_time": self.clock.ms})  # fmt: skip
+                                               "client_time": self.clock.ms},
+                        headers=VOUCH)  # fmt: skip
         assert r.status_code == 201, r.text
         return r.json()["session_id"]
 

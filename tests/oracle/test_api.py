@@ -7,7 +7,7 @@ import json
 import pytest
 from eth_utils import to_checksum_address
 
-from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER
+from tests.oracle.conftest import API_KEY, AUTHOR, OTHER_READER, READER, VOUCH
 from twei.breakdown import Breakdown
 from twei.units import twei
 
@@ -89,25 +89,60 @@ def test_get_post__unknown_is_404(client):
 
 
 def test_start_session__unknown_post_is_404(client):
-    r = client.post("/v1/sessions", json={"post_id": 9, "reader": READER})
+    r = client.post("/v1/sessions", json={"post_id": 9, "reader": READER}, headers=VOUCH)
     assert (r.status_code, r.json()) == (404, {"detail": "unknown post 9"})
 
 
 def test_start_session__malformed_json_is_400(client):
-    r = client.post("/v1/sessions", content=b"{", headers={"content-type": "application/json"})
+    r = client.post("/v1/sessions", content=b"{",
+                    headers={"content-type": "application/json", **VOUCH})  # fmt: skip
     assert r.status_code == 400 and r.json()["detail"].startswith("malformed JSON")
 
 
 def test_start_session__tells_the_tracker_its_interval(api, client):
     api.post()
-    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER})
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER}, headers=VOUCH)
     body = r.json()
     assert r.status_code == 201 and len(body["session_id"]) >= 20
     assert body["heartbeat_interval_ms"] == 15_000
     assert body["time_to_read_s"] == 60.0 and body["own_post"] is False
 
 
+@pytest.mark.parametrize(
+    "client_time,detail",
+    [
+        (2**64, "body.client_time: Input should be less than 9007199254740992"),
+        (2**63 - 1, "body.client_time: Input should be less than 9007199254740992"),
+        (-1, "body.client_time: Input should be greater than or equal to 0"),
+        (2**53 - 1, "client_time is "),  # in range, but a session may not start in the future
+    ],
+)
+def test_start_session__client_time_out_of_range_or_in_the_future_is_422(
+    api, client, clock, client_time, detail
+):
+    api.post()
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
+                                          "client_time": client_time}, headers=VOUCH)  # fmt: skip
+    assert r.status_code == 422 and r.json()["detail"].startswith(detail)
+    # a clock a few hours wrong (a time zone) still starts
+    r = client.post("/v1/sessions", json={"post_id": 1, "reader": READER,
+                                          "client_time": clock.ms + 3 * 3_600_000},
+                    headers=VOUCH)  # fmt: skip
+    assert r.status_code == 201
+
+
 # -- the reading story ----------------------------------------------------------------------
+
+
+def test_read__pending_earnings_count_every_credited_millisecond(api, clock):
+    api.post(word_count=13)  # Time to Read 3.277 s, cap 4.915 s
+    sid = api.session()
+    api.beat(sid, scroll=100)
+    clock.advance(4.614)
+    api.beat(sid, scroll=100)
+    status = api.status()
+    assert status["credited_s"] == 4.614 and status["rewarded"]
+    assert status["earned_pending_twei"] == "0.00769"  # not 4 whole seconds' 0.006667
 
 
 def test_read__engaged_reader_qualifies_and_earns_pending_read_rate(api, clock):
@@ -340,11 +375,38 @@ def test_register_post__oversized_body_is_413(client):
 
 
 def test_openapi__documents_the_endpoints(client):
-    paths = client.get("/openapi.json").json()["paths"]
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
     beat = paths["/v1/sessions/{session_id}/heartbeats"]["post"]
     assert beat["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/HeartbeatIn"
     }
-    assert set(beat["responses"]) == {"200", "404", "409", "413", "422"}
+    assert set(beat["responses"]) == {"200", "400", "404", "409", "413", "422", "503"}
     assert {"/v1/posts", "/v1/sessions", "/v1/sessions/{session_id}/heartbeats",
-            "/v1/sessions/{session_id}/finish", "/v1/reads"} <= set(paths)  # fmt: skip
+            "/v1/sessions/{session_id}/finish", "/v1/reads", "/v1/auth/nonce", "/v1/auth/verify",
+            "/posts/{post_id}"} <= set(paths)  # fmt: skip
+    assert set(paths["/v1/sessions"]["post"]["responses"]) == {
+        "201", "400", "401", "403", "404", "413", "422", "503"
+    }  # fmt: skip
+
+
+def test_openapi__every_refusal_is_declared_as_the_detail_object_the_oracle_sends(client):
+    schema = client.get("/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            for status, answer in op["responses"].items():
+                if int(status) >= 400 and "application/json" in answer.get("content", {}):
+                    assert answer["content"]["application/json"]["schema"] == problem, (
+                        path, method, status,
+                    )  # fmt: skip
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["detail"]
+
+
+def test_openapi__readers_and_authors_are_addresses(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    pattern = "^0x[0-9a-fA-F]{40}$"
+    for model, field in [("PostIn", "author"), ("SessionIn", "reader"), ("PostOut", "author"),
+                         ("SessionOut", "reader"), ("ReadOut", "reader")]:  # fmt: skip
+        assert schemas[model]["properties"][field]["pattern"] == pattern, (model, field)

@@ -9,10 +9,15 @@ credit nothing; the server clock is only faked in the API tests.
 Three readers at once: one scrolls to the end and stays (qualifies), one whose page is made
 hidden (``visibilityState`` overridden by an init script, ``visibilitychange`` fired), one who
 never touches the page. Only the first earns.
+
+Each reader is a wallet: an EIP-1193 provider injected into the page answers ``personal_sign``
+with a real signature by the reader's key (the key stays in Python, reached through Playwright's
+``expose_function``), so the tracker signs in with EIP-4361 before it opens its session.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +25,9 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
 from twei.toolchain.localnode import free_port
@@ -28,7 +35,9 @@ from twei.oracle.app import create_app
 from twei.oracle.settings import OracleSettings
 
 CHROMIUM = "/usr/bin/chromium"
-READERS = {name: "0x" + f"{n:02x}" * 20 for n, name in enumerate(("reads", "hidden", "idle"), 1)}
+WALLETS = {name: Account.from_key(bytes([n]) * 32)
+           for n, name in enumerate(("reads", "hidden", "idle"), 1)}  # fmt: skip
+READERS = {name: wallet.address for name, wallet in WALLETS.items()}
 WORDS = ("reading honestly measured is the whole point of this little post so take your time "
          "and scroll down to the very end").split()  # fmt: skip
 BODY = "\n\n".join(" ".join(WORDS[i % 20 :] + WORDS[: i % 20])[:60] + "." for i in range(12))
@@ -41,6 +50,30 @@ window.__tweiHide = () => {
   document.dispatchEvent(new Event("visibilitychange"));
 };
 """
+
+WALLET = """
+window.ethereum = {
+  request: async ({ method, params }) => {
+    if (method === "eth_requestAccounts" || method === "eth_accounts") return [window.__tweiAccount];
+    if (method === "personal_sign") return await window.__tweiPersonalSign(params[0], params[1]);
+    throw new Error("unsupported method " + method);
+  }
+};
+"""
+
+
+def add_wallet(context: BrowserContext, account) -> list[str]:
+    """Give the context's pages a wallet of ``account``; returns the messages it signs."""
+    signed: list[str] = []
+
+    def personal_sign(data: str, address: str) -> str:
+        assert address.lower() == account.address.lower(), "asked to sign for another account"
+        signed.append(bytes.fromhex(data.removeprefix("0x")).decode())
+        return "0x" + bytes(account.sign_message(encode_defunct(hexstr=data)).signature).hex()
+
+    context.expose_function("__tweiPersonalSign", personal_sign)
+    context.add_init_script(f"window.__tweiAccount = {json.dumps(account.address)};" + WALLET)
+    return signed
 
 
 @pytest.fixture
@@ -103,14 +136,19 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
             )  # fmt: skip
             assert r.status == 201, r.text()
             pages: dict[str, Page] = {}
+            signed: dict[str, list[str]] = {}
             for name, reader in READERS.items():
                 context = browser.new_context(viewport={"width": 390, "height": 420})
                 context.add_init_script(HIDE)
+                signed[name] = add_wallet(context, WALLETS[name])
                 page = context.new_page()
                 page.goto(f"{base}/posts/1?reader={reader}")
                 pages[name] = page
-            for page in pages.values():
+            for name, page in pages.items():
                 wait_for(lambda p=page: (tracker(p) or {}).get("accepted", 0) >= 1, 10, "a beat")
+                assert tracker(page)["signedIn"] == READERS[name]  # EIP-4361 through the wallet
+                (message,) = signed[name]
+                assert message.startswith(f"{base.removeprefix('http://')} wants you to sign in")
             assert tracker(pages["idle"])["maxScroll"] < 75, "the article must need scrolling"
 
             pages["hidden"].evaluate("() => window.__tweiHide()")
@@ -151,3 +189,48 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
             wait_for(lambda: store.get_session(session_id).finished_ms is not None, 10, "finish")
         finally:
             browser.close()
+
+
+def test_browser__one_wallet_reading_in_two_tabs_is_credited_once_per_instant(served):
+    """Two tabs of one reader on the post, both visible, focused as headless Chromium reports
+    it, scrolled and moved in: the oracle credits the reader at most the wall time over both."""
+    base, app = served
+    assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
+    wallet = Account.from_key(bytes([9]) * 32)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                     args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        try:
+            r = browser.new_context().request.post(
+                f"{base}/v1/posts",
+                data={"post_id": 1, "author": AUTHOR, "word_count": 600, "title": "Long",
+                      "body": BODY},
+                headers={"X-API-Key": API_KEY},
+            )  # fmt: skip
+            assert r.status == 201, r.text()
+            context = browser.new_context(viewport={"width": 390, "height": 420})
+            add_wallet(context, wallet)
+            tabs = [context.new_page() for _ in range(2)]
+            for tab in tabs:
+                tab.goto(f"{base}/posts/1?reader={wallet.address}")
+            for tab in tabs:
+                wait_for(lambda t=tab: (tracker(t) or {}).get("accepted", 0) >= 1, 10, "a beat")
+            deadline = time.monotonic() + 6
+            while time.monotonic() < deadline:  # both tabs: input all along
+                for tab in tabs:
+                    tab.mouse.move(100 + int(time.monotonic() * 10) % 50, 200)
+                time.sleep(0.2)
+            beats = [tracker(tab)["accepted"] for tab in tabs]
+        finally:
+            browser.close()
+    store = app.state.oracle.store
+    sessions = store.reader_sessions(wallet.address, 1)
+    assert len(sessions) == 2 and min(beats) >= 8
+    rows = store._all(
+        "SELECT received_ms, credited_ms FROM heartbeats WHERE session_id IN (?, ?)"
+        " ORDER BY received_ms", tuple(s.session_id for s in sessions)
+    )  # fmt: skip
+    wall = rows[-1][0] - rows[0][0]
+    credited = sum(s.credited_ms for s in sessions)
+    assert all(s.credited_ms > 0 for s in sessions)  # both tabs were engaged …
+    assert 0.5 * wall <= credited <= wall  # … and the reader earned one tab's time, not two

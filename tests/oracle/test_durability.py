@@ -20,6 +20,7 @@ import urllib.request
 
 from tests.oracle.conftest import API_KEY, AUTHOR
 from tests.oracle.replicas import call, free_port
+from tests.oracle.threads import Workers
 
 
 def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
@@ -47,7 +48,10 @@ def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
         stop = threading.Event()
 
         def reader(n: int) -> None:
-            _, out, _ = call(base + "/v1/sessions", {"post_id": 1, "reader": "0x" + f"{n:040x}"})
+            status, out, _ = call(base + "/v1/sessions",
+                                  {"post_id": 1, "reader": "0x" + f"{n:040x}"},
+                                  {"X-API-Key": API_KEY})  # fmt: skip
+            assert status == 201, out
             sid, seq = out["session_id"], 0
             while not stop.is_set():
                 seq += 1
@@ -61,16 +65,14 @@ def test_kill_during_load__every_acknowledged_heartbeat_is_stored(tmp_path):
                     with lock:
                         acked.append((sid, seq))
 
-        threads = [threading.Thread(target=reader, args=(n,)) for n in range(1, 17)]
-        for t in threads:
-            t.start()
-        while len(acked) < 300:
-            time.sleep(0.02)
+        workers = Workers()
+        for n in range(1, 17):
+            workers.start(reader, n)
+        workers.wait_until(lambda: len(acked) >= 300, 120, "300 acknowledged heartbeats")
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
         stop.set()
-        for t in threads:
-            t.join(timeout=10)
+        workers.join(timeout=30)
     finally:
         if server.poll() is None:
             server.kill()

@@ -17,6 +17,7 @@ import urllib.request
 import psycopg
 
 from tests.oracle.replicas import call, open_session, register_post, start_replicas
+from tests.oracle.threads import Workers
 
 SESSIONS = 8
 
@@ -31,12 +32,11 @@ class Load:
         self.unavailable: list[tuple[float, dict]] = []  # (when, headers) of 503 answers
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self._run, args=(n, sid), daemon=True)
-                        for n, sid in enumerate(sessions)]  # fmt: skip
+        self.workers = Workers()  # a failed assert in a client thread fails the test
 
     def start(self) -> None:
-        for t in self.threads:
-            t.start()
+        for n, sid in enumerate(self.sessions):
+            self.workers.start(self._run, n, sid)
 
     def _run(self, n: int, sid: str) -> None:
         seq, turn = 1, n
@@ -64,15 +64,12 @@ class Load:
                 raise AssertionError(f"unexpected answer {status}")
 
     def wait_acked(self, count: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.acked) < count:
-            assert time.monotonic() < deadline, f"only {len(self.acked)} of {count} acknowledged"
-            time.sleep(0.02)
+        self.workers.wait_until(lambda: len(self.acked) >= count, timeout,
+                                f"{count} acknowledged heartbeats (have {len(self.acked)})")  # fmt: skip
 
     def finish(self) -> None:
         self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
+        self.workers.join(timeout=30)
 
 
 def _ready(base: str) -> tuple[int, str | None]:

@@ -10,7 +10,8 @@ different replicas. Afterwards the database must show: nothing acknowledged is m
 (session, seq) acknowledged twice and no replay accepted, the stored heartbeats of a session in
 seq order with receive times that never go back, each crediting at most its own interval
 (no interval credited twice), the session's credit their sum and never above the cap, and one
-rewarded read per reader and post.
+rewarded read per reader and post. And one focus per reader (SPEC §4): however the two sessions
+of a reader interleave across the replicas, the instants credited to them never overlap.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import psycopg
 import pytest
 
 from tests.oracle.replicas import call, open_session, register_post, start_replicas
+from tests.oracle.threads import Workers
 from twei.oracle.rules import Rules, cap_ms, time_to_read_ms
 
 READERS = ["0x" + f"{n:040x}" for n in range(0xC1, 0xC7)]
@@ -96,12 +98,11 @@ def test_replicas__alternating_concurrent_replayed_heartbeats_keep_every_rule(de
                     refused[status] += 1
             time.sleep(0.04)
 
-    threads = [threading.Thread(target=send, args=(sid, parity))
-               for _, sid in sessions for parity in (0, 1)]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    workers = Workers()  # a thread that fails (a connection refused, say) fails the test
+    for _, sid in sessions:
+        for parity in (0, 1):
+            workers.start(send, sid, parity)
+    workers.join(timeout=120)
 
     assert replay_accepted == []
     assert len(acked) == len(set(acked)) > len(sessions) * BEATS // 2
@@ -111,6 +112,8 @@ def test_replicas__alternating_concurrent_replayed_heartbeats_keep_every_rule(de
     stored = set(query("SELECT session_id, seq FROM heartbeats"))
     assert set(acked) == stored  # every acknowledged beat, and only those
     rewarded = Counter()
+    qualified = Counter()
+    credited_spans: dict[str, list[tuple[int, int]]] = {}
     for reader, sid in sessions:
         ((last_seq, credited, qualified_at, is_rewarded, session_reader),) = query(
             "SELECT last_seq, credited_ms, qualified_at_ms, rewarded, reader FROM sessions"
@@ -126,9 +129,69 @@ def test_replicas__alternating_concurrent_replayed_heartbeats_keep_every_rule(de
             assert 0 <= credit <= now - before  # at most its own interval
         assert beats[0][2] == 0
         assert credited == sum(c for _, _, c in beats) <= cap
-        assert qualified_at is not None  # both sessions of every reader qualified …
+        qualified[session_reader] += qualified_at is not None
         rewarded[session_reader] += bool(is_rewarded)
-    # … and exactly one of them is rewarded
-    assert len(rewarded) == len(READERS) and set(rewarded.values()) == {1}
+        credited_spans.setdefault(session_reader, []).extend(
+            (now - credit, now) for _, now, credit in beats if credit
+        )
+    # every reader qualified (in one session at least) and exactly one session is rewarded
+    assert len(qualified) == len(rewarded) == len(READERS)
+    assert all(qualified.values()) and set(rewarded.values()) == {1}
+    # one focus: a credited interval of a reader ends before the next one begins
+    for spans in credited_spans.values():
+        spans.sort()
+        assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:])), spans
     ((capped,),) = query("SELECT COUNT(*) FROM sessions WHERE credited_ms = %s", cap)
     assert capped >= 1  # the cap was reached, and held
+
+
+def test_replicas__one_reader_in_six_tabs_on_two_replicas_is_credited_at_most_the_wall_time(
+    pg_url, tmp_path
+):
+    """One reader, six posts open at once, every page saying "visible and focused", each
+    session's heartbeats alternating between two replicas on one PostgreSQL database: the
+    reader's credit over all six is at most the wall time, and no two credited intervals
+    overlap (without one focus it would be about six times the wall time)."""
+    replicas = start_replicas(2, pg_url, tmp_path)
+    reader = "0x" + "e5" * 20
+    try:
+        bases = [r.base for r in replicas]
+        for post_id in range(1, 7):
+            register_post(bases[0], post_id, 5_000)  # 21 min to read: no cap in sight
+        sids = [open_session(bases[n % 2], post_id, reader) for n, post_id in enumerate(range(1, 7))]
+        answers: Counter = Counter()
+        lock = threading.Lock()
+
+        def tab(n: int, sid: str) -> None:
+            for seq in range(1, 31):  # every 100 ms for 3 s
+                body = {"seq": seq, "visible": True, "focused": True, "scroll": 50.0,
+                        "idle_ms": 0, "client_time": int(time.time() * 1000)}  # fmt: skip
+                status, out, _ = call(f"{bases[(n + seq) % 2]}/v1/sessions/{sid}/heartbeats", body)
+                assert status == 200, (status, out)
+                with lock:
+                    answers[status] += 1
+                time.sleep(0.1)
+
+        workers = Workers()
+        for n, sid in enumerate(sids):
+            workers.start(tab, n, sid)
+        workers.join(timeout=120)
+    finally:
+        for r in replicas:
+            r.stop()
+    assert answers == Counter({200: 6 * 30})
+    with psycopg.connect(pg_url) as db:
+        beats = db.execute(
+            "SELECT received_ms, credited_ms FROM heartbeats WHERE session_id = ANY(%s)"
+            " ORDER BY received_ms", (sids,)
+        ).fetchall()  # fmt: skip
+        credited = db.execute(
+            "SELECT SUM(credited_ms) FROM sessions WHERE session_id = ANY(%s)", (sids,)
+        ).fetchone()[0]
+        (mark,) = db.execute("SELECT credited_until_ms FROM readers").fetchone()
+    wall = beats[-1][0] - beats[0][0]
+    assert credited == sum(c for _, c in beats)
+    assert wall * 0.8 <= credited <= wall  # about one tab's worth, never more
+    spans = sorted((received - credit, received) for received, credit in beats if credit)
+    assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:]))
+    assert mark == spans[-1][1]  # the reader's watermark: the last credited instant

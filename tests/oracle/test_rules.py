@@ -159,10 +159,22 @@ def test_client_time__going_backwards_is_refused():
         check_client_time(999_999, 1_000_000, 0, previous_client_ms=1_000_000)
 
 
-def test_read_reward__is_one_tenth_twei_per_credited_minute_to_the_second():
+def test_read_reward__is_one_tenth_twei_per_credited_minute_to_the_millisecond():
     assert read_reward_wei(60_000) == twei("0.1")
-    assert read_reward_wei(90_999) == twei("0.15")  # 90 whole seconds
-    assert read_reward_wei(999) == 0
+    assert read_reward_wei(4_614) == 7_690_000_000_000_000  # 0.00769, not 4 s' 0.006667
+    assert read_reward_wei(90_999) == 151_665_000_000_000_000
+    assert read_reward_wei(1) == 1_666_666_666_666  # rounded down to the wei
+
+
+def test_one_focus__an_interval_credits_only_after_the_readers_watermark():
+    ttr = 600_000
+    state = apply_beat(ReadState(ttr), Beat(0, True, True, 0.0, 0))
+    # another session of the reader was credited up to 10 s: of 0–15 s only 10–15 s counts
+    after = apply_beat(state, Beat(15_000, True, True, 0.0, 0), not_before_ms=10_000)
+    assert after.credited_ms == 5_000
+    # a watermark at or past the beat: nothing; before the interval: the whole interval
+    assert apply_beat(state, Beat(15_000, True, True, 0.0, 0), not_before_ms=15_000).credited_ms == 0
+    assert apply_beat(state, Beat(15_000, True, True, 0.0, 0), not_before_ms=0).credited_ms == 15_000
 
 
 @given(

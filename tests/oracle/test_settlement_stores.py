@@ -13,6 +13,7 @@ import pytest
 
 from tests.settlement.helpers import EPOCH, A, B, C, D, E, Script
 from tests.settlement.test_day_rules import day_one
+from twei.economy import PoolRates
 from twei.flows import FlowCategory as F
 from twei.oracle.service import HeartbeatInput, Oracle
 from twei.oracle.store import SQLiteStore, utc_day
@@ -62,8 +63,8 @@ def test_settlement__same_day_same_root_from_sqlite_and_postgres(tmp_path, pg_ur
             job_store = JobStore(tmp_path / f"job-{name}.db")
             script = Script(job_store)
             day_one(script)  # the chain's events of the day (posts 1 and 2 by A, votes …)
-            job = SettlementJob(chain_id=CHAIN, store=job_store,
-                                settlements=tmp_path / name, reads=store)  # fmt: skip
+            job = SettlementJob(chain_id=CHAIN, store=job_store, settlements=tmp_path / name,
+                                reads=store, rates=PoolRates(read_cap_full_level=0))  # fmt: skip
             job.build(EPOCH)
             days[name] = load_day(tmp_path / name, CHAIN, EPOCH)
             pages = list(store.qualifying_read_pages(*utc_day_of(EPOCH), page_size=page_size))
@@ -79,7 +80,7 @@ def test_settlement__same_day_same_root_from_sqlite_and_postgres(tmp_path, pg_ur
     assert C < E < D  # (checksummed: …0C, …0E, …0d)
     lines = sqlite.breakdown.lines
     assert lines[C][(1, F.READ_REWARDS)] == 15 * 10**16  # 1.5 min at 0.1 TWEI
-    assert lines[D][(2, F.READ_REWARDS)] == 6 * 10**18  # 60 min
+    assert lines[D][(2, F.READ_REWARDS)] == 6 * 10**18  # 60 min (the farm defence off)
     assert (2, F.READ_REWARDS) not in lines.get(B, {}) and (1, F.READ_REWARDS) not in lines[A]
     assert postgres.breakdown.lines == lines
     assert (postgres.root, postgres.total, postgres.data_hash) == (

@@ -357,7 +357,10 @@ def test_oracle__two_instances_on_one_store_share_sessions_and_the_one_reward(st
         a.call("register_post", 1, AUTHOR, 119, "t", "b")  # 30 s to read, cap 45 s
         first = b.call("start_session", 1, READER, None)[0].session_id
         second = a.call("start_session", 1, READER, None)[0].session_id
-        for seq in range(1, 6):  # 0 … 60 s, alternating replicas: 45 s credited (the cap)
+        # 0 … 60 s, alternating replicas: 45 s credited (the cap) to the first session; the
+        # second, beating at the same instants, is the same reader's second focus: credited
+        # only for 45–60 s, when the first (capped) accrued nothing. 60 s in all, the wall time.
+        for seq in range(1, 6):
             for sid in (first, second):
                 (a if seq % 2 else b).call(
                     "heartbeat", sid, HeartbeatInput(seq, True, True, 100.0, 0, int(now[0] * 1000))
@@ -368,7 +371,7 @@ def test_oracle__two_instances_on_one_store_share_sessions_and_the_one_reward(st
                 )
             now[0] += 15
         one, two = (a.store.get_session(s) for s in (first, second))
-        assert one.credited_ms == two.credited_ms == 45_000 and one.last_seq == 5
+        assert (one.credited_ms, two.credited_ms) == (45_000, 15_000) and one.last_seq == 5
         assert (one.rewarded, two.rewarded) == (True, False)
         assert a.store.count_heartbeats() == 10
     finally:
@@ -381,3 +384,144 @@ def test_postgres__unreachable_at_start_is_a_one_line_unavailable_error(tmp_path
 
     with pytest.raises(OracleUnavailable, match="database unavailable at start"):
         PostgresStore(f"postgresql://nobody@/none?host={tmp_path}", timeout=0.5)
+
+
+def _one_batch(oracle: Oracle, calls: list[tuple]) -> list:
+    """Run ``calls`` (name, *args) in ONE batch of the writer: it is held on a gate while they
+    are queued. Each item of the answer is the result or the exception."""
+    import threading
+    from concurrent.futures import Future
+
+    from twei.oracle.service import _Op
+
+    gate, held = threading.Event(), threading.Event()
+
+    def hold(batch, now_ms):
+        held.set()
+        assert gate.wait(30)
+
+    oracle._put(_Op(hold, (0,), None, Future()))
+    assert held.wait(30)
+    futures = []
+    now = oracle.now_ms()
+    ops = {"start_session": oracle._op_start_session, "heartbeat": oracle._op_heartbeat}
+    for name, *args in calls:
+        future: Future = Future()
+        oracle._put(_Op(ops[name], (*args, now), None, future))
+        futures.append(future)
+    gate.set()
+    return [f.exception(30) or f.result(30) for f in futures]
+
+
+def test_oracle__an_operation_the_store_refuses_fails_alone_in_its_batch(store):
+    """A value past the store's range (here a client time of 2^64 ms let through the service's
+    own check) fails its own request with a 4xx error; the rest of the batch commits."""
+    from twei.errors import StoreRefused
+
+    now = [MS / 1000]
+    oracle = Oracle(store, clock=lambda: now[0], max_start_ahead_ms=2**80)
+    try:
+        oracle.call("register_post", 1, AUTHOR, 238, "t", "b")
+        readers = ["0x" + f"{n:040x}" for n in range(1, 9)]
+        sids = [oracle.call("start_session", 1, r, MS)[0].session_id for r in readers]
+        calls = [("heartbeat", sid, HeartbeatInput(1, True, True, 50.0, 0, MS)) for sid in sids]
+        calls.insert(3, ("start_session", 1, READER, 2**64))
+        answers = _one_batch(oracle, calls)
+        assert isinstance(answers[3], StoreRefused) and "refused" in str(answers[3])
+        honest = answers[:3] + answers[4:]
+        assert [a.last_seq for a in honest] == [1] * 8
+        assert store.count_heartbeats() == 8
+        assert store.reader_sessions(READER, 1) == []
+    finally:
+        oracle.close()
+
+
+class ConflictingStore(FlakyStore):
+    """A store whose next ``conflicts`` transactions fail as a deadlock between replicas does."""
+
+    class Deadlock(Exception):
+        pass
+
+    def __init__(self, inner, conflicts: int) -> None:
+        super().__init__(inner)
+        self.conflicts = conflicts
+
+    @contextmanager
+    def transaction(self):
+        with self.inner.transaction() as tx:
+            yield tx
+            if self.conflicts:
+                self.conflicts -= 1
+                raise self.Deadlock("deadlock detected")
+
+    def is_transient(self, err):
+        return isinstance(err, self.Deadlock)
+
+
+def test_oracle__a_deadlocked_batch_runs_again_and_nobody_is_refused(store):
+    conflicting = ConflictingStore(store, 0)
+    now = [MS / 1000]
+    oracle = Oracle(conflicting, clock=lambda: now[0])
+    try:
+        oracle.call("register_post", 1, AUTHOR, 238, "t", "b")
+        sid = oracle.call("start_session", 1, READER, MS)[0].session_id
+        conflicting.conflicts = 3
+        assert oracle.call("heartbeat", sid, HeartbeatInput(1, True, True, 50.0, 0, MS)).last_seq == 1
+        assert conflicting.conflicts == 0 and store.count_heartbeats() == 1
+    finally:
+        oracle.close()
+
+
+def test_store__a_nonce_signs_in_once_within_its_lifetime_and_old_ones_are_forgotten(store):
+    store.issue_nonce("n1", MS, 600_000)
+    assert not store.use_nonce("never-issued", MS, 600_000)
+    assert store.use_nonce("n1", MS + 1_000, 600_000)
+    assert not store.use_nonce("n1", MS + 2_000, 600_000)  # used already
+    store.issue_nonce("n2", MS, 600_000)
+    assert not store.use_nonce("n2", MS + 600_001, 600_000)  # too old
+    store.issue_nonce("n3", MS + 700_000, 600_000)  # forgets n1 and n2
+    assert store._all("SELECT nonce FROM sign_in_nonces") == [("n3",)]
+
+
+def test_store__a_readers_watermark_is_created_with_their_session_and_only_moves_forward(store):
+    store.commit_batch(Batch([post()], {"s": session("s")}, []))
+    with store.transaction() as tx:
+        assert tx.readers_for_update([READER, "0x" + "99" * 20]) == {READER: 0}
+        tx.write(Batch([], {}, [], readers={READER: MS}))
+    with store.transaction() as tx:
+        tx.write(Batch([], {}, [], readers={READER: MS - 5}))  # behind: kept at MS
+    with store.transaction() as tx:
+        assert tx.readers_for_update([READER]) == {READER: MS}
+
+
+def test_oracle__a_failed_commit_keeps_the_refusals_of_its_batch(store):
+    """When the store fails a batch (503 for what would have succeeded), a request the rules
+    refused in it keeps its own 4xx answer."""
+    from twei.errors import UnknownPost
+
+    class FailsNextWrite(FlakyStore):  # (the writer's hold of _one_batch writes nothing)
+        @contextmanager
+        def transaction(self):
+            with self.inner.transaction() as tx:
+                wrote = []
+                real_write = tx.write
+                tx.write = lambda batch: (wrote.append(1), real_write(batch))
+                yield tx
+                if self.fail_next and wrote:
+                    self.fail_next = False
+                    raise OSError("database or disk is full")
+
+    flaky = FailsNextWrite(store)
+    now = [MS / 1000]
+    oracle = Oracle(flaky, clock=lambda: now[0])
+    try:
+        oracle.call("register_post", 1, AUTHOR, 238, "t", "b")
+        sid = oracle.call("start_session", 1, READER, MS)[0].session_id
+        flaky.fail_next = True
+        unknown, beat = _one_batch(oracle, [
+            ("start_session", 9, READER, MS),
+            ("heartbeat", sid, HeartbeatInput(1, True, True, 50.0, 0, MS)),
+        ])  # fmt: skip
+        assert isinstance(unknown, UnknownPost) and isinstance(beat, OracleUnavailable)
+    finally:
+        oracle.close()

@@ -13,9 +13,19 @@ from pathlib import Path
 from playwright.sync_api import Route, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
-from tests.oracle.test_browser import BODY, CHROMIUM, served, tracker, wait_for  # noqa: F401
+from eth_account import Account
 
-READER = "0x" + "d4" * 20
+from tests.oracle.test_browser import (  # noqa: F401
+    BODY,
+    CHROMIUM,
+    add_wallet,
+    served,
+    tracker,
+    wait_for,
+)
+
+WALLET = Account.from_key("0x" + "d4" * 32)
+READER = WALLET.address
 
 
 def test_tracker__retries_a_heartbeat_answered_503_after_retry_after(served):
@@ -42,7 +52,9 @@ def test_tracker__retries_a_heartbeat_answered_503_after_retry_after(served):
                 headers={"X-API-Key": API_KEY},
             )
             assert r.status == 201, r.text()
-            page = browser.new_context().new_page()
+            context = browser.new_context()
+            add_wallet(context, WALLET)
+            page = context.new_page()
             page.route("**/heartbeats", first_unavailable)
             page.goto(f"{base}/posts/1?reader={READER}")
             wait_for(lambda: (tracker(page) or {}).get("accepted", 0) >= 1, 10, "a beat")

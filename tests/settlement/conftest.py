@@ -10,6 +10,7 @@ import pytest
 from eth_account import Account
 
 from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP, ORACLE_KEYS
+from twei.economy import PoolRates
 from twei.oracle.store.base import QualifyingRead
 from twei.params import ENGAGEMENT_DEFAULTS
 from twei.settlement import JobStore, SettlementJob
@@ -83,6 +84,9 @@ def make_job(chain, platform, oracle_keys, tmp_path):
     def make(reads=None, folder=None, keys=None, **kwargs):
         folder = folder or tmp_path
         kwargs.setdefault("start_block", deployed)
+        # Amounts figured for fresh accounts: the farm defence (read cap by level) off here; its
+        # own tests are in test_day_rules.py.
+        kwargs.setdefault("rates", PoolRates(read_cap_full_level=0))
         return SettlementJob(
             chain_id=chain.chain_id,
             store=JobStore(folder / str(chain.chain_id) / "job.db"),

@@ -27,9 +27,15 @@ def script(store):
     return Script(store)
 
 
+#: The rules below, figured by hand for fresh accounts, with the farm defence off (its own tests
+#: are at the end: with it, a level-0 reader's day stops at 50/14 TWEI).
+RULES = PoolRates(read_cap_full_level=0)
+
+
 @pytest.fixture
 def job(store, script, tmp_path):
-    return SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "settlements", reads=script)
+    return SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "settlements", reads=script,
+                         rates=RULES)  # fmt: skip
 
 
 def day_one(s: Script) -> None:
@@ -151,7 +157,8 @@ def test_build__crash_before_commit_leaves_nothing_then_rebuilds_the_same(job, s
 def test_build__pro_rata_when_the_day_exceeds_the_pool(store, script, tmp_path):
     pool = twei(10)
     job = SettlementJob(
-        chain_id=CHAIN, store=store, settlements=tmp_path, reads=script, rates=PoolRates(daily_pool=pool)
+        chain_id=CHAIN, store=store, settlements=tmp_path, reads=script,
+        rates=PoolRates(daily_pool=pool, read_cap_full_level=0),
     )
     day_one(script)
     job.build(EPOCH)
@@ -227,7 +234,7 @@ def test_build__reads_straight_from_the_oracles_sqlite_store(store, script, tmp_
         "late", 1, B, 0, 0, 300_000, credited_ms=60_000, qualified_at_ms=(EPOCH + 1) * 86_400_000, rewarded=True
     )
     oracle.commit_batch(batch)
-    job = SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "s", reads=oracle)
+    job = SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "s", reads=oracle, rates=RULES)
     job.build(EPOCH)
     assert load_day(tmp_path / "s", CHAIN, EPOCH).breakdown.lines == DAY_ONE_LINES
     oracle.close()
@@ -241,3 +248,37 @@ def test_run__a_day_before_the_first_settled_one_is_refused(job, script):
     job.fetch = lambda: 0  # no chain here
     with pytest.raises(SettlementError, match="before the first day"):
         job.run(EPOCH - 5)
+
+
+# -- the farm defence: read rewards capped by the reader's level before the day ---------------
+
+
+def test_farm_defence__a_fresh_readers_day_stops_at_a_fourteenth_of_the_cap(store, script, tmp_path):
+    job = SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path, reads=script)  # defaults
+    day_one(script)
+    job.build(EPOCH)
+    paid = load_day(tmp_path, CHAIN, EPOCH).breakdown.lines
+    fresh_cap = twei(50) // 14  # level 0 before the day: 3.571428571428571428 TWEI
+    assert paid[D][(2, F.READ_REWARDS)] == fresh_cap  # 25 TWEI of reading, paid 3.57
+    assert paid[E][(2, F.READ_REWARDS)] == fresh_cap  # 66.67 TWEI of reading, paid 3.57
+    assert paid[C][(1, F.READ_REWARDS)] == twei("0.5")  # under the cap: untouched
+    # XP still counts every credited minute: the levels rise as if nothing had been cut
+    assert {a: store.accounts()[a].level for a in (D, E)} == {D: 5, E: 8}
+
+
+@pytest.mark.parametrize("level,cap", [(0, twei(50) // 14), (5, twei(50) * 6 // 14),
+                                       (12, twei(50) * 13 // 14), (13, twei(50)), (40, twei(50))])  # fmt: skip
+def test_farm_defence__the_cap_grows_with_the_level_to_the_whole_cap_at_13(level, cap):
+    from twei.economy import reader_read_cap
+
+    assert reader_read_cap(level, PoolRates()) == cap
+    assert reader_read_cap(level, PoolRates(read_cap_full_level=0)) == twei(50)
+
+
+def test_farm_defence__a_reader_at_level_13_before_the_day_earns_the_whole_cap(store, script, tmp_path):
+    from twei.economy import DayActivity, Read, settle_day
+
+    day = DayActivity(reads=[Read(E, 2, 40_000, 1)])
+    assert settle_day(day, PoolRates(), lambda a: 13).paid[E] == twei(50)
+    assert settle_day(day, PoolRates(), lambda a: 0).paid[E] == twei(50) // 14
+    assert settle_day(day, PoolRates()).paid[E] == twei(50)  # levels unknown: the whole cap

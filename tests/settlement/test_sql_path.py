@@ -84,7 +84,8 @@ def test_sql_path__capped_reader_is_paid_in_qualified_order():
     """E reads 400 minutes then 200 (50 TWEI cap): the first read pays 40, the second 10."""
     store = _store([A, A, A, A], [B, B, B, B], [], [(EPOCH, E, 2, 200 * 60_000, 5), (EPOCH, E, 1, 400 * 60_000, 4)], {})
     try:
-        result, changed = settle_stored_day_sql(store, EPOCH)
+        # (the farm defence off: E is a fresh account; with it, see test_day_rules.py)
+        result, changed = settle_stored_day_sql(store, EPOCH, PoolRates(read_cap_full_level=0))
         assert result.lines == {E: {(1, 6): 40 * 10**18, (2, 6): 10 * 10**18}}
         assert changed == {E: AccountState(50 * 10**18, 600, 7)}
     finally:

@@ -14,7 +14,8 @@ Design choices where SPEC is silent:
 * Time source: the server's receive time credits reading time; the client's clock is only
   checked (not ahead beyond 5 s after the offset measured at session start, never backwards).
 * A reading session is one page view. Each session is credited on its own (capped at 1.5 ×
-  Time to Read); the first session of a reader on a post to qualify is the rewarded read, for
+  Time to Read), but a reader has one focus: an instant credited to one of their sessions is
+  credited to no other (a per-reader watermark in the store); the first session of a reader on a post to qualify is the rewarded read, for
   ever; later ones are recorded but earn nothing; the author's never earns.
 * Before any input the reader counts as inactive (``idle_ms`` null): a page nobody touched
   earns nothing, even in its first minute.
@@ -23,7 +24,8 @@ Design choices where SPEC is silent:
   so it should run after the day ends (``settle`` defaults to the last finished day).
 * ``seq`` must grow within a session; gaps are allowed (a lost request must not lock a reader
   out), a repeat or a lower ``seq`` is a replay (409).
-* Readers are identified by the address they present; proving it is the platform login's job.
+* A reader is a wallet: sessions start after Sign-In with Ethereum (EIP-4361, the ``siwe``
+  library) or with the platform backend's API key vouching for the reader.
 * Session state lives in the store: with PostgreSQL (``TWEI_ORACLE_DATABASE_URL``) several
   processes may serve the same sessions; SQLite serves one machine: one process, or
   several (``TWEI_ORACLE_WORKERS``) taking turns at the file for writes.

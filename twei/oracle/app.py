@@ -3,7 +3,10 @@
 Endpoints (OpenAPI docs at ``/docs``):
 
 * ``POST /v1/posts`` (platform backend, header ``X-API-Key``) — register a post.
-* ``POST /v1/sessions`` — a reader opens a reading session on a post.
+* ``POST /v1/auth/nonce``, ``POST /v1/auth/verify`` — Sign-In with Ethereum (EIP-4361): a nonce,
+  then the signed message for a bearer token (:mod:`twei.oracle.signin`).
+* ``POST /v1/sessions`` — a signed-in reader (``Authorization: Bearer``), or one the backend
+  vouches for (``X-API-Key``), opens a reading session on a post.
 * ``POST /v1/sessions/{id}/heartbeats`` — the tracker's heartbeat (``seq`` strictly increasing).
 * ``POST /v1/sessions/{id}/finish`` — the reader left (``navigator.sendBeacon``).
 * ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
@@ -15,9 +18,9 @@ Endpoints (OpenAPI docs at ``/docs``):
 A 503 (the store is away: PostgreSQL restarting, say) carries ``Retry-After``; nothing of that
 request was recorded, and the same request may be sent again.
 
-Every refusal is a 4xx whose ``detail`` is one line saying what was wrong; nothing refused
-reaches the store. Readers are identified by the address they present: proving it (a wallet
-signature at session start) is the platform's login's job, not the oracle's.
+Every refusal is a 4xx whose ``detail`` is one line saying what was wrong (and the OpenAPI
+declares each, with that body); nothing refused reaches the store. A reader is a wallet: a
+session starts only for the address that signed in, or that the platform's backend vouches for.
 """
 
 from __future__ import annotations
@@ -36,22 +39,37 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from twei.errors import (
     ImplausibleHeartbeat,
+    NotSignedIn,
     OracleError,
     OracleUnavailable,
     PostConflict,
     ReplayedHeartbeat,
     SessionFinished,
+    SessionInFuture,
+    SignInRefused,
+    StoreRefused,
     UnknownPost,
     UnknownSession,
+    WrongReader,
 )
 from twei.oracle.fastpath import FastPathApp
 from twei.oracle.rules import Rules, time_to_read_ms
 from twei.oracle.service import Clock, HeartbeatInput, Oracle
 from twei.oracle.settings import OracleSettings
+from twei.oracle.signin import (
+    TokenKey,
+    check_reader,
+    check_token,
+    expiry_ms,
+    make_token,
+    new_nonce,
+    now_utc,
+    verify_message,
+)
 from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled_read_wei
 from twei.oracle.store import open_store
 from twei.units import format_twei
@@ -69,6 +87,11 @@ _STATUS: dict[type[OracleError], int] = {
     SessionFinished: 409,
     ReplayedHeartbeat: 409,
     ImplausibleHeartbeat: 422,
+    SessionInFuture: 422,
+    StoreRefused: 422,
+    SignInRefused: 401,
+    NotSignedIn: 401,
+    WrongReader: 403,
     OracleUnavailable: 503,
 }
 
@@ -79,8 +102,59 @@ def _address(value: str) -> str:
     return to_checksum_address(value)
 
 
-Address = Annotated[str, AfterValidator(_address)]
-PostId = Annotated[int, Field(ge=0, lt=2**256, description="the post's on-chain id")]
+_ADDRESS_SCHEMA = {
+    "type": "string",
+    "pattern": _ADDRESS.pattern,
+    "description": "an Ethereum address: 0x and 40 hex digits (any case; answered EIP-55)",
+}
+#: An address in, checked by our own validator (its message says "not an address"), documented
+#: as the pattern it enforces so that a generated client knows it too.
+Address = Annotated[str, AfterValidator(_address), WithJsonSchema(_ADDRESS_SCHEMA)]
+#: An address out: always EIP-55 checksummed.
+AddressOut = Annotated[str, WithJsonSchema(_ADDRESS_SCHEMA)]
+#: Largest post id: a uint256 short of its top 4 x 10^63 values, so that the bound is a number
+#: JSON clients read exactly (2^256 - 1 as a double rounds up to 2^256, and fuzzers and clients
+#: computing with doubles then step over it). The contract numbers posts from 1, one by one.
+MAX_POST_ID = 115_792_089_237_316 * 10**63
+PostId = Annotated[
+    int,
+    Field(ge=0, le=MAX_POST_ID),
+    WithJsonSchema(
+        {"type": "integer", "minimum": 0, "maximum": MAX_POST_ID,
+         "description": "the post's on-chain id"}
+    ),
+]  # fmt: skip
+
+
+class Problem(BaseModel):
+    """Every refusal, whatever its status: one line saying what was wrong."""
+
+    detail: str
+
+
+_WHY = {
+    400: "malformed JSON",
+    401: "a sign-in (or the API key) is missing, expired, forged or refused",
+    403: "the API key is wrong, or the sign-in is another reader's",
+    404: "unknown post or session",
+    409: "a conflict with what is stored (see detail)",
+    413: "request body over the limit",
+    422: "a field missing, out of range or implausible (see detail)",
+    503: "the store is away: nothing was recorded; send the same request again after Retry-After",
+}
+
+
+def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The refusals an endpoint answers, each ``{"detail": str}`` (FastAPI's own 422 body, an
+    array of error objects, is never sent: every refusal goes through ``_validation_message``)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"model": Problem, "description": _WHY[status]}
+        if status == 503:
+            out[status]["headers"] = {
+                "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}
+            }
+    return out
 
 
 class _Strict(BaseModel):
@@ -97,7 +171,7 @@ class PostIn(_Strict):
 
 class PostOut(BaseModel):
     post_id: int
-    author: str
+    author: AddressOut
     word_count: int
     title: str
     time_to_read_s: float
@@ -106,13 +180,34 @@ class PostOut(BaseModel):
 class SessionIn(_Strict):
     post_id: PostId
     reader: Address
-    client_time: int | None = Field(default=None, ge=0, description="client clock, epoch ms")
+    client_time: int | None = Field(
+        default=None, ge=0, lt=2**53, description="client clock, epoch ms (not in the future)"
+    )
+
+
+class NonceOut(BaseModel):
+    nonce: str = Field(description="put it in the EIP-4361 message; it signs in once")
+    domain: str = Field(description="the domain the message must name")
+    expires_in_s: int
+
+
+class SignInIn(_Strict):
+    message: str = Field(max_length=4_096, description="the EIP-4361 message, as signed")
+    signature: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{130}$", description="personal_sign of the message (65 bytes)"
+    )
+
+
+class SignInOut(BaseModel):
+    token: str = Field(description="send it as 'Authorization: Bearer <token>'")
+    reader: AddressOut
+    expires_at_ms: int
 
 
 class SessionOut(BaseModel):
     session_id: str
     post_id: int
-    reader: str
+    reader: AddressOut
     time_to_read_s: float
     heartbeat_interval_ms: int
     own_post: bool
@@ -129,6 +224,12 @@ class HeartbeatIn(_Strict):
     client_time: int = Field(ge=0, lt=2**53, description="client clock, epoch ms")
 
 
+class FinishOut(BaseModel):
+    session_id: str
+    finished: bool
+    credited_s: float
+
+
 class HeartbeatOut(BaseModel):
     session_id: str
     seq: int
@@ -139,7 +240,7 @@ class HeartbeatOut(BaseModel):
 
 class ReadOut(BaseModel):
     post_id: int
-    reader: str
+    reader: AddressOut
     time_to_read_s: float
     credited_s: float
     max_scroll: float
@@ -195,7 +296,13 @@ def create_app(
         if current is None:
             store = open_store(settings)
             kwargs = {"clock": clock} if clock is not None else {}
-            current = Oracle(store, rules, max_batch=settings.max_batch, **kwargs)
+            current = Oracle(
+                store,
+                rules,
+                max_batch=settings.max_batch,
+                max_start_ahead_ms=settings.max_session_start_ahead_ms,
+                **kwargs,
+            )
         app.state.oracle = current
         live.append(current)
         try:
@@ -246,7 +353,10 @@ def create_app(
         response_model=PostOut,
         status_code=201,
         dependencies=[Depends(require_api_key)],
-        responses={200: {"description": "registered already with the same data"}},
+        responses={
+            200: {"model": PostOut, "description": "registered already with the same data"},
+            **_answers(400, 401, 403, 409, 413, 422, 503),
+        },
     )
     async def register_post(body: PostIn) -> JSONResponse:
         """Register a post (platform backend only). Same data again answers 200."""
@@ -264,7 +374,7 @@ def create_app(
 
     # Handlers that read the store are plain ``def``: FastAPI runs them in its thread pool, so a
     # read waiting behind a commit never stalls the event loop (and the heartbeats with it).
-    @app.get("/v1/posts/{post_id}", response_model=PostOut)
+    @app.get("/v1/posts/{post_id}", response_model=PostOut, responses=_answers(404, 422, 503))
     def get_post(post_id: PostId) -> dict:
         """A registered post and its Time to Read."""
         post = live[0].get_post(post_id)
@@ -278,9 +388,72 @@ def create_app(
             "time_to_read_s": _seconds(time_to_read_ms(post.word_count, rules)),
         }
 
-    @app.post("/v1/sessions", response_model=SessionOut, status_code=201)
-    async def start_session(body: SessionIn) -> JSONResponse:
-        """Open a reading session; the answer carries the id every heartbeat must name."""
+    token_key = TokenKey(
+        settings.session_secret.get_secret_value() if settings.session_secret else None,
+        settings.api_key.get_secret_value() if settings.api_key else None,
+    )
+
+    def expected_domain(request: Request) -> str:
+        return settings.siwe_domain or request.headers.get("host", "")
+
+    @app.post("/v1/auth/nonce", response_model=NonceOut, responses=_answers(413, 503))
+    def sign_in_nonce(request: Request) -> dict:
+        """A fresh nonce for a Sign-In with Ethereum message (EIP-4361)."""
+        nonce = new_nonce()
+        live[0].store.issue_nonce(nonce, live[0].now_ms(), settings.nonce_ttl_s * 1000)
+        return {
+            "nonce": nonce,
+            "domain": expected_domain(request),
+            "expires_in_s": settings.nonce_ttl_s,
+        }
+
+    @app.post(
+        "/v1/auth/verify", response_model=SignInOut, responses=_answers(400, 401, 413, 422, 503)
+    )
+    def sign_in(request: Request, body: SignInIn) -> dict:
+        """Check a signed EIP-4361 message (domain, expiry, signature, a nonce this oracle issued
+        and nobody used) and answer a token for its address."""
+        now_ms = live[0].now_ms()
+        parsed = verify_message(body.message, body.signature, expected_domain(request),
+                                now_utc(now_ms))  # fmt: skip
+        if not live[0].store.use_nonce(parsed.nonce, now_ms, settings.nonce_ttl_s * 1000):
+            raise SignInRefused(
+                "the nonce was not issued by this oracle, has expired, or was used already"
+                " (a replayed sign-in): ask POST /v1/auth/nonce for a new one"
+            )
+        until = expiry_ms(parsed, now_ms, settings.sign_in_ttl_s * 1000)
+        return {
+            "token": make_token(token_key, parsed.address, until),
+            "reader": parsed.address,
+            "expires_at_ms": until,
+        }
+
+    def signed_in_as(authorization: str | None, x_api_key: str | None, reader: str) -> None:
+        """A session starts for a signed-in reader, or one the backend vouches for."""
+        expected = settings.api_key.get_secret_value() if settings.api_key else ""
+        if x_api_key is not None:
+            if not expected or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+                raise _HTTPError(403, "wrong API key")
+            return
+        check_reader(check_token(token_key, authorization, live[0].now_ms()), reader)
+
+    @app.post(
+        "/v1/sessions",
+        response_model=SessionOut,
+        status_code=201,
+        responses=_answers(400, 401, 403, 404, 413, 422, 503),
+    )
+    async def start_session(
+        body: SessionIn,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        """Open a reading session; the answer carries the id every heartbeat must name.
+
+        Needs ``Authorization: Bearer <token>`` of the reader's sign-in (``/v1/auth/verify``),
+        or the platform backend's ``X-API-Key`` vouching for the reader.
+        """
+        signed_in_as(authorization, x_api_key, body.reader)
         session, post = await live[0].start_session(body.post_id, body.reader, body.client_time)
         return JSONResponse(
             {
@@ -326,12 +499,7 @@ def create_app(
     @docs.post(
         "/v1/sessions/{session_id}/heartbeats",
         response_model=HeartbeatOut,
-        responses={
-            404: {"description": "unknown session"},
-            409: {"description": "a replayed or out-of-order seq, or a finished session"},
-            413: {"description": "body over the heartbeat limit"},
-            422: {"description": "a field out of range, or the client clock implausible"},
-        },
+        responses=_answers(400, 404, 409, 413, 422, 503),
     )
     async def heartbeat_docs(session_id: str, body: HeartbeatIn) -> None:
         """One heartbeat of the page tracker; answered only once it is committed to the store.
@@ -351,7 +519,11 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.post("/v1/sessions/{session_id}/finish")
+    @app.post(
+        "/v1/sessions/{session_id}/finish",
+        response_model=FinishOut,
+        responses=_answers(404, 409, 413, 422, 503),
+    )
     async def finish(session_id: str) -> dict:
         """Close the session (the tracker sends this with ``sendBeacon`` when the reader leaves)."""
         session = await live[0].finish(session_id)
@@ -380,15 +552,30 @@ def create_app(
             "earned_pending_twei": format_twei(status.pending_wei, 6),
         }
 
-    @app.get("/v1/reads", response_model=ReadOut)
+    @app.get("/v1/reads", response_model=ReadOut, responses=_answers(404, 422, 503))
     def get_read(
-        post_id: Annotated[int, Query(ge=0, lt=2**256)],
+        post_id: Annotated[PostId, Query()],
         reader: Annotated[str, Query(pattern=_ADDRESS.pattern)],
     ) -> dict:
         """Time to Read, credited time, qualified or not, and Twei earned (settled, pending)."""
         return read_status(live[0], post_id, to_checksum_address(reader))
 
-    @app.get("/posts/{post_id}", response_class=HTMLResponse, include_in_schema=False)
+    @app.get(
+        "/posts/{post_id}",
+        response_class=HTMLResponse,
+        responses={
+            404: {"description": "unknown post", "content": {"text/html": {}}},
+            **{
+                status: {
+                    "description": _WHY[status],
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    },
+                }
+                for status in (422, 503)
+            },
+        },
+    )
     def post_page(
         request: Request,
         post_id: PostId,
@@ -425,6 +612,7 @@ def create_app(
                 "loss_total": sum(v for _, v in loss) if lines else None,
                 "fmt": lambda wei: format_twei(wei, 4),
                 "interval_ms": settings.heartbeat_interval_ms,
+                "chain_id": settings.chain_id,
             },
         )
 

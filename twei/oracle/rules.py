@@ -155,20 +155,26 @@ def check_client_time(
         )
 
 
-def apply_beat(state: ReadState, beat: Beat, rules: Rules = DEFAULT_RULES) -> ReadState:
+def apply_beat(
+    state: ReadState, beat: Beat, rules: Rules = DEFAULT_RULES, not_before_ms: int | None = None
+) -> ReadState:
     """The session's state after one more heartbeat.
 
     A server receive time earlier than the previous one (two requests of one session racing)
     counts as the same instant: it credits nothing and does not move time backwards.
+
+    ``not_before_ms`` is the reader's focus watermark (SPEC §4, one focus per reader): the
+    instant up to which another session of the same reader was credited already. Only the part
+    of the interval after it is credited, so twenty tabs "focused" at once earn what one does.
     """
     if state.last is not None and beat.received_ms < state.last.received_ms:
         beat = replace(beat, received_ms=state.last.received_ms)
     credited = state.credited_ms
     if state.last is not None:
-        credited = min(
-            credited + interval_credit_ms(state.last, beat, rules),
-            max(cap_ms(state.time_to_read_ms, rules), credited),
-        )
+        gain = interval_credit_ms(state.last, beat, rules)
+        if gain and not_before_ms is not None and not_before_ms > state.last.received_ms:
+            gain = max(0, beat.received_ms - not_before_ms)
+        credited = min(credited + gain, max(cap_ms(state.time_to_read_ms, rules), credited))
     max_scroll = max(state.max_scroll_pct, beat.scroll_pct)
     qualified_at = state.qualified_at_ms
     if qualified_at is None and qualifies(credited, max_scroll, state.time_to_read_ms, rules):
@@ -182,10 +188,11 @@ def apply_beat(state: ReadState, beat: Beat, rules: Rules = DEFAULT_RULES) -> Re
     )
 
 
-def read_reward_wei(credited_ms: int) -> int:
-    """Pool reward for a read before the day's caps: 0.1 TWEI per credited minute.
+def read_reward_wei(credited_ms: int, rate_wei_per_minute: int = READ_RATE_WEI_PER_MINUTE) -> int:
+    """Pool reward for a read before the day's caps: 0.1 TWEI per credited minute, from the
+    credited milliseconds (4.614 s shows 0.00769 TWEI), rounded down to the wei.
 
-    Pro rata to the whole second, rounded down, exactly as the settlement (``twei.economy``)
-    computes it, so that the pending figure a reader sees is what the settlement starts from.
+    The settlement (``twei.economy``) pays whole credited seconds, so what it pays for a read
+    is at most one second's worth (0.00167 TWEI) below this pending figure.
     """
-    return (credited_ms // 1000) * READ_RATE_WEI_PER_MINUTE // 60
+    return credited_ms * rate_wei_per_minute // 60_000

@@ -17,7 +17,14 @@ cached in memory.
 
 If the transaction fails (the database away, a full disk), every request of the batch that
 would have succeeded is answered 503 (:class:`~twei.errors.OracleUnavailable`, ``Retry-After``)
-and nothing of it is kept in memory: the retry starts again from the committed state.
+and nothing of it is kept in memory: the retry starts again from the committed state. Two
+failures are not the batch's: a deadlock or serialisation failure between replicas runs the
+batch again, and a write the store refuses for one operation's data runs each operation alone,
+so only that one is refused (see :meth:`Oracle._process`).
+
+One focus per reader (SPEC §4): the batch also locks the readers of its sessions (after the
+sessions, both in sorted order) and reads their watermark, the last instant credited to any of
+their sessions; a heartbeat credits only what lies after it, and moves it.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import random
 import secrets
 import threading
 import time
@@ -39,6 +47,8 @@ from twei.errors import (
     PostConflict,
     ReplayedHeartbeat,
     SessionFinished,
+    SessionInFuture,
+    StoreRefused,
     UnknownPost,
     UnknownSession,
 )
@@ -69,6 +79,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
 _STOP = object()
+#: Tries of a batch that met a deadlock or serialisation failure before it is answered 503.
+_RETRIES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +162,10 @@ class Oracle:
         rules: Rules = DEFAULT_RULES,
         clock: Clock = time.time,
         max_batch: int = 2_000,
+        max_start_ahead_ms: int = 86_400_000,
     ) -> None:
         self.store = store
+        self.max_start_ahead_ms = max_start_ahead_ms
         self.rules = rules
         self.clock = clock
         self.max_batch = max_batch
@@ -161,6 +175,8 @@ class Oracle:
         self._tx: StoreTransaction | None = None
         self._live: dict[str, SessionRecord] = {}
         self._claimed: set[tuple[str, int]] = set()
+        self._marks: dict[str, int] = {}  # reader -> focus watermark (credited_until_ms)
+        self._partial: list[tuple[_Op, Any, BaseException | None]] = []
         self._thread = threading.Thread(target=self._run, name="oracle-writer", daemon=True)
         self._stopped = False
         self._thread.start()
@@ -284,40 +300,43 @@ class Oracle:
                 self._process(ops)
 
     def _process(self, ops: list[_Op]) -> None:
-        touched = {op.args[0] for op in ops if op.fn in (self._op_heartbeat, self._op_finish)}
-        batch = Batch.empty()
-        results: list[tuple[_Op, Any, BaseException | None]] = []
-        try:
-            with self.store.transaction() as tx:
-                self._tx = tx
-                self._live = tx.sessions_for_update(touched)
-                self._claimed = set()  # reward claims of this batch
-                for op in ops:
-                    try:
-                        results.append((op, op.fn(batch, *op.args), None))
-                    except OracleUnavailable:
-                        raise  # the store failed mid-batch: the whole batch is answered 503
-                    except OracleError as err:
-                        results.append((op, None, err))
-                    except Exception as err:  # a bug: answer 500 for this request, keep serving
-                        log.exception("oracle operation failed")
-                        results.append((op, None, err))
-                if batch:
-                    tx.write(batch)
-        except Exception as err:
-            log.warning("oracle transaction failed; %d requests answered 503: %s", len(ops), err)
-            for post in batch.posts:
-                self._posts.pop(post.post_id, None)
-            failure = (
-                err
-                if isinstance(err, OracleUnavailable)
-                else OracleUnavailable(f"storage failed, nothing acknowledged: {err}")
-            )
-            done = {id(op): e for op, _, e in results}
-            results = [(op, None, done.get(id(op)) or failure) for op in ops]
-        finally:
-            self._tx = None
-            self._live = {}
+        """Run ``ops`` in one transaction and answer them.
+
+        A deadlock or serialisation failure between replicas runs the batch again (from the
+        committed state: nothing of a failed try is kept). A write the store refuses for its
+        data (a value out of a column's range that slipped past validation, say) is isolated:
+        each operation runs again in a transaction of its own, so only the guilty one is
+        refused (422) and the others are answered as if it had never come. Only a store that
+        is away answers the whole batch 503.
+        """
+        for attempt in range(1, _RETRIES + 1):
+            try:
+                results = self._attempt(ops)
+            except Exception as err:
+                if attempt < _RETRIES and self._transient(err):
+                    log.info("oracle batch of %d conflicted (%s); running it again", len(ops), err)
+                    time.sleep(random.uniform(0, 0.002 * attempt))
+                    continue
+                if self._data_error(err):
+                    if len(ops) > 1:
+                        for op in ops:
+                            self._process([op])
+                        return
+                    log.warning("the store refused an operation: %s", err)
+                    refused = StoreRefused(f"the store refused this request: {_first_line(err)}")
+                    results = [(ops[0], None, refused)]
+                else:
+                    log.warning("oracle transaction failed; %d requests answered 503: %s",
+                                len(ops), err)  # fmt: skip
+                    failure = (
+                        err
+                        if isinstance(err, OracleUnavailable)
+                        else OracleUnavailable(f"storage failed, nothing acknowledged: {err}")
+                    )
+                    # A request the rules refused keeps its own answer; the rest are 503.
+                    refused = {id(op): e for op, _, e in self._partial if e is not None}
+                    results = [(op, None, refused.get(id(op)) or failure) for op in ops]
+            break
         by_loop: dict[Any, list] = {}
         for result in results:
             by_loop.setdefault(result[0].loop, []).append(result)
@@ -329,6 +348,58 @@ class Oracle:
                     loop.call_soon_threadsafe(_resolve, group)
                 except RuntimeError:  # that event loop is closed: nobody is waiting
                     pass
+
+    def _attempt(self, ops: list[_Op]) -> list[tuple[_Op, Any, BaseException | None]]:
+        """One try of the batch in one transaction; raises if the transaction fails (nothing of
+        it is then kept, in the database or here)."""
+        touched = {op.args[0] for op in ops if op.fn in (self._op_heartbeat, self._op_finish)}
+        batch = Batch.empty()
+        results: list[tuple[_Op, Any, BaseException | None]] = []
+        self._partial = results  # what was decided before a failure (see _process)
+        try:
+            with self.store.transaction() as tx:
+                self._tx = tx
+                self._live = tx.sessions_for_update(touched)
+                # Sessions first, then their readers, each in sorted order: every writer locks
+                # in the same order, so replicas queue behind each other instead of deadlocking.
+                self._marks = tx.readers_for_update({s.reader for s in self._live.values()})
+                self._claimed = set()  # reward claims of this batch
+                for op in ops:
+                    try:
+                        results.append((op, op.fn(batch, *op.args), None))
+                    except OracleUnavailable:
+                        raise  # the store failed mid-batch: the whole batch fails
+                    except OracleError as err:
+                        results.append((op, None, err))
+                    except Exception as err:  # a bug: answer 500 for this request, keep serving
+                        log.exception("oracle operation failed")
+                        results.append((op, None, err))
+                if batch:
+                    tx.write(batch)
+        except BaseException:
+            for post in batch.posts:
+                self._posts.pop(post.post_id, None)
+            raise
+        finally:
+            self._tx = None
+            self._live = {}
+            self._marks = {}
+        return results
+
+    def _causes(self, err: BaseException) -> list[BaseException]:
+        chain: list[BaseException] = []
+        while err is not None and len(chain) < 10:
+            chain.append(err)
+            err = err.__cause__ or err.__context__  # type: ignore[assignment]
+        return chain
+
+    def _transient(self, err: BaseException) -> bool:
+        check = getattr(self.store, "is_transient", None)
+        return check is not None and any(check(e) for e in self._causes(err))
+
+    def _data_error(self, err: BaseException) -> bool:
+        check = getattr(self.store, "is_data_error", None)
+        return check is not None and any(check(e) for e in self._causes(err))
 
     def _post(self, post_id: int) -> PostRecord:
         post = self._posts.get(post_id)
@@ -384,6 +455,11 @@ class Oracle:
         self, batch: Batch, post_id: int, reader: str, client_ms: int | None, now_ms: int
     ) -> tuple[SessionRecord, PostRecord]:
         post = self._post(post_id)
+        if client_ms is not None and client_ms - now_ms > self.max_start_ahead_ms:
+            raise SessionInFuture(
+                f"client_time is {client_ms - now_ms} ms ahead of the server's clock"
+                f" (at most {self.max_start_ahead_ms} ms: a session may not start in the future)"
+            )
         session = SessionRecord(
             session_id=secrets.token_urlsafe(16),
             post_id=post_id,
@@ -410,12 +486,20 @@ class Oracle:
             beat.client_ms, now_ms, session.clock_offset_ms, session.last_client_ms, self.rules
         )
         before = _state(session)
+        mark = self._marks.get(session.reader)
         after = apply_beat(
             before,
             Beat(now_ms, beat.visible, beat.focused, beat.scroll_pct, beat.idle_ms),
             self.rules,
+            not_before_ms=mark,
         )
         assert after.last is not None
+        if after.credited_ms > before.credited_ms:
+            # This reader's focus is credited up to now: no other session of theirs may be
+            # credited for any instant before it.
+            self._marks[session.reader] = batch.readers[session.reader] = max(
+                mark or 0, after.last.received_ms
+            )
         rewarded = session.rewarded
         if after.qualified and not before.qualified:
             rewarded = self._claim_reward(session)
@@ -462,3 +546,8 @@ class Oracle:
         updated = replace(session, finished_ms=now_ms)
         self._keep(batch, updated)
         return updated
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

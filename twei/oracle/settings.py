@@ -28,6 +28,17 @@ class OracleSettings(BaseSettings):
     #: Key the platform backend sends in ``X-API-Key`` to register posts. Unset: registering is
     #: refused (the service never runs with an open backend endpoint by accident).
     api_key: SecretStr | None = None
+    #: Domain an EIP-4361 sign-in message must name (``oracle.example.com``, with ``:port`` if
+    #: not the default). Unset: the request's ``Host`` (right for development; set it in
+    #: production so that a message signed for another site is refused).
+    siwe_domain: str | None = None
+    #: Key of the sign-in tokens, the same on every replica. Unset: derived from ``api_key``
+    #: (random per process if that is unset too: tokens then hold for one process only).
+    session_secret: SecretStr | None = None
+    #: How long a sign-in token holds (at most; a message's own expiration can shorten it).
+    sign_in_ttl_s: int = Field(default=86_400, ge=60)
+    #: How long an issued nonce may wait for its signed message.
+    nonce_ttl_s: int = Field(default=600, ge=10)
     #: PostgreSQL URL (``postgresql://user:pass@host/db`` or ``postgresql:///db?host=/run/…``):
     #: when set, the oracle stores everything there and several replicas may share it; unset,
     #: it uses the embedded SQLite file ``db``.
@@ -62,6 +73,10 @@ class OracleSettings(BaseSettings):
     heartbeat_interval_ms: int = Field(default=15_000, ge=100)
     #: Most heartbeats the writer puts in one transaction (group commit).
     max_batch: int = Field(default=2_000, ge=1)
+
+    #: Most a session's ``client_time`` may run ahead of the server's clock (a clock set a
+    #: time zone wrong still starts; a session "starting" in the year 294,000 does not).
+    max_session_start_ahead_ms: int = Field(default=86_400_000, ge=0)
 
     words_per_minute: int = Field(default=238, ge=1)
     max_gap_ms: int = Field(default=30_000, ge=1)

@@ -21,7 +21,7 @@ and scaling, about ten times faster on a million reads. A property test holds th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from twei.economy import (
@@ -35,6 +35,7 @@ from twei.economy import (
     Read,
     gross_lines,
     level_for_xp,
+    reader_read_cap,
     settle_day,
     settle_lines,
     xp_deltas,
@@ -155,11 +156,22 @@ class DaySettlement:
     changed: dict[str, AccountState]
 
 
+def levels_before(accounts: Mapping[str, AccountState]) -> Callable[[str], int]:
+    """Each reader's level before the day, as the farm defence takes it (unknown: level 0)."""
+
+    def level_of(account: str) -> int:
+        state = accounts.get(account)
+        return state.level if state is not None else 0
+
+    return level_of
+
+
 def settle_stored_day(store: JobStore, epoch: int, rates: PoolRates = PoolRates()) -> DaySettlement:
     """Compute the epoch from the store (no writes)."""
     activity = day_activity(store, epoch)
-    result = settle_day(activity, rates)
-    changed = advance_accounts(store.accounts(), activity, result, day_actors(store, epoch))
+    accounts = store.accounts()
+    result = settle_day(activity, rates, levels_before(accounts))
+    changed = advance_accounts(accounts, activity, result, day_actors(store, epoch))
     return DaySettlement(epoch, activity, result, changed)
 
 
@@ -209,7 +221,8 @@ def event_counts(store: JobStore, epoch: int) -> list[tuple[str, int, int, int, 
 
 
 def day_gross_and_xp(
-    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None
+    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None,
+    level_of: Callable[[str], int] | None = None,
 ) -> tuple[dict[str, Lines], dict[str, int]]:
     """``gross_lines(day_activity(store, epoch), rates)`` and ``xp_deltas(day_activity(...))``,
     from SQL's per-(account, post, category) event counts and one pass over the day's reads.
@@ -243,7 +256,10 @@ def day_gross_and_xp(
 
     rate, cap = rates.read_per_minute, rates.reader_daily_cap
     # No safe bound when the rate is not positive: then every reader goes through the ordered loop.
-    threshold = cap * 60 // rate if rate > 0 else -1
+    # The bound is the smallest cap any reader may have (the farm defence's level 0): a reader
+    # under it is paid in full whatever their level; the few above it go through the loop.
+    lowest = reader_read_cap(0, rates) if level_of is not None else cap
+    threshold = lowest * 60 // rate if rate > 0 else -1
     read_cat = FlowCategory.READ_REWARDS
     capped_readers: list[str] = []
 
@@ -299,7 +315,7 @@ def day_gross_and_xp(
     if capped:
         # day_activity's order: qualified_ms, reader, post_id (Python and SQLite compare str alike).
         capped.sort(key=lambda r: (r.qualified_at, r.reader, r.post_id))
-        for reader, read_lines in gross_lines(DayActivity(reads=capped), rates).items():
+        for reader, read_lines in gross_lines(DayActivity(reads=capped), rates, level_of).items():
             lines.setdefault(reader, {}).update(read_lines)
     return lines, deltas
 
@@ -308,8 +324,8 @@ def settle_stored_day_sql(
     store: JobStore, epoch: int, rates: PoolRates = PoolRates(), accounts: Mapping[str, AccountState] | None = None
 ) -> tuple[DayResult, dict[str, AccountState]]:
     """:func:`settle_stored_day`'s result and changed accounts by the SQL path (no writes)."""
-    gross, deltas = day_gross_and_xp(store, epoch, rates)
-    result = settle_lines(gross, rates)
     if accounts is None:
         accounts = store.accounts()
+    gross, deltas = day_gross_and_xp(store, epoch, rates, level_of=levels_before(accounts))
+    result = settle_lines(gross, rates)
     return result, advance_accounts_by(accounts, deltas, result, day_actors(store, epoch))

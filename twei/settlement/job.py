@@ -41,6 +41,7 @@ from twei.settlement.day import (
     day_actors,
     day_bounds,
     day_gross_and_xp,
+    levels_before,
 )
 from twei.settlement.claims import claimed_totals
 from twei.settlement.events import fetch_events
@@ -206,14 +207,17 @@ class SettlementJob:
         with self.store.transaction() as db:
             # The SQL path (day.settle_stored_day_sql, step by step): the same result as
             # day_activity() + economy.settle_day(), without a Python object per read.
+            with timer("accounts: load"):
+                accounts = self.store.accounts()  # levels before the day: the farm defence
             with timer("day lines and XP (SQL)"):
-                gross, deltas = day_gross_and_xp(self.store, epoch, self.rates)
+                gross, deltas = day_gross_and_xp(
+                    self.store, epoch, self.rates, level_of=levels_before(accounts)
+                )
                 actors = day_actors(self.store, epoch)
             with timer("pool rules (economy)"):
                 result = settle_lines(gross, self.rates)
                 del gross
             with timer("accounts: cumulative, XP, levels"):
-                accounts = self.store.accounts()
                 changed = advance_accounts_by(accounts, deltas, result, actors)
                 before = {a: accounts[a] for a in changed if a in accounts}
                 accounts.update(changed)

@@ -2,11 +2,15 @@
  * Twei reading tracker: reports honest reading signals to the reading-time oracle (SPEC §4).
  *
  * Embed with:
- *   <script src="/static/tracker.js" data-post="7" data-reader="0x…"
+ *   <script src="/static/tracker.js" data-post="7" data-reader="0x…" data-chain="1337"
  *           data-article="#article" data-interval="15000" defer></script>
  *
  * What it sends, and when:
- *  - on load, it opens a session (POST /v1/sessions);
+ *  - on load, it signs the reader in (a reader is a wallet, SPEC §4): a nonce from
+ *    POST /v1/auth/nonce, an EIP-4361 message for this page's domain signed by the wallet
+ *    (window.ethereum, personal_sign), POST /v1/auth/verify for a token; the token is kept in
+ *    sessionStorage until it expires, so a reload does not ask the wallet again;
+ *  - then it opens a session (POST /v1/sessions, Authorization: Bearer <token>);
  *  - every `data-interval` ms (15 s by default) a heartbeat, but only while the page is visible
  *    and focused; plus one heartbeat at each change of visibility or focus, so the oracle sees
  *    exactly when reading stopped and started again (a hidden stretch is never credited);
@@ -15,7 +19,7 @@
  *    and the client clock;
  *  - on leave (pagehide), a last heartbeat and the finish, with navigator.sendBeacon.
  * The oracle uses its own receive times; this script cannot make anyone earn more.
- * Plain JavaScript, no build step, no dependencies.
+ * Plain JavaScript, no build step, no dependencies (the wallet is the page's EIP-1193 provider).
  */
 (function () {
   "use strict";
@@ -27,7 +31,7 @@
   var interval = parseInt(cfg.interval || "15000", 10);
   var state = {
     sessionId: null, seq: 0, maxScroll: 0, lastInput: null, finished: false,
-    sent: 0, accepted: 0, last: null, errors: []
+    sent: 0, accepted: 0, last: null, errors: [], signedIn: null
   };
   window.tweiTracker = state;
 
@@ -109,10 +113,61 @@
     send(); // one heartbeat at every change, engaged or not
   }
 
+  function jsonOf(r) {
+    return r.json().then(function (d) {
+      if (!r.ok) throw new Error(r.status + " " + (d && d.detail));
+      return d;
+    });
+  }
+
+  function hex(text) {
+    var bytes = new TextEncoder().encode(text), out = "0x";
+    for (var i = 0; i < bytes.length; i++) out += ("0" + bytes[i].toString(16)).slice(-2);
+    return out;
+  }
+
+  // EIP-4361, field by field as the EIP prints them; the oracle parses it with its grammar.
+  function siweMessage(nonce) {
+    var now = new Date();
+    return location.host + " wants you to sign in with your Ethereum account:\n" +
+      cfg.reader + "\n\nSign in to earn Twei for reading.\n\n" +
+      "URI: " + location.origin + "/\nVersion: 1\nChain ID: " + (cfg.chain || "1") +
+      "\nNonce: " + nonce + "\nIssued At: " + now.toISOString() +
+      "\nExpiration Time: " + new Date(now.getTime() + 86400000).toISOString();
+  }
+
+  // A token for the reader: the one kept from an earlier sign-in while it holds, else a new
+  // sign-in through the wallet.
+  function signIn() {
+    var key = "twei-token:" + api + ":" + cfg.reader.toLowerCase();
+    try {
+      var kept = JSON.parse(sessionStorage.getItem(key) || "null");
+      if (kept && kept.expires_at_ms > Date.now() + 60000) return Promise.resolve(kept.token);
+    } catch (e) { /* no storage: sign in again */ }
+    if (!window.ethereum) return Promise.reject(new Error("no wallet to sign in with"));
+    var message;
+    return fetch(api + "/v1/auth/nonce", { method: "POST" }).then(jsonOf).then(function (n) {
+      message = siweMessage(n.nonce);
+      return window.ethereum.request({ method: "personal_sign", params: [hex(message), cfg.reader] });
+    }).then(function (signature) {
+      return fetch(api + "/v1/auth/verify", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ message: message, signature: signature })
+      }).then(jsonOf);
+    }).then(function (out) {
+      try { sessionStorage.setItem(key, JSON.stringify(out)); } catch (e) { /* not kept */ }
+      state.signedIn = out.reader;
+      return out.token;
+    });
+  }
+
   function start() {
-    fetch(api + "/v1/sessions", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ post_id: Number(cfg.post), reader: cfg.reader, client_time: Date.now() })
+    signIn().then(function (token) {
+      return fetch(api + "/v1/sessions", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+        body: JSON.stringify({ post_id: Number(cfg.post), reader: cfg.reader, client_time: Date.now() })
+      });
     }).then(function (r) { return r.json().then(function (d) { return [r, d]; }); })
       .then(function (rd) {
         if (!rd[0].ok) { state.errors.push(rd[0].status + " " + rd[1].detail); return; }

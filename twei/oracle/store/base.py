@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -121,18 +121,21 @@ class QualifyingRead:
 
 @dataclass(slots=True)
 class Batch:
-    """The changes of one transaction: new posts, new or changed sessions, new heartbeats."""
+    """The changes of one transaction: new posts, new or changed sessions, new heartbeats, and
+    readers' moved focus watermarks (``reader -> credited_until_ms``; a reader row is created
+    for every reader of the batch's sessions)."""
 
     posts: list[PostRecord]
     sessions: dict[str, SessionRecord]
     heartbeats: list[HeartbeatRecord]
+    readers: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> Batch:
         return cls(posts=[], sessions={}, heartbeats=[])
 
     def __bool__(self) -> bool:
-        return bool(self.posts or self.sessions or self.heartbeats)
+        return bool(self.posts or self.sessions or self.heartbeats or self.readers)
 
 
 class StoreTransaction(Protocol):
@@ -141,6 +144,12 @@ class StoreTransaction(Protocol):
     def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
         """The committed state of these sessions (unknown ids left out), locked against every
         other writer until this transaction ends."""
+
+    def readers_for_update(self, readers: Collection[str]) -> dict[str, int]:
+        """Each known reader's focus watermark (``credited_until_ms``), the rows locked against
+        every other writer until this transaction ends, taken in one (sorted) order. Called
+        after :meth:`sessions_for_update`, never before: every writer locks sessions, then
+        readers, so two writers never wait on each other in a cycle."""
 
     def reward_taken(self, reader: str, post_id: int) -> bool:
         """Whether a session of ``reader`` on ``post_id`` already holds the reward. Serialised
@@ -186,6 +195,22 @@ class OracleStore(Protocol):
         """The same reads as :meth:`qualifying_reads` as ``(reader, post_id, credited_ms,
         qualified_ms)`` rows, in pages of at most ``page_size``, ordered by (reader, post_id),
         streamed (a server-side cursor) so that a day of millions of reads fits in memory."""
+
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
+        """Record a sign-in nonce the oracle hands out, and forget those older than ``ttl_ms``
+        (used or not: they can sign nobody in any more), in a transaction of its own."""
+
+    def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:
+        """Mark the nonce used; False if it was never issued, is used already, or is older than
+        ``ttl_ms``. Atomic: of two sign-ins with one nonce, on any replica, one wins."""
+
+    def is_data_error(self, err: BaseException) -> bool:
+        """Whether a write failed because of the data it was given (a value out of the
+        column's range, a constraint), not because the database is away."""
+
+    def is_transient(self, err: BaseException) -> bool:
+        """Whether a failed transaction may simply be run again (a deadlock, a serialisation
+        failure between replicas)."""
 
     def ping(self) -> None:
         """Raise :class:`~twei.errors.OracleUnavailable` if the database cannot be reached."""

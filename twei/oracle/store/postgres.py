@@ -93,6 +93,14 @@ _SESSION_UPDATE_MANY = (
     " %s::bigint[]) AS u(id, last_seq, lr, lc, lv, lf, ls, li, cr, ms, q, rw, f)"
     " WHERE s.session_id = u.id"
 )
+_READER_INSERT_MANY = (
+    "INSERT INTO readers (reader, credited_until_ms) SELECT r, 0 FROM unnest(%s::text[]) AS r"
+    " ON CONFLICT (reader) DO NOTHING"
+)
+_READER_MARK_MANY = (
+    "UPDATE readers AS r SET credited_until_ms = GREATEST(r.credited_until_ms, u.m)"
+    " FROM unnest(%s::text[], %s::bigint[]) AS u(reader, m) WHERE r.reader = u.reader"
+)
 _HEARTBEAT_COPY = (
     "COPY heartbeats (session_id, seq, received_ms, client_ms, visible, focused, scroll_pct,"
     " idle_ms, credited_ms) FROM STDIN"
@@ -124,6 +132,7 @@ class _PgTx:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
         self._locked: set[str] = set()
+        self._readers: set[str] = set()
 
     def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
         if not session_ids:
@@ -136,7 +145,20 @@ class _PgTx:
         self._locked.update(row[0] for row in rows)
         return {row[0]: _session(row) for row in rows}
 
+    def readers_for_update(self, readers: Collection[str]) -> dict[str, int]:
+        if not readers:
+            return {}
+        rows = self._conn.execute(
+            "SELECT reader, credited_until_ms FROM readers WHERE reader = ANY(%s)"
+            ' ORDER BY reader COLLATE "C" FOR UPDATE',
+            (sorted(readers),),
+        ).fetchall()
+        self._readers.update(r for r, _ in rows)
+        return dict(rows)
+
     def reward_taken(self, reader: str, post_id: int) -> bool:
+        # The batch holds this reader's row lock (readers_for_update) already, so the advisory
+        # lock never waits on another batch; it still guards callers that did not lock readers.
         self._conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{reader}:{post_id}",)
         )
@@ -172,6 +194,15 @@ class _PgTx:
                 cur.execute(_SESSION_UPDATE_MANY, [list(c) for c in columns])
             if other:
                 cur.execute(_SESSION_UPSERT_MANY, [list(c) for c in zip(*other)])
+            # New reader rows in one sorted order, never touching a row another batch has
+            # locked (DO NOTHING), then the watermarks of the rows this one locked.
+            readers = {s.reader for s in batch.sessions.values()} | batch.readers.keys()
+            new = sorted(readers - self._readers)
+            if new:
+                cur.execute(_READER_INSERT_MANY, (new,))
+            if batch.readers:
+                marks = sorted(batch.readers.items())
+                cur.execute(_READER_MARK_MANY, ([r for r, _ in marks], [m for _, m in marks]))
             if batch.heartbeats:
                 with cur.copy(_HEARTBEAT_COPY) as copy:
                     for h in batch.heartbeats:
@@ -229,6 +260,8 @@ class PostgresStore(_SqlReads):
         try:
             with self._pool.connection() as conn:  # commits at the end, or rolls back
                 yield _PgTx(conn)
+        except psycopg.errors.TransactionRollback:
+            raise  # a deadlock or serialisation failure: the service runs the batch again
         except _UNAVAILABLE as err:
             self._drop_broken()
             raise OracleUnavailable(f"database unavailable: {_first_line(err)}") from err
@@ -277,6 +310,27 @@ class PostgresStore(_SqlReads):
                         yield [(r[0], int(r[1]), r[2], r[3]) for r in rows]
         except _UNAVAILABLE as err:
             raise OracleUnavailable(f"database unavailable: {_first_line(err)}") from err
+
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
+        self._all(
+            "WITH gone AS (DELETE FROM sign_in_nonces WHERE issued_ms < %s)"
+            " INSERT INTO sign_in_nonces VALUES (%s, %s, NULL) RETURNING 1",
+            (issued_ms - ttl_ms, nonce, issued_ms),
+        )
+
+    def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:
+        rows = self._all(
+            "UPDATE sign_in_nonces SET used_ms = %s"
+            " WHERE nonce = %s AND used_ms IS NULL AND issued_ms >= %s RETURNING 1",
+            (now_ms, nonce, now_ms - ttl_ms),
+        )
+        return bool(rows)
+
+    def is_data_error(self, err: BaseException) -> bool:
+        return isinstance(err, (psycopg.DataError, psycopg.IntegrityError))
+
+    def is_transient(self, err: BaseException) -> bool:
+        return isinstance(err, psycopg.errors.TransactionRollback)
 
     def ping(self) -> None:
         self._all("SELECT 1")

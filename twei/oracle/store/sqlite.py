@@ -59,6 +59,13 @@ _HEARTBEAT_INSERT = (
     "scroll_pct, idle_ms, credited_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
+#: Both engines' SQL: a reader row, created at the reader's first session; the watermark only
+#: moves forward.
+_READER_INSERT = (
+    "INSERT INTO readers (reader, credited_until_ms) VALUES (?, 0) ON CONFLICT (reader) DO NOTHING"
+)
+_READER_MARK = "UPDATE readers SET credited_until_ms = MAX(credited_until_ms, ?) WHERE reader = ?"
+
 
 def _session_row(s: SessionRecord) -> tuple:
     return (
@@ -126,6 +133,7 @@ class _SQLiteTx:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._readers: set[str] = set()  # reader rows known to exist (readers_for_update)
 
     def sessions_for_update(self, session_ids: Collection[str]) -> dict[str, SessionRecord]:
         ids = list(session_ids)
@@ -139,6 +147,22 @@ class _SQLiteTx:
             ).fetchall()
             for row in rows:
                 found[row[0]] = _session(row)
+        return found
+
+    def readers_for_update(self, readers: Collection[str]) -> dict[str, int]:
+        # BEGIN IMMEDIATE holds the file's one write lock: the rows cannot change under us.
+        ids = sorted(readers)
+        found: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            found.update(
+                self._db.execute(
+                    "SELECT reader, credited_until_ms FROM readers WHERE reader IN"
+                    f" ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        self._readers.update(found)
         return found
 
     def reward_taken(self, reader: str, post_id: int) -> bool:
@@ -169,6 +193,12 @@ class _SQLiteTx:
             )
         if batch.sessions:
             cur.executemany(_SESSION_UPSERT, [_session_row(s) for s in batch.sessions.values()])
+        # Reader rows for new readers only (a heartbeat's reader was read under the lock).
+        readers = ({s.reader for s in batch.sessions.values()} | batch.readers.keys()) - self._readers
+        if readers:
+            cur.executemany(_READER_INSERT, [(r,) for r in sorted(readers)])
+        if batch.readers:
+            cur.executemany(_READER_MARK, [(m, r) for r, m in sorted(batch.readers.items())])
         if batch.heartbeats:
             cur.executemany(_HEARTBEAT_INSERT, [_heartbeat_row(h) for h in batch.heartbeats])
 
@@ -305,6 +335,28 @@ class SQLiteStore(_SqlReads):
                 yield page
         finally:
             reader.close()
+
+    def issue_nonce(self, nonce: str, issued_ms: int, ttl_ms: int) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM sign_in_nonces WHERE issued_ms < ?", (issued_ms - ttl_ms,))
+            self._db.execute("INSERT INTO sign_in_nonces VALUES (?, ?, NULL)", (nonce, issued_ms))
+
+    def use_nonce(self, nonce: str, now_ms: int, ttl_ms: int) -> bool:
+        with self.transaction():
+            cur = self._db.execute(
+                "UPDATE sign_in_nonces SET used_ms = ?"
+                " WHERE nonce = ? AND used_ms IS NULL AND issued_ms >= ?",
+                (now_ms, nonce, now_ms - ttl_ms),
+            )
+            return cur.rowcount == 1
+
+    def is_data_error(self, err: BaseException) -> bool:
+        return isinstance(
+            err, (OverflowError, sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError)
+        )
+
+    def is_transient(self, err: BaseException) -> bool:
+        return False  # BEGIN IMMEDIATE: writers queue for the lock (busy_timeout), never deadlock
 
     def ping(self) -> None:
         try:
