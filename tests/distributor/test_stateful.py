@@ -17,26 +17,29 @@ revoked (epoch, root, total) is never active; the model equals the chain (`activ
 distributor is not wedged, i.e. after waiting a day a root adding as much as may be minted
 publishes, activates and pays everyone.
 
-Each example starts from the same deployed state (a chain snapshot, restored in `teardown`); one
-setup starts empty with an unbounded token, the other with a paid-in root and a token close to its
-cap. Interesting paths are labelled with `hypothesis.event` (see `--hypothesis-show-statistics`)
+Each example starts from the same deployed state (a chain snapshot, restored in `teardown`), in one
+of three setups: empty with an unbounded token, or with an unclaimed root and a token close to its
+cap (two caps). Rules are never switched off per example (no swarm testing, see `__init__`).
+Interesting paths are labelled with `hypothesis.event` (see `--hypothesis-show-statistics`)
 and counted in `STATS`, which `test_machine__most_runs_pay_revoke_and_cross_a_day` checks.
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import ape
 import pytest
+from eth_abi import decode, encode
 from eth_account import Account
 from eth_utils import keccak
 from hexbytes import HexBytes
 from hypothesis import event, settings
 from hypothesis import strategies as st
+from hypothesis.strategies._internal.featureflags import FeatureFlags
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -59,12 +62,14 @@ THRESHOLD = 2
 #: Small, so that a backlog of roots runs into it.
 DAILY_CAP = 1_000
 #: The tight setup's token cap: its first root leaves room for about one more day.
-TIGHT_CAP = 2_000
+TIGHT_CAP = 2_500
+#: The nearly full setup's token cap: less than a day's cap left to mint.
+NEARLY_FULL_CAP = 1_700
 #: Steps per example: each step is a transaction or two and a handful of calls, so a few dozen
 #: examples take well under a minute in process.
-STEPS = 14
+STEPS = 12
 #: The statistics test's examples (fixed whatever the profile, derandomized).
-STATS_EXAMPLES = 16
+STATS_EXAMPLES = 12
 ZERO32 = HexBytes(b"\0" * 32)
 
 #: Labels seen per example, summed over examples ("runs" counts examples).
@@ -83,6 +88,8 @@ class Root:
     levels: tuple[int, ...]
     tree: object
     activates_at: int = 0
+    data_hash: bytes = NO_DATA
+    signatures: tuple = ()
 
 
 @dataclass
@@ -98,7 +105,17 @@ class Model:
     levels: list[int] = field(default_factory=lambda: [0] * PEOPLE)
     ledger: tuple[int, int] = (0, 0)  # (UTC day, minted on it)
     revoked: set = field(default_factory=set)  # (epoch, root, total)
-    revoked_roots: list = field(default_factory=list)  # (Root, data_hash, signatures)
+    revoked_roots: list = field(default_factory=list)  # the revoked Roots, as they were sent
+
+    def copy(self) -> Model:
+        """A copy to try a call on (roots are immutable and shared)."""
+        return replace(
+            self,
+            claimed=list(self.claimed),
+            levels=list(self.levels),
+            revoked=set(self.revoked),
+            revoked_roots=list(self.revoked_roots),
+        )
 
     @property
     def active_total(self) -> int:
@@ -228,6 +245,14 @@ class Harness:
         keys = [self.stranger.key if s == "stranger" else self.oracles[s].key for s in signers]
         return sign_with_quorum(keys, message)
 
+    def read(self, contract, name, *args):
+        """A view call through web3 (the invariants make five a step: Ape's call is slower)."""
+        abi = contract.contract_type.view_methods[name]
+        data = keccak(text=abi.selector)[:4] + encode([i.canonical_type for i in abi.inputs], args)
+        raw = self.chain.provider.web3.eth.call({"to": contract.address, "data": HexBytes(data)})
+        values = decode([o.canonical_type for o in abi.outputs], raw)
+        return tuple(HexBytes(v) if isinstance(v, bytes) else v for v in values)
+
     def head(self) -> int:
         return self.chain.blocks.head.timestamp
 
@@ -248,28 +273,34 @@ def _deploy(create_token, create_distributor, deployer, oracles, cap):
     return token, distributor
 
 
-@pytest.fixture(scope="module")
-def harnesses(create_token, create_distributor, oracles, chain, deployer, guardian, outsider, alice, bob, carol, dave):
-    """Two setups, deployed once per module (Ape's module snapshot keeps them): an empty
-    distributor over an unbounded token, and one whose first root (750 of a 2,000 cap, unclaimed)
-    is active."""
-    people = [alice, bob, carol, dave]
-    stranger = Account.from_key(ORACLE_KEYS[3])
-    token, distributor = _deploy(create_token, create_distributor, deployer, oracles, TOKEN_SUPPLY_CAP)
-    empty = Harness(chain, token, distributor, people, deployer, guardian, outsider, oracles, stranger, Model(TOKEN_SUPPLY_CAP))
-
-    token, distributor = _deploy(create_token, create_distributor, deployer, oracles, TIGHT_CAP)
-    seasoned = Harness(chain, token, distributor, people, deployer, guardian, outsider, oracles, stranger, Model(TIGHT_CAP))
+def _seasoned(harness, outsider):
+    """Give `harness` its first root (750, unclaimed), active since the day before."""
     leaves, levels = (300, 200, 100, 150), (13, 20, 5, 0)
-    tree = _tree(people, leaves, levels)
-    epoch = seasoned.mine_to(max(seasoned.head(), int(time.time())) + 60) // DAY - 1
+    tree = _tree(harness.people, leaves, levels)
+    epoch = harness.mine_to(max(harness.head(), int(time.time())) + 60) // DAY - 1
     root = HexBytes(tree.root)
-    tx = distributor.publishRoot(epoch, root, 750, NO_DATA, seasoned.sign(epoch, root, 750, [0, 1]), sender=outsider)
-    seasoned.mine_to(tx.timestamp + CHALLENGE_PERIOD)
-    tx = distributor.activatePendingRoot(sender=outsider)
-    seasoned.model.active = Root(epoch, root, 750, leaves, levels, tree)
-    seasoned.model.ledger = (tx.timestamp // DAY, 750)
-    return [empty, seasoned]
+    signatures = harness.sign(epoch, root, 750, [0, 1])
+    tx = harness.distributor.publishRoot(epoch, root, 750, NO_DATA, signatures, sender=outsider)
+    harness.mine_to(tx.timestamp + CHALLENGE_PERIOD)
+    tx = harness.distributor.activatePendingRoot(sender=outsider)
+    harness.model.active = Root(epoch, root, 750, leaves, levels, tree)
+    harness.model.ledger = (tx.timestamp // DAY, 750)
+    return harness
+
+
+@pytest.fixture(scope="module")
+def harnesses(
+    create_token, create_distributor, oracles, chain, deployer, guardian, outsider, alice, bob, carol, dave
+):
+    """Three setups, deployed once per module (Ape's module snapshot keeps them): an empty
+    distributor over an unbounded token; one whose first root (750, unclaimed) is active, with a
+    token cap of 2,500; the same with a cap of 1,700, where less than a day's cap is mintable."""
+    roles = ([alice, bob, carol, dave], deployer, guardian, outsider, oracles, Account.from_key(ORACLE_KEYS[3]))
+    setups = []
+    for cap in (TOKEN_SUPPLY_CAP, TIGHT_CAP, NEARLY_FULL_CAP):
+        token, distributor = _deploy(create_token, create_distributor, deployer, oracles, cap)
+        setups.append(Harness(chain, token, distributor, *roles, Model(cap)))
+    return [setups[0], _seasoned(setups[1], outsider), _seasoned(setups[2], outsider)]
 
 
 # ----------------------------------------------------------------------------------- the machine
@@ -292,6 +323,18 @@ FAULTS = [
 ]
 
 
+def step(function):
+    """Marks the example unfinished while the rule runs (the invariant marks it finished again),
+    so that the final check in `teardown` runs only after a step that completed."""
+
+    @functools.wraps(function)
+    def run(self, **kwargs):
+        self.clean = False
+        function(self, **kwargs)
+
+    return run
+
+
 class DistributorMachine(RuleBasedStateMachine):
     """Subclassed per test with `harnesses` set."""
 
@@ -299,18 +342,27 @@ class DistributorMachine(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
+        # No swarm testing: by default Hypothesis switches a random subset of the rules off for
+        # each example, and then most examples cannot go through a whole day (publish, wait,
+        # claim). Every rule stays on (FeatureFlags without data enables everything). This is
+        # Hypothesis's internal attribute (the version is pinned in requirements.lock): fail
+        # loudly if an upgrade renames it rather than silently go back to swarms.
+        assert hasattr(self._rules_strategy, "enabled_rules_strategy"), "Hypothesis changed"
+        self._rules_strategy.enabled_rules_strategy = st.just(FeatureFlags())
         self.h: Harness | None = None
         self.m: Model | None = None
         self.snapshot = self.harnesses[0].chain.snapshot()
         self.labels: set[str] = set()
         self.clean = True
+        self.final = False
         self.data_hashes = 0
 
     # -------------------------------------------------------------------------- helpers
 
     def note(self, label: str):
-        event(label)
-        self.labels.add(label)
+        if not self.final:  # the final check's own path is the same in every example
+            event(label)
+            self.labels.add(label)
 
     def settle(self) -> int:
         """Step over any time boundary (the pending root's activation, UTC midnight) within the
@@ -358,6 +410,12 @@ class DistributorMachine(RuleBasedStateMachine):
         latest = self.m.latest()
         return (latest.leaves, latest.total, latest.epoch) if latest else ((0,) * PEOPLE, 0, 0)
 
+    def grow(self, data) -> list[int]:
+        """Random increments for the next root, within what it may add; often all of it."""
+        room = self.room()
+        total = data.draw(st.one_of(st.just(room), st.integers(room // 2, room), st.integers(0, room)))
+        return self.split(data, total)
+
     def room(self) -> int:
         """The most the next root may add over the latest accepted one."""
         _, total, _ = self.base()
@@ -374,7 +432,7 @@ class DistributorMachine(RuleBasedStateMachine):
         now = self.settle()
         if signatures is None:
             signatures = self.h.sign(root.epoch, root.root, root.total, signers, data_hash)
-        model = copy.deepcopy(self.m)
+        model = self.m.copy()
         error, activated = model.publish(now, root.epoch, root.root, root.total, signers)
 
         def send():
@@ -393,7 +451,12 @@ class DistributorMachine(RuleBasedStateMachine):
         assert len(set(signers)) >= THRESHOLD and "stranger" not in signers
         if activated:
             self.note("activated by publishRoot")
-        model.pending = replace(root, activates_at=tx.timestamp + CHALLENGE_PERIOD)
+        model.pending = replace(
+            root,
+            activates_at=tx.timestamp + CHALLENGE_PERIOD,
+            data_hash=data_hash,
+            signatures=tuple(signatures),
+        )
         self.m = model
         self.note(f"published ({label})" if label else "published")
         return True
@@ -428,44 +491,48 @@ class DistributorMachine(RuleBasedStateMachine):
 
     # -------------------------------------------------------------------------- start
 
-    @initialize(setup=st.sampled_from([0, 1]), offset=st.integers(0, DAY - 1))
+    @initialize(setup=st.sampled_from([1, 0, 1, 2]), offset=st.integers(0, DAY - 1))
+    @step
     def start(self, setup, offset):
-        """One of the two setups, from a random time of day."""
+        """One of the two setups, `offset` seconds before a UTC midnight (Hypothesis favours small
+        numbers: late in the day, where a root's period crosses into the next)."""
         self.h = self.harnesses[setup]
-        self.m = copy.deepcopy(self.h.model)
+        self.m = self.h.model.copy()
         # Ahead of the wall clock too, so the embedded chain stamps each block one second on.
         floor = max(self.h.head(), int(time.time())) + 2 * 3600
-        self.h.mine_to((floor // DAY + 1) * DAY + offset)
+        self.h.mine_to((floor // DAY + 2) * DAY - 1 - offset)
         self.settle()
-        self.note("seasoned setup" if setup else "empty setup")
+        self.note(("empty setup", "seasoned setup", "nearly full setup")[setup])
 
     # -------------------------------------------------------------------------- publish
 
     @rule(data=st.data(), signers=st.sampled_from(SIGNER_SETS))
+    @step
     def publish_today(self, data, signers):
         """The daily job: today's root, signed by a quorum."""
         self.settle()
-        increments = self.split(data, data.draw(st.integers(0, self.room())))
+        increments = self.grow(data)
         self.publish(self.new_root(data, self.h.head() // DAY, increments), signers, label="today")
 
     @rule(data=st.data(), signers=st.sampled_from(SIGNER_SETS))
+    @step
     def publish_backlog(self, data, signers):
         """A missed day's root (epochs may be skipped)."""
         now = self.settle()
         today = now // DAY
         _, _, latest_epoch = self.base()
         epoch = data.draw(st.integers(max(latest_epoch + 1, today - 4), today)) if latest_epoch < today else today
-        increments = self.split(data, data.draw(st.integers(0, self.room())))
+        increments = self.grow(data)
         self.publish(self.new_root(data, epoch, increments), signers, label="backlog")
 
     @rule(data=st.data(), fault=st.sampled_from(FAULTS))
+    @step
     def publish_faulty(self, data, fault):
         now = self.settle()
         today = now // DAY
         leaves, total, latest_epoch = self.base()
         epoch = max(latest_epoch + 1, today - 1) if latest_epoch < today else today
-        room = self.room()
-        increments = self.split(data, data.draw(st.integers(0, room)))
+        increments = self.grow(data)
         extra = underfund = 0
         signers = [0, 1]
         chain_id = verifying = None
@@ -487,7 +554,10 @@ class DistributorMachine(RuleBasedStateMachine):
         elif fault == "future epoch":
             epoch = today + data.draw(st.integers(1, 3))
         elif fault == "decreasing total":
-            extra = -(total + 1 + sum(increments)) if total == 0 else -data.draw(st.integers(1, total)) - sum(increments)
+            if total == 0:
+                return  # nothing to decrease from
+            increments = [0] * PEOPLE
+            extra = -data.draw(st.integers(1, total)) - (sum(leaves) - total)
         elif fault == "above daily cap":
             increments = self.split(data, DAILY_CAP + data.draw(st.integers(1, 50)))
         elif fault == "above supply cap":
@@ -497,8 +567,6 @@ class DistributorMachine(RuleBasedStateMachine):
             grown = sum(increments)
             underfund = data.draw(st.integers(0, grown))
         root = self.new_root(data, epoch, increments, extra=extra, underfund=underfund)
-        if root.total < 0:  # a total cannot be negative: send a decreasing one only if possible
-            return
         if chain_id is not None or verifying is not None:
             signatures = self.h.sign(root.epoch, root.root, root.total, signers, chain_id=chain_id, verifying=verifying)
             signers = ["stranger", "stranger"]  # they recover to addresses outside the set
@@ -507,25 +575,58 @@ class DistributorMachine(RuleBasedStateMachine):
         if self.publish(root, signers, signatures=signatures, label=fault) and underfund:
             self.note("underfunded root accepted")
 
+    @rule(data=st.data(), days=st.integers(2, 3))
+    @step
+    def catch_up_backlog(self, data, days):
+        """The daily job after an outage: one root per missed day, each published once the
+        previous one's period has passed; the daily cap stops the mints of one UTC day."""
+        for _ in range(days):
+            now = self.settle()
+            _, _, latest_epoch = self.base()
+            epoch = min(max(latest_epoch + 1, now // DAY - days), now // DAY)
+            self.publish(self.new_root(data, epoch, self.grow(data)), [0, 1], label="backlog")
+            if self.m.pending is None:
+                return
+            self.wait_until(self.m.pending.activates_at + data.draw(st.integers(0, 120)))
+
+    @rule(data=st.data())
+    @step
+    def compromised_quorum_is_revoked(self, data):
+        """A quorum signs a root that pays more than its total (or the guardian finds the
+        pending one wrong): the guardian revokes it within its period."""
+        now = self.settle()
+        if self.m.pending is None or self.m.due(now):
+            _, _, latest_epoch = self.base()
+            epoch = min(latest_epoch + 1, now // DAY)
+            increments = self.grow(data)
+            grown = sum(increments)
+            bad = self.new_root(data, epoch, increments, underfund=data.draw(st.integers(0, grown)))
+            if not self.publish(bad, [2, 0], label="compromised"):
+                return
+        self._revoke(self.h.guardian)
+
     @precondition(lambda self: self.m is not None and self.m.revoked_roots)
     @rule(data=st.data())
+    @step
     def resubmit_revoked(self, data):
         """Anyone sends a revoked root's transaction again, or its tree under another data hash."""
-        root, data_hash, signatures = data.draw(st.sampled_from(self.m.revoked_roots))
-        signers = [0, 1]
+        root = data.draw(st.sampled_from(self.m.revoked_roots))
+        data_hash, signatures = root.data_hash, list(root.signatures)
         if data.draw(st.booleans()):
             self.data_hashes += 1
             data_hash = keccak(text=f"another breakdown {self.data_hashes}")
             signatures = None
-        self.publish(root, signers, data_hash=data_hash, signatures=signatures, label="revoked again")
+        self.publish(root, [0, 1], data_hash=data_hash, signatures=signatures, label="revoked again")
 
     # -------------------------------------------------------------------------- time
 
     @rule(seconds=st.integers(1, 900))
+    @step
     def wait_briefly(self, seconds):
         self.wait_until(self.h.head() + seconds)
 
     @rule(offset=st.integers(-5, 900))
+    @step
     def wait_for_challenge(self, offset):
         """To (about) the end of the pending root's period, or one period on."""
         now = self.settle()
@@ -533,11 +634,13 @@ class DistributorMachine(RuleBasedStateMachine):
         self.wait_until(end + offset)
 
     @rule(offset=st.integers(-5, 4 * 3600))
+    @step
     def wait_past_midnight(self, offset):
         now = self.settle()
         self.wait_until((now // DAY + 1) * DAY + offset)
 
     @rule(days=st.integers(1, 3), seconds=st.integers(0, DAY - 1))
+    @step
     def wait_days(self, days, seconds):
         self.wait_until(self.h.head() + days * DAY + seconds)
 
@@ -555,32 +658,39 @@ class DistributorMachine(RuleBasedStateMachine):
             return False
         d.revokePendingRoot(sender=sender)
         p = self.m.pending
+        assert d.isRevoked(p.epoch, p.root, p.total)
         self.m.revoked.add((p.epoch, bytes(p.root), p.total))
+        self.m.revoked_roots.append(p)
         self.m.pending = None
         self.note("revoked")
         return p
 
     @rule(by_guardian=st.booleans())
+    @step
     def revoke(self, by_guardian):
         self._revoke(self.h.guardian if by_guardian else self.h.outsider)
 
     @rule(data=st.data())
+    @step
     def revoke_and_correct(self, data):
         """The guardian revokes a bad root and the oracles publish a corrected one for its epoch."""
         now = self.settle()
         if self.m.pending is None or self.m.due(now):
-            return self._revoke(self.h.guardian)
-        bad = self.m.pending
-        signatures = self.h.sign(bad.epoch, bad.root, bad.total, [0, 1])
-        revoked = self._revoke(self.h.guardian)
-        self.m.revoked_roots.append((revoked, NO_DATA, signatures))
-        increments = self.split(data, data.draw(st.integers(0, self.room())))
+            self._revoke(self.h.guardian)
+            return
+        bad = self._revoke(self.h.guardian)
+        increments = self.grow(data)
         self.publish(self.new_root(data, bad.epoch, increments), [1, 2], label="correction")
 
-    @rule()
-    def pause(self):
+    @rule(unpause=st.booleans())
+    @step
+    def pause_or_unpause(self, unpause):
+        """The guardian pauses claims, or the admin resumes them (one rule: a pause blocks every
+        claim until the unpause, so it should not come up too often)."""
         d = self.h.distributor
-        if self.m.paused:
+        if unpause:
+            self._unpause()
+        elif self.m.paused:
             self.expect(("ClaimsArePaused", {}), lambda: d.pause(sender=self.h.guardian))
         else:
             d.pause(sender=self.h.guardian)
@@ -588,21 +698,20 @@ class DistributorMachine(RuleBasedStateMachine):
             self.note("paused")
         assert d.paused() == self.m.paused
 
-    @rule()
-    def unpause(self):
+    def _unpause(self):
         d = self.h.distributor
         if not self.m.paused:
             self.expect(("ClaimsNotPaused", {}), lambda: d.unpause(sender=self.h.deployer))
         else:
             d.unpause(sender=self.h.deployer)
             self.m.paused = False
-        assert d.paused() == self.m.paused
 
     @rule()
-    def activate(self):
-        """Anyone activates the pending root."""
+    @step
+    def someone_activates(self):
+        """Anyone calls `activatePendingRoot` (the daily job does, after the period)."""
         now = self.settle()
-        model = copy.deepcopy(self.m)
+        model = self.m.copy()
         if model.pending is None:
             error = ("NoPendingRoot", {})
         elif not model.due(now):
@@ -623,7 +732,7 @@ class DistributorMachine(RuleBasedStateMachine):
         root = self.m.effective(now)
         if root is None:
             return
-        model = copy.deepcopy(self.m)
+        model = self.m.copy()
         outcome = self.claim_outcome(model, now, person, root)
         error = outcome[0]
         if error and error[0] == "InvalidProof":
@@ -635,24 +744,37 @@ class DistributorMachine(RuleBasedStateMachine):
         elif error[0] == "DailyCapReached":
             self.note("daily cap reached")
 
+    @rule()
+    @step
+    def claim_for_everyone(self):
+        """A relayer claims for every account in one batch (Hypothesis's simplest example runs
+        the first rule, by name, of those without arguments: this one)."""
+        self._claim_many(list(range(PEOPLE)), stored=False)
+
     @rule(person=st.integers(0, PEOPLE - 1))
+    @step
     def claim_own(self, person):
         """An account claims from the active root (activating a due one)."""
         self._claim(person, self.h.people[person])
 
     @rule(person=st.integers(0, PEOPLE - 1))
+    @step
     def claim_relayed(self, person):
         """A relayer claims for an account: the Twei goes to the account."""
         self._claim(person, self.h.outsider)
 
     @rule(people=st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=PEOPLE + 1), stored=st.booleans())
+    @step
     def claim_many(self, people, stored):
         """A batch from the active root (or, `stored`, from the last activated one)."""
+        self._claim_many(people, stored)
+
+    def _claim_many(self, people, stored):
         now = self.settle()
         root = self.m.active if stored else self.m.effective(now)
         if root is None:
             return
-        model = copy.deepcopy(self.m)
+        model = self.m.copy()
         outcomes, error = [], None
         for person in people:
             outcome = self.claim_outcome(model, now, person, root)
@@ -667,19 +789,23 @@ class DistributorMachine(RuleBasedStateMachine):
         if error is None:
             self.m = model
             self.after_claims(outcomes, people)
-            if stored and root is not self.m.effective(now):
+            if stored and root.root != self.m.effective(now).root:
                 self.note("claimed from the previous root")
         elif error[0] == "DailyCapReached":
             self.note("daily cap reached")
 
-    @rule(person=st.integers(0, PEOPLE - 1), kind=st.sampled_from(["more than the leaf", "pending root", "foreign proof"]))
+    @rule(
+        person=st.integers(0, PEOPLE - 1),
+        kind=st.sampled_from(["more than the leaf", "pending root", "foreign proof"]),
+    )
+    @step
     def claim_wrongly(self, person, kind):
         """A claim whose proof leads nowhere useful: it must revert (or, for a due pending root, pay)."""
         now = self.settle()
         root = self.m.pending if kind == "pending root" else self.m.effective(now)
         if root is None:
             return
-        model = copy.deepcopy(self.m)
+        model = self.m.copy()
         account = self.h.people[person]
         if kind == "more than the leaf":
             args = self.claim_args(root, person, amount=root.leaves[person] + 1)
@@ -707,97 +833,103 @@ class DistributorMachine(RuleBasedStateMachine):
             return
         now = self.settle()
         m, d, token = self.m, self.h.distributor, self.h.token
+        read = self.h.read
         effective = m.effective(now)
         expected_active = (effective.root, effective.epoch, effective.total) if effective else (ZERO32, 0, 0)
-        active = d.activeRoot()
-        assert tuple(active) == expected_active
+        active = read(d, "activeRoot")
+        assert active == expected_active
         pending = m.pending if m.pending is not None and not m.due(now) else None
-        expected_pending = (pending.root, pending.epoch, pending.total, pending.activates_at) if pending else (ZERO32, 0, 0, 0)
-        assert tuple(d.pendingRoot()) == expected_pending
-        assert tuple(d.mintedOnLastDay()) == m.ledger
+        expected_pending = (
+            (pending.root, pending.epoch, pending.total, pending.activates_at) if pending else (ZERO32, 0, 0, 0)
+        )
+        assert read(d, "pendingRoot") == expected_pending
+        due = m.pending if m.due(now) else None
+        assert read(d, "dueRoot") == ((due.epoch, due.total - m.active_total) if due else (0, 0))
+        assert read(d, "mintedOnLastDay") == m.ledger
         # Money: the distributor is the only minter, so the supply is what activations minted.
-        assert token.totalSupply() == m.active_total <= m.token_cap
-        assert token.balanceOf(d) == m.distributor_balance >= 0
+        assert read(token, "totalSupply") == (m.active_total,) and m.active_total <= m.token_cap
+        assert read(token, "balanceOf", d.address) == (m.distributor_balance,) and m.distributor_balance >= 0
         # The model's own promises.
         assert m.ledger[1] <= DAILY_CAP
         leaves = m.active.leaves if m.active else (0,) * PEOPLE
         assert all(c <= leaf for c, leaf in zip(m.claimed, leaves))
         assert (active[1], bytes(active[0]), active[2]) not in m.revoked
+        if m.revoked:  # the chain's own revocation record agrees
+            assert not d.isRevoked(active[1], active[0], active[2])
         self.clean = True
-
-    def _mark_dirty(self):
-        self.clean = False
 
     # -------------------------------------------------------------------------- the end
 
     def not_wedged(self):
-        """From wherever the example stopped: a day later, the most that may be minted publishes
-        (activating any pending root), activates a day after, and everyone can claim it all."""
-        h, m = self.h, self.m
-        if m.paused:
+        """From wherever the example stopped: a day later, a root adding the most that may be
+        minted publishes (activating any pending root), activates a day after, and everyone can
+        claim all of it."""
+        h = self.h
+        if self.m.paused:
             h.distributor.unpause(sender=h.deployer)
-            m.paused = False
-        self.wait_until(self.h.head() + DAY)
+            self.m.paused = False
+        self.wait_until(h.head() + DAY)
         now = self.settle()
-        if m.pending is not None:
-            assert m.due(now)
-        latest = m.latest()
-        leaves = latest.leaves if latest else (0,) * PEOPLE
-        total = latest.total if latest else 0
-        room = max(min(DAILY_CAP, m.token_cap - total), 0)
+        assert self.m.pending is None or self.m.due(now)
+        leaves, total, _ = self.base()
+        room = self.room()
         increments = [room // PEOPLE] * PEOPLE
         increments[0] += room - sum(increments)
         leaves = tuple(a + b for a, b in zip(leaves, increments))
-        levels = (1,) * PEOPLE
-        tree = _tree(h.people, leaves, levels)
-        # Pay what the tree holds if an underfunded root left a gap, and the caps allow.
-        root = Root(now // DAY, HexBytes(tree.root), total + room, leaves, levels, tree)
-        assert self.publish(root, [0, 1]), "no root could be published: the distributor is wedged"
-        self.wait_until(self.h.head() + DAY)
+        tree = _tree(h.people, leaves, (1,) * PEOPLE)
+        root = Root(now // DAY, HexBytes(tree.root), total + room, leaves, (1,) * PEOPLE, tree)
+        assert self.publish(root, [0, 1], label="final"), "no root publishes: the distributor is wedged"
+        self.wait_until(h.head() + DAY)
         now = self.settle()
+        model = self.m.copy()
+        assert model.activate(now) is None
         h.distributor.activatePendingRoot(sender=h.outsider)
-        assert m is not self.m
-        self.m.activate(now)
-        assert h.token.totalSupply() == self.m.active_total
-        people = [i for i in range(PEOPLE) if self.m.claimed[i] < leaves[i]]
-        if people and sum(leaves) == root.total:
+        self.m = model
+        assert h.token.totalSupply() == model.active_total
+        people = [i for i in range(PEOPLE) if model.claimed[i] < leaves[i]]
+        if people and sum(leaves) == root.total:  # no underfunded root left a gap
             h.distributor.claimMany([self.claim_args(root, i) for i in people], sender=h.outsider)
             for i in people:
-                self.m.claimed[i] = leaves[i]
+                model.claimed[i] = leaves[i]
+                model.levels[i] = 1
             assert h.token.balanceOf(h.distributor) == 0
-        self.after_claims([], range(PEOPLE))
+        assert [h.distributor.claimed(p) for p in h.people] == model.claimed
 
     def teardown(self):
         try:
+            # Only after a step that completed (a failing one already reports its error).
             if self.h is not None and self.clean:
+                self.final = True
                 self.not_wedged()
                 STATS["runs"] += 1
                 STATS.update(self.labels)
         finally:
-            self.h.chain.restore(self.snapshot) if self.h else self.harnesses[0].chain.restore(self.snapshot)
-
-
-def _dirty_before_each_rule(cls):
-    """Mark the example unclean while a rule runs; the invariant marks it clean again, so the
-    final check runs only after a step that completed."""
-    for name in dir(cls):
-        function = getattr(cls, name)
-        if getattr(function, "hypothesis_stateful_rule", None) is not None or hasattr(function, "hypothesis_stateful_rule"):
-            pass
-    return cls
+            self.harnesses[0].chain.restore(self.snapshot)
 
 
 def _machine(harnesses):
     return type("Distributor", (DistributorMachine,), {"harnesses": harnesses})
 
 
+def _summary() -> str:
+    runs = STATS["runs"]
+    shares = sorted((label, count / runs) for label, count in STATS.items() if label != "runs")
+    return f"{runs} runs: " + ", ".join(f"{label} {share:.0%}" for label, share in shares)
+
+
 def test_machine__random_days_keep_every_invariant(harnesses):
+    STATS.clear()
     run_state_machine_as_test(_machine(harnesses), settings=settings(stateful_step_count=STEPS))
+    print(_summary())  # with -s: what this run explored
 
 
 def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
     """The machine explores what it should: over a fixed, derandomized set of examples, most pay
-    someone, and many revoke a root, cross a UTC day and hit the daily cap."""
+    someone, and many revoke a root and cross a UTC day; some hit the daily cap. Derandomized,
+    they are the same examples on every chain (checked on Anvil and Ganache), so the node runs,
+    where a transaction costs more, skip it."""
+    if harnesses[0].chain.provider.name != "test":
+        pytest.skip("the exploration statistics do not depend on the chain: embedded only")
     STATS.clear()
     run_state_machine_as_test(
         _machine(harnesses),
@@ -807,8 +939,9 @@ def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
     )
     runs = STATS["runs"]
     share = {label: STATS[label] / runs for label in STATS if label != "runs"}
-    print(f"{runs} runs: " + ", ".join(f"{k} {v:.0%}" for k, v in sorted(share.items())))
+    print(_summary())
     assert runs >= STATS_EXAMPLES // 2
     assert share.get("paid", 0) > 0.5
     assert share.get("revoked", 0) >= 0.2
-    assert share.get("crossed a UTC day", 0) >= 0.5
+    assert share.get("crossed a UTC day", 0) >= 0.4
+    assert STATS["daily cap reached"] >= 1
