@@ -27,8 +27,9 @@ import {ILevels} from "./interfaces/ILevels.sol";
 /// day; amounts are cumulative, so a later root carries everything an earlier one did).
 ///
 /// Never wedged: `publishRoot` refuses a total whose increment the token's cap could not mint, and
-/// a root's increment is at most `dailyCap`, so every accepted root can be activated (on a later
-/// UTC day at worst, when the day's cap is spent) and every later root published.
+/// a root's increment is at most `dailyCap` (which cannot be lowered below a pending root's
+/// increment), so every accepted root can be activated (on a later UTC day at worst, when the
+/// day's cap is spent) and every later root published.
 ///
 /// Money: when a root activates, its increment over the previous active total is minted to this
 /// contract, so the contract's balance is the active total minus everything paid: no claim can
@@ -609,6 +610,13 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
 
     function _setDailyCap(uint96 dailyCap_) private {
         if (dailyCap_ == 0) revert DailyCapZero();
+        // A pending (or due) root must stay activatable: its increment fits a day's cap.
+        State memory s = _state;
+        if (_hasPending(s)) {
+            Totals memory totals = _totals;
+            uint256 increment = totals.pending - totals.active;
+            if (dailyCap_ < increment) revert DailyCapBelowPendingIncrement(dailyCap_, increment);
+        }
         _state.dailyCap = dailyCap_;
         emit DailyCapSet(dailyCap_);
     }

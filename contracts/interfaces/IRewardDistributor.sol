@@ -105,6 +105,10 @@ interface IRewardDistributor is ILevels {
     /// @notice The daily cap must be above zero (a zero cap would let no root ever activate).
     error DailyCapZero();
 
+    /// @notice A daily cap below the pending root's `increment` would leave that root unable to
+    ///         activate on any day; revoke the root first (while pending) or wait for it.
+    error DailyCapBelowPendingIncrement(uint256 dailyCap, uint256 increment);
+
     /// @notice This exact root (`epoch`, `root`, `total`) was revoked by a guardian and can never
     ///         be published again, whoever submits its signatures; publish a corrected root.
     error RootWasRevoked(uint64 epoch, bytes32 root, uint256 total);

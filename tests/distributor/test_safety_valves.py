@@ -206,6 +206,23 @@ def test_daily_cap__a_root_adding_nothing_activates_on_a_spent_day(
     assert distributor.activeRoot() == (ROOT_B, day - 1, 100)
 
 
+def test_daily_cap__cannot_drop_below_a_pending_roots_increment(
+    distributor, publish_root, pass_challenge, deployer, outsider
+):
+    """Else the due root could activate on no day, and a due root cannot be revoked: wedged."""
+    distributor.setDailyCap(100, sender=deployer)
+    publish_root(distributor, 1, ROOT_A, total=80)
+    with ape.reverts(distributor.DailyCapBelowPendingIncrement, dailyCap=79, increment=80):
+        distributor.setDailyCap(79, sender=deployer)
+    pass_challenge()
+    with ape.reverts(distributor.DailyCapBelowPendingIncrement):
+        distributor.setDailyCap(1, sender=deployer)  # due, not yet activated
+    distributor.setDailyCap(80, sender=deployer)
+    distributor.activatePendingRoot(sender=outsider)
+    distributor.setDailyCap(1, sender=deployer)  # nothing pending: any cap above zero
+    assert distributor.dailyCap() == 1
+
+
 # ------------------------------------------------------------------------------- supply cap
 
 

@@ -122,7 +122,8 @@ def walk(tmp_path_factory):
         assert published.lines[-1].startswith(f"Not yet: the root for epoch {day} activates at "), published.stdout
         net.travel(3_601)
         claimed = ok(net.run(timer))
-        assert claimed.lines[-1].startswith(f"epoch {day}: done claim;"), claimed.stdout
+        # The job activates the due root itself (no wallet pays for the mint), then claims.
+        assert claimed.lines[-1].startswith(f"epoch {day}: done activate, claim;"), claimed.stdout
         distributor = state["contracts"]["RewardDistributor"]
         earned = net.call(distributor, "claimed(address)", address(1))
         assert earned > 20 * 10**18  # the genesis 20 TWEI and the read reward
@@ -191,7 +192,7 @@ def test_settle__two_runs_at_once_wait_for_each_other_and_the_store_matches_the_
     ), lasts
     net.travel(3_601)
     lasts = both()
-    assert sorted(last.split(";")[0] for last in lasts) == [f"epoch {day}: done claim", f"epoch {day}: done nothing"], lasts
+    assert sorted(last.split(";")[0] for last in lasts) == [f"epoch {day}: done activate, claim", f"epoch {day}: done nothing"], lasts
 
     # The store against the chain: the Claimed events it holds are exactly the chain's up to the
     # block it read, each once; its totals are their sums; and every leaf is paid, once.
