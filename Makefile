@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop test test-embedded test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop test test-embedded test-ops test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
@@ -51,12 +51,13 @@ demo-anvil-stop:
 test: test-embedded test-nodes
 
 # The chain tests on Anvil and on Ganache side by side, Ganache's in two shards (it is the
-# slowest node): each node is on its own free port, and the tests keep what they write in their
-# own temporary folders, so the three runs share nothing they write; the contracts are compiled
+# slowest node), and beside them the operator's testnet walk (tests/ops: its own Anvil, mostly
+# waiting for blocks): each node is on its own free port, and the tests keep what they write in
+# their own temporary folders, so the runs share nothing they write; the contracts are compiled
 # once before. Outputs are printed whole, one after the other (-O).
 test-nodes: setup
 	$(APE) compile
-	$(MAKE) --no-print-directory -j3 -O test-anvil test-ganache-a test-ganache-b
+	$(MAKE) --no-print-directory -j4 -O test-anvil test-ganache-a test-ganache-b test-ops
 
 # Debian's headless Chromium for the oracle's browser test (Playwright drives it; no download).
 browser:
@@ -68,7 +69,10 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
 test-embedded: setup browser postgres
-	$(APE) test tests -q
+	$(APE) test tests -q --ignore=tests/ops
+
+test-ops: setup
+	$(APE) test tests/ops -q
 
 test-anvil: setup
 	TWEI_HYPOTHESIS_PROFILE=node $(APE) test tests -q -m chain --network ethereum:local:foundry
