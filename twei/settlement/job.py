@@ -1,4 +1,4 @@
-"""The daily settlement as durable steps: fetch, build, sign, publish, claim.
+"""The daily settlement as durable steps: fetch, build, sign, publish, activate, claim.
 
 Each step first asks the store (and, for transactions, the chain) whether it is already done,
 does its work, and records its outcome in one durable write. So the job can run every day from
@@ -12,12 +12,14 @@ before it). Once a root's challenge period is over the job activates it (so no u
 for the mint); the hourly timer's next run does, if the period was still running.
 
 A guardian may revoke a published root. The next run notices (the distributor's ``isRevoked``),
-rolls the store back to the day before (each built day
-keeps an undo log of the accounts it changed) and sets the day's files aside in ``revoked/``, so
-the day is settled again from the data as it is then, and the published breakdown files always
-explain every TWEI the distributor minted. A rebuilt root equal to the revoked one is refused
-before any gas is spent: correct the data first. ``checkpoint(name)`` is called after each step's effect and before it is recorded:
-tests raise there to inject crashes at the worst moment.
+rolls the store back to the day before (each built day keeps an undo log of the accounts it
+changed) and sets the day's files aside in ``revoked/``, so the day is settled again from the data
+as it is then, and the published breakdown files always explain every TWEI the distributor
+minted. A rebuilt root equal to the revoked one is refused before any gas is spent: correct the
+data first.
+
+``checkpoint(name)`` is called after each step's effect and before it is recorded: tests raise
+there to inject crashes at the worst moment.
 """
 
 from __future__ import annotations
