@@ -29,6 +29,7 @@ from twei.deploy import deploy_all, load_config, local_fallback
 from twei.report import PostReport, build_report, buy_report, fetch_flows, render_png, render_text
 from twei.oracle.store.sqlite import SQLiteStore
 from twei.settlement.job import SettlementJob
+from twei.site.texts import TextStore
 from twei.settlement.store import JobStore
 from twei.toolchain.localnode import free_port
 from twei.units import format_twei, twei
@@ -40,6 +41,7 @@ MARKER = ".twei-demo"
 API_KEY = "demo-key"
 #: Every demo account's starting balance, paid by the genesis root.
 START = 20 * 10**18
+COMMENT = "Great point about focus."
 ARTICLE = (
     "Why honest reading time matters. "
     + "Readers earn for the minutes they really spend on a post, measured by a tracker that only "
@@ -223,11 +225,13 @@ def run_demo(
         say(f"   {names[account]:<9} LVL {distributor.levelOf(account):>2}, {format_twei(token.balanceOf(account))} TWEI")
 
     clock = ChainClock(chain.pending_timestamp)
+    texts = TextStore(out / "site" / "texts.db")
     with serve_oracle(out, chain.chain_id, clock) as base:
         say(f"3. The author publishes (tribute 5 TWEI); the oracle serves the post at {base} while the demo runs")
         words = len(ARTICLE.split())
         token.approve(engagement, twei(5), sender=author)
         receipt = engagement.publishPost(keccak(text=ARTICLE), words, sender=author)
+        texts.add(ARTICLE)  # the site keeps the text; the page shows it as its hash matches
         post_id = receipt.events.filter(engagement.PostPublished)[0].postId
         post = _http(
             base, "POST", "/v1/posts",
@@ -247,7 +251,8 @@ def run_demo(
 
     say("5. Comment (LVL 13), votes and reactions")
     token.approve(engagement, twei(1), sender=commenter)
-    receipt = engagement.comment(post_id, keccak(text="Great point about focus."), sender=commenter)
+    receipt = engagement.comment(post_id, keccak(text=COMMENT), sender=commenter)
+    texts.add(COMMENT)
     comment_id = receipt.events.filter(engagement.Commented)[0].commentId
     engagement.plus(post_id, sender=reader)
     engagement.plus(post_id, sender=commenter)

@@ -1,0 +1,55 @@
+"""`ape run site`: serve the post pages and the publish page, with the oracle on the same origin.
+
+    ape run site --network http://127.0.0.1:8545 --root demo-output --port 8000
+
+The page's wallet talks to the chain itself; `--rpc-url` is the URL offered to a wallet that
+does not know the chain yet (`wallet_addEthereumChain`). Logs go to stderr; the URL of the site
+is the one line on stdout.
+"""
+
+from pathlib import Path
+
+import click
+from ape import chain, project
+from ape.cli import ConnectedProviderCommand, network_option
+
+from twei.cli import friendly_errors, say
+from twei.oracle.settings import OracleSettings
+from twei.site.serve import build_site, site_contracts
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option()
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder holding deployments/ and settlements/ (and the site's texts, in site/).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--rpc-url", default="", help="RPC URL a wallet adds the chain with (default: the node's, if http).")
+@click.option("--oracle-db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The oracle's SQLite store (default: TWEI_ORACLE_DB, else <root>/oracle.db).")
+@friendly_errors
+def cli(root, host, port, rpc_url, oracle_db):
+    """Serve the site (post pages, publishing, live sections) and the reading oracle together."""
+    import uvicorn
+
+    from twei.oracle.app import create_app
+
+    contracts = site_contracts(project, chain, root)
+    overrides = {"chain_id": chain.chain_id, "settlements_dir": root / "settlements"}
+    if oracle_db is not None:
+        overrides["db"] = oracle_db
+    settings = OracleSettings(**overrides)
+    if oracle_db is None and "TWEI_ORACLE_DB" not in __import__("os").environ and (root / "oracle.db").exists():
+        settings = OracleSettings(**overrides, db=root / "oracle.db")
+    uri = getattr(chain.provider, "uri", "") or ""
+    app, _ = build_site(
+        contracts,
+        root,
+        oracle_app=create_app(settings),
+        rpc_url=rpc_url or (uri if uri.startswith("http") else ""),
+        interval_ms=settings.heartbeat_interval_ms,
+        job_db=root / "settlements" / str(chain.chain_id) / "job.db",
+    )
+    say(f"serving the site for chain {chain.chain_id} (Ctrl-C stops it)")
+    click.echo(f"http://{host}:{port}/")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,228 @@
+"""The site: the post page, the publish page and the JSON the page's script needs.
+
+Server-rendered (Jinja2) so that a post reads without JavaScript; the bundled script
+(``static/app.js``, built from ``web/`` at set-up) adds the wallet, the actions and the live
+sections, which it refreshes from ``GET /posts/{id}/live``: the same templates rendered again, so
+there is one renderer.
+
+The reading-time oracle is mounted in the same app (its ``/v1`` API and the tracker), so the
+page, the sign-in and the reading sessions share one origin, the one the EIP-4361 message names.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from pydantic import BaseModel, Field
+
+from twei.flows import Side
+from twei.oracle.app import format_duration
+from twei.site.texts import TextRefused, word_count
+from twei.claim import ClaimPlan
+from twei.site.view import PostPage, SiteView, side_lines
+from twei.units import format_twei
+
+__all__ = ["SiteInfo", "create_site"]
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+_ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the page tells the wallet: the chain and the contracts."""
+
+    chain_id: int
+    chain_name: str
+    rpc_url: str
+    token: str
+    engagement: str
+    distributor: str
+    interval_ms: int = 15_000
+
+
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, max_length=65_536)
+
+
+class NameIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _fmt(wei: int) -> str:
+    return format_twei(wei, 4)
+
+
+def _refusal(reason: str | None) -> Markup:
+    """The ``data-refusal`` attribute of a button the account cannot use (nothing if it can)."""
+    return Markup(f' data-refusal="{escape(reason)}"') if reason else Markup("")
+
+
+class _Refusals:
+    """Why an action is refused for the page's account, known before any wallet is asked."""
+
+    def __init__(self, page: PostPage) -> None:
+        self.page = page
+        self.a = page.account
+
+    def funds(self, amount: int, what: str) -> str | None:
+        if self.a and self.a.balance < amount:
+            return f"{what} costs {_fmt(amount)} Twei and you hold {_fmt(self.a.balance)} Twei."
+        return None
+
+    def vote(self) -> str | None:
+        if not self.a:
+            return None
+        if self.a.is_author:
+            return "This is your post: you cannot vote on it."
+        if self.a.voted:
+            return f"You already gave this post a {self.a.voted}."
+        return None
+
+    def minus(self) -> str | None:
+        return self.vote() or self.funds(self.page.fees["minus"], "A minus")
+
+    def report(self) -> str | None:
+        return self.funds(self.page.fees["report"], "A report instance")
+
+    def reaction(self, comment: Any, fee: int = 0) -> str | None:
+        if not self.a:
+            return None
+        if comment.mine:
+            return "This is your comment: you cannot react to it."
+        if comment.my_reaction:
+            return f"You already gave this comment a {comment.my_reaction}."
+        return self.funds(fee, "A dislike") if fee else None
+
+
+def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = None) -> FastAPI:
+    """The site's ASGI app; with ``oracle_app``, the oracle is served from the same origin
+    (its lifespan runs inside the site's, and its Oracle is the one the page reads)."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(fmt=_fmt, duration=format_duration, refusal=_refusal, site=info)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if oracle_app is None:
+            yield
+            return
+        async with oracle_app.router.lifespan_context(oracle_app):
+            view.oracle = oracle_app.state.oracle
+            try:
+                yield
+            finally:
+                view.oracle = None
+
+    app = FastAPI(title="Twei site", version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/site/static", StaticFiles(directory=HERE / "static", check_dir=False), name="site-static")
+
+    def context(page: PostPage) -> dict[str, Any]:
+        why = _Refusals(page)
+        return {
+            "page": page,
+            "profit": side_lines(page.report, Side.PROFIT),
+            "loss": side_lines(page.report, Side.LOSS),
+            "vote_refusal": why.vote(),
+            "minus_refusal": why.minus(),
+            "report_refusal": why.report(),
+            "reaction_refusal": why.reaction,
+        }
+
+    def load(post_id: int, account: str | None) -> PostPage | None:
+        return view.page(post_id, account)
+
+    @app.get("/posts/{post_id}", response_class=HTMLResponse)
+    def post_page(
+        request: Request,
+        post_id: Annotated[int, PathParam(ge=1, le=2**96)],
+        account: Annotated[str | None, Query(pattern=_ADDRESS)] = None,
+    ) -> HTMLResponse:
+        page = load(post_id, account)
+        if page is None:
+            return HTMLResponse(f"<!doctype html><title>Not found</title><h1>Post {post_id} not found</h1>", status_code=404)
+        return templates.TemplateResponse(request, "post.html", context(page))
+
+    sections = {
+        "account": "_account.html",
+        "read-to-earn": "_read.html",
+        "votes": "_votes.html",
+        "pnl": "_pnl.html",
+        "comments": "_comments.html",
+        "comment-level": "_comment_level.html",
+    }
+
+    @app.get("/posts/{post_id}/live")
+    def live(
+        post_id: Annotated[int, PathParam(ge=1, le=2**96)],
+        account: Annotated[str | None, Query(pattern=_ADDRESS)] = None,
+    ) -> JSONResponse:
+        """The page's live sections, rendered again (the script swaps those that changed)."""
+        page = load(post_id, account)
+        if page is None:
+            return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
+        ctx = context(page)
+        html = {name: templates.get_template(file).render(ctx) for name, file in sections.items()}
+        return JSONResponse({"block": page.block, "sections": html}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/publish", response_class=HTMLResponse)
+    def publish_page(request: Request) -> HTMLResponse:
+        view.index.refresh()
+        recent = sorted(view.index.posts.values(), key=lambda p: -p.post_id)[:20]
+        return templates.TemplateResponse(request, "publish.html", {"fees": view.fees(), "posts": recent})
+
+    @app.get("/site/abi.json")
+    def abis() -> JSONResponse:
+        return JSONResponse(view.contracts.abis, headers={"Cache-Control": "public, max-age=300"})
+
+    @app.post("/site/api/texts", status_code=201)
+    def add_text(body: TextIn) -> dict[str, Any]:
+        """Keep a post's or a comment's text; answers its keccak256 (the content hash to send)."""
+        try:
+            digest = view.texts.add(body.text)
+        except TextRefused as err:
+            return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
+        return {"hash": "0x" + digest.hex(), "words": word_count(body.text)}
+
+    @app.post("/site/api/names")
+    def set_name(body: NameIn) -> dict[str, Any]:
+        """Take a display name, signed by the account (``Twei display name: <name>``)."""
+        try:
+            account = view.texts.set_name(body.name, body.signature)
+        except TextRefused as err:
+            return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
+        return {"account": account, "name": " ".join(body.name.split())}
+
+    @app.get("/site/api/accounts/{address}/claim")
+    def claim_args(address: Annotated[str, PathParam(pattern=_ADDRESS)]) -> dict[str, Any]:
+        """What the account can claim, with the leaf and proof from the published tree."""
+        plan = view.claim_plan(address)
+        if not isinstance(plan, ClaimPlan):
+            return {"claimable": "0", "message": plan, "args": None}
+        if not plan.claimable:
+            return {"claimable": "0", "message": "Nothing to claim: the published roots owe this account nothing more.", "args": None}
+        return {
+            "claimable": str(plan.claimable),
+            "message": f"{_fmt(plan.claimable)} Twei to claim (day {plan.epoch}).",
+            "args": {"account": plan.account, "cumulativeAmount": str(plan.cumulative), "level": plan.level, "proof": plan.proof},
+        }
+
+    @app.get("/site/api/accounts/{address}/comment-level")
+    def comment_level(address: Annotated[str, PathParam(pattern=_ADDRESS)]) -> dict[str, Any]:
+        return view.comment_level(address)
+
+    if oracle_app is not None:
+        app.mount("/", oracle_app)
+    return app

@@ -1,0 +1,189 @@
+"""What the post page shows from the chain: an index of the Engagement contract's events.
+
+The page needs, for one post: its author and content hash, its pluses and minuses and who gave
+them, its comments with their content hashes, likes and dislikes, and every `Flow` of every
+account on it (the PnL block). None of that is readable from storage alone (a comment's content
+hash is only in its event), so the site keeps an index of the contract's events in memory and
+brings it up to date with one `eth_getLogs` over the new blocks at most every
+``refresh_interval_s`` (a page render or a live poll triggers it). A transaction is therefore on
+the page as soon as the node answers with its block, well inside the two seconds SPEC §1 allows.
+
+Plain web3.py (the provider Ape connected to), not Ape's contract wrappers: the site answers
+many requests from a thread pool, and each call here is one JSON-RPC request with no per-call
+conversion layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+from web3 import Web3
+
+from twei.flows import FlowCategory, FlowRecord
+
+__all__ = ["Contracts", "PostState", "CommentState", "EngagementIndex", "abi_of"]
+
+log = logging.getLogger(__name__)
+
+PLUS, MINUS = 0, 1  # IEngagement.Vote
+LIKE, DISLIKE = 0, 1  # IEngagement.Reaction
+
+
+def abi_of(container: Any) -> list[dict[str, Any]]:
+    """The JSON ABI of an Ape contract container (what web3.py and viem take)."""
+    return [item.model_dump(mode="json", by_alias=True, exclude_none=True) for item in container.contract_type.abi]
+
+
+@dataclass
+class Contracts:
+    """The three contracts as web3.py objects, with where the index starts."""
+
+    web3: Web3
+    chain_id: int
+    token: Any
+    engagement: Any
+    distributor: Any
+    abis: dict[str, list[dict[str, Any]]]
+    start_block: int = 0
+
+    @classmethod
+    def connect(
+        cls, web3: Web3, chain_id: int, addresses: dict[str, str], abis: dict[str, list[dict[str, Any]]], start_block: int = 0
+    ) -> Contracts:
+        def at(name: str) -> Any:
+            return web3.eth.contract(address=to_checksum_address(addresses[name]), abi=abis[name])
+
+        return cls(web3, chain_id, at("TweiToken"), at("Engagement"), at("RewardDistributor"), abis, start_block)
+
+    def address(self, name: str) -> str:
+        return {"TweiToken": self.token, "Engagement": self.engagement, "RewardDistributor": self.distributor}[name].address
+
+
+@dataclass
+class CommentState:
+    comment_id: int
+    post_id: int
+    commenter: str
+    content_hash: bytes
+    block: int
+    timestamp: int = 0
+    likes: int = 0
+    dislikes: int = 0
+    reactors: dict[str, int] = field(default_factory=dict)  # reactor -> LIKE/DISLIKE
+
+
+@dataclass
+class PostState:
+    post_id: int
+    author: str
+    content_hash: bytes
+    word_count: int
+    block: int
+    voters: dict[str, int] = field(default_factory=dict)  # voter -> PLUS/MINUS
+    comments: list[int] = field(default_factory=list)
+    report_buyers: dict[str, int] = field(default_factory=dict)  # buyer -> instances bought
+
+    @property
+    def pluses(self) -> int:
+        return sum(1 for v in self.voters.values() if v == PLUS)
+
+    @property
+    def minuses(self) -> int:
+        return sum(1 for v in self.voters.values() if v == MINUS)
+
+
+class EngagementIndex:
+    """Posts, comments, votes, reactions, report purchases and flows, from the events."""
+
+    def __init__(self, contracts: Contracts, *, refresh_interval_s: float = 0.25, max_range: int = 5_000) -> None:
+        self.contracts = contracts
+        self.refresh_interval_s = refresh_interval_s
+        self.max_range = max_range
+        self.block = contracts.start_block - 1  # the last block indexed
+        self.posts: dict[int, PostState] = {}
+        self.comments: dict[int, CommentState] = {}
+        self.flows: dict[int, list[FlowRecord]] = defaultdict(list)
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        events = contracts.engagement.events
+        self._decoders = {}
+        for name in ("PostPublished", "Commented", "Voted", "Reacted", "ReportPurchased", "Flow"):
+            event = getattr(events, name)()
+            self._decoders[bytes(HexBytes(event.topic))] = (name, event)
+
+    def refresh(self, force: bool = False) -> int:
+        """Index the blocks mined since the last call (at most every ``refresh_interval_s``
+        unless ``force``); the block the index is at."""
+        now = time.monotonic()
+        if not force and now - self._checked < self.refresh_interval_s:
+            return self.block
+        with self._lock:
+            if not force and time.monotonic() - self._checked < self.refresh_interval_s:
+                return self.block
+            latest = self.contracts.web3.eth.block_number
+            while self.block < latest:
+                start = self.block + 1
+                end = min(latest, start + self.max_range - 1)
+                logs = self.contracts.web3.eth.get_logs(
+                    {"address": self.contracts.engagement.address, "fromBlock": start, "toBlock": end}
+                )
+                for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
+                    self._apply(raw)
+                self.block = end
+            self._checked = time.monotonic()
+            return self.block
+
+    def _apply(self, raw: Any) -> None:
+        topics = raw["topics"]
+        if not topics or bytes(topics[0]) not in self._decoders:
+            return
+        name, event = self._decoders[bytes(topics[0])]
+        args = event.process_log(raw)["args"]
+        block = int(raw["blockNumber"])
+        if name == "PostPublished":
+            pid = int(args["postId"])
+            self.posts[pid] = PostState(pid, to_checksum_address(args["author"]), bytes(args["contentHash"]), int(args["wordCount"]), block)
+        elif name == "Commented":
+            cid, pid = int(args["commentId"]), int(args["postId"])
+            self.comments[cid] = CommentState(cid, pid, to_checksum_address(args["commenter"]), bytes(args["contentHash"]), block)
+            if pid in self.posts:
+                self.posts[pid].comments.append(cid)
+        elif name == "Voted":
+            post = self.posts.get(int(args["postId"]))
+            if post is not None:
+                post.voters[to_checksum_address(args["voter"])] = int(args["vote"])
+        elif name == "Reacted":
+            comment = self.comments.get(int(args["commentId"]))
+            if comment is not None:
+                comment.reactors[to_checksum_address(args["reactor"])] = int(args["reaction"])
+                if int(args["reaction"]) == LIKE:
+                    comment.likes += 1
+                else:
+                    comment.dislikes += 1
+        elif name == "ReportPurchased":
+            post = self.posts.get(int(args["postId"]))
+            if post is not None:
+                buyer = to_checksum_address(args["buyer"])
+                post.report_buyers[buyer] = post.report_buyers.get(buyer, 0) + 1
+        elif name == "Flow":
+            self.flows[int(args["postId"])].append(
+                FlowRecord(
+                    transaction_hash="0x" + bytes(raw["transactionHash"]).hex(),
+                    log_index=int(raw["logIndex"]),
+                    post_id=int(args["postId"]),
+                    account=to_checksum_address(args["account"]),
+                    category=FlowCategory(int(args["category"])),
+                    amount=int(args["amount"]),
+                )
+            )
+
+    def flows_of(self, post_id: int, account: str) -> list[FlowRecord]:
+        account = to_checksum_address(account)
+        return [f for f in self.flows.get(post_id, ()) if f.account == account]

@@ -1,0 +1,415 @@
+"""What the post page shows, gathered from the chain index, the published files and the oracle.
+
+One object (:class:`SiteView`) answers the page and its JSON helpers. Every figure comes from
+the code the command line uses for the same thing, so the page and the scripts never disagree:
+the PnL block is :func:`twei.report.build_report` over the post's `Flow` events and the
+published breakdowns (as `ape run report`), what can be claimed is
+:func:`twei.claim.plan_claim` over the published trees (as `ape run claim`), and *You earned* is
+the oracle's :meth:`~twei.oracle.service.Oracle.read_status` with the settled Read Rewards of the
+breakdowns.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from twei.breakdown import Breakdown, breakdown_path
+from twei.claim import ClaimPlan, SettlementSource, find_leaf, plan_claim
+from twei.errors import ClaimError, ConfigError, TweiError
+from twei.flows import FlowCategory, Side
+from twei.oracle.rules import DEFAULT_RULES, Rules, time_to_read_ms
+from twei.report import PostReport, build_report
+from twei.settlement.timeline import day_start
+from twei.site.avatar import identicon_svg, short_address
+from twei.site.chain import LIKE, PLUS, Contracts, EngagementIndex
+from twei.site.texts import TextStore
+
+__all__ = ["SiteView", "Calls", "PostPage", "xp_for_level", "side_lines"]
+
+log = logging.getLogger(__name__)
+
+
+def xp_for_level(level: int) -> int:
+    """SPEC §3: level L needs 10·L² XP."""
+    return 10 * level * level
+
+
+
+class Calls:
+    """``contract.view(args)`` for a web3.py contract, the way Ape's contracts read (what
+    :func:`twei.claim.plan_claim` expects)."""
+
+    def __init__(self, contract: Any) -> None:
+        self._contract = contract
+
+    def __getattr__(self, name: str) -> Any:
+        function = getattr(self._contract.functions, name)
+        return lambda *args: function(*args).call()
+
+
+@dataclass
+class CommentView:
+    comment_id: int
+    author: str
+    name: str
+    avatar: str
+    text: str | None
+    likes: int
+    dislikes: int
+    mine: bool
+    my_reaction: str | None
+
+
+@dataclass
+class AccountView:
+    address: str
+    short: str
+    name: str | None
+    balance: int
+    allowance: int
+    level: int
+    level_current: bool
+    leaf_level: int | None
+    claimable: int
+    claim_message: str | None
+    xp: int | None
+    voted: str | None
+    reports_bought: int
+    is_author: bool
+    is_treasury: bool
+
+
+@dataclass
+class PostPage:
+    post_id: int
+    author: str
+    author_name: str
+    author_avatar: str
+    title: str
+    paragraphs: list[str]
+    verified: bool
+    word_count: int
+    time_to_read_ms: int
+    pluses: int
+    minuses: int
+    comments: list[CommentView]
+    fees: dict[str, int]
+    block: int
+    account: AccountView | None = None
+    report: PostReport | None = None
+    report_error: str | None = None
+    earned: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SiteView:
+    def __init__(
+        self,
+        contracts: Contracts,
+        texts: TextStore,
+        settlements: Path,
+        *,
+        oracle: Any = None,
+        job_db: Path | None = None,
+        rules: Rules = DEFAULT_RULES,
+        index: EngagementIndex | None = None,
+    ) -> None:
+        self.contracts = contracts
+        self.index = index or EngagementIndex(contracts)
+        self.texts = texts
+        self.settlements = Path(settlements)
+        self.oracle = oracle
+        self.job_db = job_db
+        self.rules = rules
+        self.source = SettlementSource(self.settlements, contracts.chain_id)
+        self._breakdowns: dict[Path, tuple[float, Breakdown]] = {}
+        self._trees: dict[tuple[int, str], Any] = {}
+        self._fees: tuple[int, dict[str, int]] = (-1, {})
+        self._registered: set[int] = set()
+        self.token = Calls(contracts.token)
+        self.engagement = Calls(contracts.engagement)
+        self.distributor = Calls(contracts.distributor)
+
+    # -- chain parameters ------------------------------------------------------------------
+    def fees(self) -> dict[str, int]:
+        """The prices the contract holds now (read once per indexed block)."""
+        block = self.index.block
+        if self._fees[0] != block:
+            e = self.engagement
+            self._fees = (
+                block,
+                {
+                    "publish": int(e.publishTribute()),
+                    "comment": int(e.commentTribute()),
+                    "minus": int(e.minusFee()),
+                    "dislike": int(e.dislikeFee()),
+                    "report": int(e.reportPrice()),
+                    "min_level": int(e.commentMinLevel()),
+                },
+            )
+        return self._fees[1]
+
+    # -- published files -------------------------------------------------------------------
+    def active_epoch(self) -> int:
+        return int(self.distributor.activeRoot()[1])
+
+    def breakdowns(self) -> list[Breakdown]:
+        """Every published breakdown of the chain (parsed once per file version); ConfigError
+        without the active root's, as `ape run report` refuses."""
+        epoch = self.active_epoch()
+        if epoch and not breakdown_path(self.settlements, self.contracts.chain_id, epoch).exists():
+            raise ConfigError(
+                f"the breakdown of the active root (day {day_start(epoch)}) is not published yet:"
+                " the pool lines are shown once it is"
+            )
+        folder = self.settlements / str(self.contracts.chain_id)
+        out = []
+        for path in sorted(folder.glob("*.breakdown.json")) if folder.is_dir() else ():
+            try:
+                mtime = path.stat().st_mtime
+                cached = self._breakdowns.get(path)
+                if cached is None or cached[0] != mtime:
+                    cached = (mtime, Breakdown.read(path))
+                    self._breakdowns[path] = cached
+                out.append(cached[1])
+            except (OSError, TweiError) as err:
+                log.warning("skipping unreadable breakdown %s: %s", path, err)
+        return out
+
+    def active_tree(self) -> tuple[int, Any] | None:
+        """The published tree of the active root (epoch, tree), or None if no root is active."""
+        root, epoch, _ = self.distributor.activeRoot()
+        root_hex = "0x" + bytes(root).hex()
+        if int(root_hex, 16) == 0:
+            return None
+        key = (int(epoch), root_hex)
+        if key not in self._trees:
+            self._trees[key] = self.source.tree_for_root(int(epoch), root_hex)
+        return int(epoch), self._trees[key]
+
+    def claim_plan(self, account: str) -> ClaimPlan | str:
+        try:
+            return plan_claim(self.distributor, self.source, account)
+        except ClaimError as err:
+            return str(err)
+
+    def leaf(self, account: str) -> tuple[int, int, list[str]] | None:
+        """(cumulative amount, level, proof) of the account in the active root's tree."""
+        try:
+            active = self.active_tree()
+        except ClaimError:
+            return None
+        if active is None:
+            return None
+        _, tree = active
+        index = find_leaf(tree, account)
+        if index is None:
+            return None
+        _, cumulative, level = tree.values[index]
+        return int(cumulative), int(level), list(tree.get_proof(index))
+
+    def xp_of(self, account: str) -> int | None:
+        """The account's XP from the settlement job's store, when this machine has it."""
+        if self.job_db is None or not Path(self.job_db).exists():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{self.job_db}?mode=ro", uri=True, timeout=1)
+            try:
+                row = db.execute("SELECT xp FROM accounts WHERE address = ?", (account,)).fetchone()
+            finally:
+                db.close()
+        except sqlite3.Error as err:
+            log.warning("cannot read XP from %s: %s", self.job_db, err)
+            return None
+        return int(row[0]) if row else 0
+
+    # -- what a comment needs --------------------------------------------------------------
+    def comment_level(self, account: str) -> dict[str, Any]:
+        """How the account comments now: with its claimed level ("claimed"), with the active
+        root's leaf ("leaf"), or not at all ("refused", with the level and the XP missing)."""
+        account = to_checksum_address(account)
+        need = self.fees()["min_level"]
+        level, current = self.distributor.currentLevelOf(account)
+        if current and int(level) >= need:
+            return {"mode": "claimed", "level": int(level), "message": f"LVL {int(level)}: you can comment.", "leaf": None}
+        leaf = self.leaf(account)
+        if leaf is not None and leaf[1] >= need:
+            amount, lvl, proof = leaf
+            return {
+                "mode": "leaf",
+                "level": lvl,
+                "message": f"LVL {lvl}: you can comment.",
+                "leaf": {"cumulativeAmount": str(amount), "level": lvl, "proof": proof},
+            }
+        have = leaf[1] if leaf is not None else (int(level) if current else 0)
+        return {"mode": "refused", "level": have, "message": self.level_message(account, have, need), "leaf": None}
+
+    def level_message(self, account: str, level: int, need: int) -> str:
+        xp = self.xp_of(account)
+        target = xp_for_level(need)
+        if xp is not None:
+            missing = max(0, target - xp)
+            return f"Commenting is available from LVL {need}. You are LVL {level} with {xp:,} XP: {missing:,} XP to go."
+        missing = target - xp_for_level(level)
+        return (
+            f"Commenting is available from LVL {need} ({target:,} XP). You are LVL {level}:"
+            f" at most {missing:,} XP to go."
+        )
+
+    # -- the page --------------------------------------------------------------------------
+    def post_text(self, post_id: int, content_hash: bytes) -> tuple[str | None, str]:
+        """The post's text if the platform holds the one on-chain (keccak256 equal to the
+        hash), from the site's store or else the oracle's (`ape run publish` registers it
+        there), and the title the oracle holds ("" if none)."""
+        record = self.oracle.get_post(post_id) if self.oracle is not None else None
+        title = record.title if record is not None and record.title else ""
+        text = self.texts.get(content_hash)
+        if text is None and record is not None and record.body and keccak(text=record.body) == bytes(content_hash):
+            text = record.body
+        return text, title
+
+    def register_with_oracle(self, post_id: int, author: str, words: int, title: str, body: str) -> None:
+        """A post published from the page is registered with the oracle, so readers earn for it."""
+        if self.oracle is None or post_id in self._registered:
+            return
+        if self.oracle.get_post(post_id) is None:
+            try:
+                self.oracle.call("register_post", post_id, author, words, title[:300], body)
+            except TweiError as err:
+                log.warning("could not register post %s with the oracle: %s", post_id, err)
+                return
+        self._registered.add(post_id)
+
+    def page(self, post_id: int, account: str | None) -> PostPage | None:
+        self.index.refresh()
+        post = self.index.posts.get(post_id)
+        if post is None:
+            return None
+        text, oracle_title = self.post_text(post_id, post.content_hash)
+        verified = text is not None
+        title, paragraphs = _title_and_paragraphs(text or "", post_id)
+        title = oracle_title or title
+        if text is not None:
+            self.register_with_oracle(post_id, post.author, post.word_count, title, text)
+        account = to_checksum_address(account) if account else None
+        comment_ids = post.comments
+        authors = sorted({self.index.comments[c].commenter for c in comment_ids} | {post.author} | ({account} if account else set()))
+        names = self.texts.names(authors)
+        comments = []
+        for cid in comment_ids:
+            c = self.index.comments[cid]
+            body = self.texts.get(c.content_hash)
+            reaction = c.reactors.get(account) if account else None
+            comments.append(
+                CommentView(
+                    comment_id=cid,
+                    author=c.commenter,
+                    name=names.get(c.commenter) or short_address(c.commenter),
+                    avatar=identicon_svg(c.commenter),
+                    text=body,
+                    likes=c.likes,
+                    dislikes=c.dislikes,
+                    mine=account == c.commenter,
+                    my_reaction=None if reaction is None else ("like" if reaction == LIKE else "dislike"),
+                )
+            )
+        page = PostPage(
+            post_id=post_id,
+            author=post.author,
+            author_name=names.get(post.author) or short_address(post.author),
+            author_avatar=identicon_svg(post.author),
+            title=title,
+            paragraphs=paragraphs,
+            verified=verified,
+            word_count=post.word_count,
+            time_to_read_ms=time_to_read_ms(post.word_count, self.rules),
+            pluses=post.pluses,
+            minuses=post.minuses,
+            comments=comments,
+            fees=self.fees(),
+            block=self.index.block,
+        )
+        if account:
+            self._fill_account(page, post, account, names)
+        return page
+
+    def _fill_account(self, page: PostPage, post: Any, account: str, names: dict[str, str]) -> None:
+        level, current = self.distributor.currentLevelOf(account)
+        leaf = self.leaf(account)
+        plan = self.claim_plan(account)
+        vote = post.voters.get(account)
+        treasury = to_checksum_address(self.engagement.treasury())
+        page.account = AccountView(
+            address=account,
+            short=short_address(account),
+            name=names.get(account),
+            balance=int(self.token.balanceOf(account)),
+            allowance=int(self.token.allowance(account, self.contracts.engagement.address)),
+            level=int(level),
+            level_current=bool(current),
+            leaf_level=leaf[1] if leaf else None,
+            claimable=plan.claimable if isinstance(plan, ClaimPlan) else 0,
+            claim_message=None if isinstance(plan, ClaimPlan) else plan,
+            xp=None,
+            voted=None if vote is None else ("plus" if vote == PLUS else "minus"),
+            reports_bought=post.report_buyers.get(account, 0),
+            is_author=account == post.author,
+            is_treasury=account == treasury,
+        )
+        try:
+            breakdowns = self.breakdowns()
+        except ConfigError as err:
+            page.report_error = str(err)
+            breakdowns = None
+        if breakdowns is not None:
+            page.report = build_report(account, page.post_id, self.index.flows_of(page.post_id, account), breakdowns, treasury=treasury)
+        page.earned = self._earned(page.post_id, account, breakdowns or [])
+        level_now = page.account.leaf_level if page.account.leaf_level is not None else (page.account.level if current else 0)
+        need = page.fees["min_level"]
+        page.extra["can_comment"] = level_now >= need
+        page.extra["level_message"] = (
+            f"LVL {level_now}: you can comment." if level_now >= need else self.level_message(account, level_now, need)
+        )
+
+    def _earned(self, post_id: int, account: str, breakdowns: list[Breakdown]) -> dict[str, Any]:
+        """*You earned*: settled Read Rewards (with the day), else the pending credit, else None."""
+        settled, day = 0, None
+        for b in breakdowns:
+            amount = b.lines.get(account, {}).get((post_id, int(FlowCategory.READ_REWARDS)), 0)
+            if amount:
+                settled += amount
+                day = day_start(b.epoch)
+        out: dict[str, Any] = {"settled": settled, "day": day, "pending": 0, "credited_ms": 0, "rewarded": False, "own_post": False}
+        if self.oracle is not None:
+            try:
+                status = self.oracle.read_status(post_id, account, settled)
+            except TweiError:
+                return out
+            out.update(pending=status.pending_wei, credited_ms=status.credited_ms, rewarded=status.rewarded, own_post=status.own_post, qualified=status.qualified)
+        return out
+
+
+def _title_and_paragraphs(text: str, post_id: int) -> tuple[str, list[str]]:
+    """A ``# heading`` first line is the title (as `ape run publish` reads a file)."""
+    if not text:
+        return f"Post {post_id}", []
+    lines = text.strip().splitlines()
+    title = f"Post {post_id}"
+    if lines and lines[0].startswith("#"):
+        title = lines[0].lstrip("#").strip() or title
+        text = "\n".join(lines[1:])
+    return title, [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def side_lines(report: PostReport | None, side: Side) -> list[tuple[str, int | None]]:
+    cats = [c for c in FlowCategory if c.side is side]
+    if report is None:
+        return [(c.display_name, None) for c in cats]
+    return [(c.display_name, report.lines.get(c, 0)) for c in cats]
+
