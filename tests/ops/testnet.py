@@ -87,6 +87,8 @@ class Site:
     oracle_port: int = field(init=False)
     _anvil: subprocess.Popen | None = None
     _oracle: subprocess.Popen | None = None
+    _site: subprocess.Popen | None = None
+    site_port: int = 0
 
     def __post_init__(self) -> None:
         self.site, self.home = self.base / "srv-twei", self.base / "home"
@@ -179,6 +181,25 @@ class Site:
                     raise RuntimeError((self.base / "oracle.log").read_text()[-2000:]) from None
                 time.sleep(0.3)
 
+    def start_site(self) -> str:
+        """`ape run site` (the post pages, with the oracle on the same origin); its base URL."""
+        self.site_port = free_port()
+        self._site = subprocess.Popen(
+            self.argv(f".venv/bin/ape run site --network {NETWORK} --port {self.site_port}"),
+            cwd=self.site, env=self.environment(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=(self.base / "site.log").open("w"),
+        )
+        base = f"http://127.0.0.1:{self.site_port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=5):
+                    return base
+            except OSError:
+                if time.monotonic() > deadline or self._site.poll() is not None:
+                    raise RuntimeError((self.base / "site.log").read_text()[-3000:]) from None
+                time.sleep(0.3)
+
     # ------------------------------------------------------------------ the chain and the oracle
 
     def rpc(self, method: str, params: list | None = None):
@@ -235,7 +256,7 @@ class Site:
         return status
 
     def close(self) -> None:
-        for process in (self._oracle, self._anvil):
+        for process in (self._site, self._oracle, self._anvil):
             if process is not None and process.poll() is None:
                 process.terminate()
                 try:
