@@ -111,6 +111,7 @@ class EngagementIndex:
         self.comments: dict[int, CommentState] = {}
         self.flows: dict[int, list[FlowRecord]] = defaultdict(list)
         self._checked = 0.0
+        self._hash: bytes | None = None  # of the last block indexed
         self._lock = threading.Lock()
         events = contracts.engagement.events
         self._decoders = {}
@@ -120,25 +121,39 @@ class EngagementIndex:
 
     def refresh(self, force: bool = False) -> int:
         """Index the blocks mined since the last call (at most every ``refresh_interval_s``
-        unless ``force``); the block the index is at."""
+        unless ``force``); the block the index is at.
+
+        A reorganisation (the indexed block's hash changed: a testnet reorg, or a dev chain
+        reverted to a snapshot) drops the index and builds it again from the first block."""
         now = time.monotonic()
         if not force and now - self._checked < self.refresh_interval_s:
             return self.block
         with self._lock:
             if not force and time.monotonic() - self._checked < self.refresh_interval_s:
                 return self.block
-            latest = self.contracts.web3.eth.block_number
-            while self.block < latest:
+            eth = self.contracts.web3.eth
+            latest = eth.get_block("latest")
+            if self._hash is not None and not (latest["number"] == self.block and bytes(latest["hash"]) == self._hash):
+                if latest["number"] < self.block or bytes(eth.get_block(self.block)["hash"]) != self._hash:
+                    log.warning("the chain reorganised below block %s: indexing again", self.block)
+                    self._reset()
+            while self.block < latest["number"]:
                 start = self.block + 1
-                end = min(latest, start + self.max_range - 1)
-                logs = self.contracts.web3.eth.get_logs(
-                    {"address": self.contracts.engagement.address, "fromBlock": start, "toBlock": end}
-                )
+                end = min(latest["number"], start + self.max_range - 1)
+                logs = eth.get_logs({"address": self.contracts.engagement.address, "fromBlock": start, "toBlock": end})
                 for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
                     self._apply(raw)
                 self.block = end
+            self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
             self._checked = time.monotonic()
             return self.block
+
+    def _reset(self) -> None:
+        self.block = self.contracts.start_block - 1
+        self._hash = None
+        self.posts.clear()
+        self.comments.clear()
+        self.flows.clear()
 
     def _apply(self, raw: Any) -> None:
         topics = raw["topics"]

@@ -1,0 +1,147 @@
+"""The post page and its JSON, server side, over the demo's day on the embedded chain.
+
+What a reader's browser does with it (wallet, actions, live refresh) is tests/ops/test_post_page.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_utils import keccak
+
+from twei.flows import FlowCategory as C
+from twei.report import build_report, fetch_flows, published_breakdowns
+from twei.site.texts import name_message
+from twei.units import format_twei
+
+pytestmark = pytest.mark.chain
+
+
+def amounts(html: str) -> dict[str, str]:
+    """The PnL block's lines: name -> the amount shown."""
+    block = html[html.index('id="pnl"') :]
+    return dict(re.findall(r"<tr(?: class=\"\w+\")?><td>([^<]+)</td><td class=\"amt\"[^>]*>([^<]+)</td></tr>", block))
+
+
+def test_page__reads_without_a_wallet_text_time_to_read_comments_and_no_figures(client, day):
+    result, _ = day
+    html = client.get(f"/posts/{result.post_id}").text
+    assert "Honest reading time" in html and "Why honest reading time matters." in html
+    assert 'id="time-to-read">2 min 17 s<' in html
+    assert "1 Comment<" in html and "Great point about focus." in html
+    assert amounts(html)["Total Twei Earned"] == "—"
+    assert '<script type="module" src="/site/static/app.js">' in html
+
+
+@pytest.mark.parametrize("who", ["author", "commenter"])
+def test_page__pnl_block_equals_ape_run_report_to_the_wei(client, day, project, chain, who):
+    result, out = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    distributor = project.RewardDistributor.at(result.addresses["RewardDistributor"])
+    account = result.reports[who].account
+    report = build_report(
+        account,
+        result.post_id,
+        fetch_flows(engagement, post_id=result.post_id, account=account),
+        published_breakdowns(out / "settlements", chain.chain_id, int(distributor.activeRoot()[1])),
+        treasury=engagement.treasury(),
+    )
+    shown = amounts(client.get(f"/posts/{result.post_id}", params={"account": account}).text)
+    for category in C:
+        assert shown[category.display_name] == format_twei(report.lines.get(category, 0), 4), category
+    assert shown["Total Twei Earned"] == format_twei(report.total, 4)
+    assert report.lines[C.PNL_REPORTS] == 10**18  # the demo bought one: an on-chain line
+
+
+def test_page__an_on_chain_payment_shows_on_the_next_render(client, day, project, accounts):
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    critic = accounts[4]
+    before = amounts(client.get(f"/posts/{result.post_id}", params={"account": critic.address}).text)["PnL Reports"]
+    token.approve(engagement, 10**18, sender=critic)
+    engagement.buyReport(result.post_id, sender=critic)
+    live = client.get(f"/posts/{result.post_id}/live", params={"account": critic.address}).json()
+    after = amounts('id="pnl"' + live["sections"]["pnl"])["PnL Reports"]
+    assert (before, after) == ("0", "1")
+
+
+def test_page__shows_a_text_only_when_its_keccak_is_the_hash_on_chain(client, view, day, project, accounts):
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    commenter = accounts[2]
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    token.approve(engagement, 10**18, sender=commenter)
+    engagement.comment(result.post_id, keccak(text="what the chain says"), sender=commenter)
+    view.texts.add("what someone else says")  # kept, but under its own hash: never shown here
+    html = client.get(f"/posts/{result.post_id}").text
+    assert "what someone else says" not in html
+    assert "No text matching this comment" in html
+    view.texts.add("what the chain says")
+    assert "what the chain says" in client.get(f"/posts/{result.post_id}").text
+
+
+def test_refusals__known_before_the_wallet_is_asked(client, day, accounts):
+    result, _ = day
+    author, commenter = accounts[1], accounts[2]
+    own = client.get(f"/posts/{result.post_id}", params={"account": author.address}).text
+    assert 'data-action="plus"' in own and 'data-refusal="This is your post: you cannot vote on it."' in own
+    voted = client.get(f"/posts/{result.post_id}", params={"account": commenter.address}).text
+    assert 'data-refusal="You already gave this post a plus."' in voted
+    assert 'data-refusal="This is your comment: you cannot react to it."' in voted
+
+
+def test_comment_level__below_13_says_the_level_and_the_xp_missing(client, accounts):
+    reader = accounts[3]
+    answer = client.get(f"/site/api/accounts/{reader.address}/comment-level").json()
+    assert answer["mode"] == "refused" and answer["leaf"] is None
+    assert re.search(r"available from LVL 13\. You are LVL \d+ with [\d,]+ XP: [\d,]+ XP to go\.", answer["message"])
+
+
+def test_comment_level__at_13_comments_with_the_claimed_level(client, accounts):
+    commenter = accounts[2]
+    assert client.get(f"/site/api/accounts/{commenter.address}/comment-level").json()["mode"] == "claimed"
+
+
+def test_claim__nothing_owed_after_the_settlement_claimed_and_the_page_says_so(client, day, project, accounts):
+    """(The page's claim with the published proof is the end-to-end test's last step.)"""
+    result, _ = day
+    distributor = project.RewardDistributor.at(result.addresses["RewardDistributor"])
+    reader = accounts[3]
+    answer = client.get(f"/site/api/accounts/{reader.address}/claim").json()
+    assert distributor.claimed(reader.address) > 0  # the demo's job claimed for everyone
+    assert answer == {"claimable": "0", "message": answer["message"], "args": None}
+    assert "Nothing to claim" in answer["message"]
+    html = client.get(f"/posts/{result.post_id}", params={"account": reader.address}).text
+    assert 'data-action="claim" data-refusal="Nothing to claim' in html
+
+
+def test_texts__stored_under_their_keccak_and_bad_input_is_a_4xx(client):
+    ok = client.post("/site/api/texts", json={"text": "hello reader"})
+    assert ok.status_code == 201 and ok.json() == {"hash": "0x" + keccak(text="hello reader").hex(), "words": 2}
+    assert client.post("/site/api/texts", json={"text": "   "}).status_code == 422
+    assert client.post("/site/api/texts", json={"text": "x" * 70_000}).status_code == 422
+    assert client.post("/site/api/texts", content=b"{not json").status_code == 422
+
+
+def test_names__an_account_signs_its_display_name_and_comments_show_it(client, day, accounts):
+    result, _ = day
+    commenter = Account.create()
+    signature = commenter.sign_message(encode_defunct(text=name_message("Ada"))).signature.hex()
+    r = client.post("/site/api/names", json={"name": "Ada", "signature": "0x" + signature.removeprefix("0x")})
+    assert r.status_code == 200 and r.json()["account"] == commenter.address
+    real = accounts[2]
+    sig = Account.from_key(real.private_key).sign_message(encode_defunct(text=name_message("Grace"))).signature.hex()
+    client.post("/site/api/names", json={"name": "Grace", "signature": "0x" + sig.removeprefix("0x")})
+    assert "Grace" in client.get(f"/posts/{result.post_id}").text
+    bad = client.post("/site/api/names", json={"name": "Mallory", "signature": "0x" + "00" * 65})
+    assert bad.status_code == 422 and "signature" in bad.json()["detail"]
+
+
+def test_errors__unknown_post_is_404_and_a_bad_address_is_422(client):
+    assert client.get("/posts/999").status_code == 404
+    assert client.get("/posts/999/live").status_code == 404
+    assert client.get("/posts/1", params={"account": "0x123"}).status_code == 422
+    assert client.get("/site/api/accounts/0x123/claim").status_code == 422
