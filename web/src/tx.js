@@ -44,9 +44,13 @@ export function loadAbis() {
 export async function walletClient(cfg) {
   if (!state.account) throw new Refusal("Connect a wallet first (the wallet buttons at the top of the page).");
   await ensureChain(cfg);
-  // ccipRead off: no request ever leaves for another host (EIP-3668 offchain lookups).
+  // ccipRead off: no request ever leaves for another host (EIP-3668 offchain lookups). No retries:
+  // a wallet's answer (a revert, a refusal) does not change when asked again.
   return createClient({
-    chain: cfg.chain, transport: custom(state.wallet.provider), account: state.account, ccipRead: false,
+    chain: cfg.chain,
+    transport: custom(state.wallet.provider, { retryCount: 0 }),
+    account: state.account,
+    ccipRead: false,
   });
 }
 
