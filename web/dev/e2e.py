@@ -179,10 +179,13 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
             return reply({"ok": True})
         return reply({"detail": "not found"}, 404)
 
-    shim = (
+    shim_template = (
         """
 (() => {
   const READER = "%s";
+  const OPTS = %s;
+  let chainId = OPTS.chainId || null; // a wallet on another chain than Anvil's, when set
+  const known = new Set(); // the wallet knows no chain but its own until one is added
   const listeners = {};
   const calls = [];
   const log = [];
@@ -194,6 +197,14 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
         const e = new Error("User rejected the request."); e.code = 4001; throw e;
       }
       if (method === "eth_requestAccounts" || method === "eth_accounts") return [READER.toLowerCase()];
+      if (chainId && method === "eth_chainId") return chainId;
+      if (chainId && method === "wallet_switchEthereumChain") {
+        if (!known.has(params[0].chainId)) { const e = new Error("Unrecognized chain."); e.code = 4902; throw e; }
+        chainId = params[0].chainId; (listeners.chainChanged || []).forEach((f) => f(chainId)); return null;
+      }
+      if (chainId && method === "wallet_addEthereumChain") {
+        window.__added = params[0]; known.add(params[0].chainId); return null;
+      }
       const r = JSON.parse(await window.__rpc(JSON.stringify({ method, params: params || [] })));
       if (r.error) { const e = new Error(r.error.message); e.code = r.error.code; e.data = r.error.data; throw e; }
       return r.result;
@@ -206,12 +217,15 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
     icon: "data:image/svg+xml,%%3Csvg xmlns='http://www.w3.org/2000/svg' width='8' height='8'/%%3E" };
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider",
     { detail: Object.freeze({ info, provider }) }));
+  if (OPTS.announce === false) { window.ethereum = provider; return; }
   window.addEventListener("eip6963:requestProvider", announce);
   announce();
 })();
 """
-        % reader
     )
+
+    def shim(**opts) -> str:
+        return shim_template % (reader, json.dumps(opts))
 
     def check(ok: bool, what: str):
         print(("ok   " if ok else "FAIL ") + what)
@@ -228,7 +242,7 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
         page.on("request", lambda r: None if r.url.startswith(ORIGIN) or r.url.startswith("data:") else requests.append("OTHER " + r.url))
         page.route(f"{ORIGIN}/**", handle)
         page.expose_function("__rpc", lambda payload: json.dumps(chain.rpc(**json.loads(payload))))
-        page.add_init_script(shim)
+        page.add_init_script(shim())
 
         def status_is(pattern: str, timeout=20000) -> str:
             try:
@@ -336,6 +350,19 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
             .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)""")
         check(width <= 390, f"no horizontal scroll at 390 px (scrollWidth {width}; wide: {wide})")
 
+        # A hidden tab does not poll; it polls at once when visible again.
+        hide = """v => { Object.defineProperty(document, 'visibilityState', { get: () => v, configurable: true });
+                         document.dispatchEvent(new Event('visibilitychange')); }"""
+        page.evaluate(hide, "hidden")
+        page.wait_for_timeout(300)
+        before = sum(r.startswith("GET /posts/1/live") for r in requests)
+        page.wait_for_timeout(2500)
+        hidden_polls = sum(r.startswith("GET /posts/1/live") for r in requests) - before
+        page.evaluate(hide, "visible")
+        page.wait_for_timeout(200)
+        again = sum(r.startswith("GET /posts/1/live") for r in requests) - before - hidden_polls
+        check(hidden_polls == 0 and again >= 1, f"hidden: {hidden_polls} polls in 2.5 s; visible again: {again} at once")
+
         # Accessibility: axe on the whole page, connected.
         page.add_script_tag(content=AXE.read_text())
         result = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
@@ -354,6 +381,40 @@ def run(bundle: str, chain: Chain, d: dict) -> int:
         except Exception:
             pass
         check(page.url.endswith(f"/posts/{eng.functions.lastId().call()}"), f"publish -> {page.url}")
+
+        # No wallet at all; window.ethereum only; a wallet on another chain (4902, then add).
+        for opts, expect in ((None, "No wallet found"), ({"announce": False}, "Browser wallet")):
+            other = browser.new_context(viewport={"width": 390, "height": 844})
+            pg = other.new_page()
+            pg.route(f"{ORIGIN}/**", handle)
+            pg.expose_function("__rpc", lambda payload: json.dumps(chain.rpc(**json.loads(payload))))
+            if opts is not None:
+                pg.add_init_script(shim(**opts))
+            pg.goto(f"{ORIGIN}/posts/1")
+            pg.wait_for_function("t => document.getElementById('wallet-connect').textContent.includes(t)", arg=expect, timeout=5000)
+            check(True, f"wallet list with {opts}: {expect!r}")
+            pg.click("#plus-1")
+            pg.wait_for_function("() => document.getElementById('status').textContent", timeout=5000)
+            check(pg.text_content("#status").startswith("Connect a wallet first"), f"not connected: {pg.text_content('#status')!r}")
+            other.close()
+        fill["rpc_url"] = "http://127.0.0.1:8545"
+        other = browser.new_context(viewport={"width": 390, "height": 844})
+        pg = other.new_page()
+        pg.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        pg.route(f"{ORIGIN}/**", handle)
+        pg.expose_function("__rpc", lambda payload: json.dumps(chain.rpc(**json.loads(payload))))
+        pg.add_init_script(shim(chainId="0x1"))
+        pg.goto(f"{ORIGIN}/posts/1")
+        pg.click("#wallet-connect ul button")
+        pg.wait_for_selector("#wallet-switch-chain", timeout=5000)
+        check(pg.text_content("#wallet-switch-chain") == "Switch to Anvil", "switch button on another chain")
+        pg.wait_for_function("() => /Signed in/.test(document.getElementById('status').textContent)", timeout=10000)
+        pg.click("#wallet-switch-chain")
+        pg.wait_for_function("() => /is on Anvil/.test(document.getElementById('status').textContent)", timeout=10000)
+        added = pg.evaluate("window.__added")
+        check(added and added["chainId"] == "0x7a69" and added["rpcUrls"] == ["http://127.0.0.1:8545"], f"4902 -> wallet_addEthereumChain {added}")
+        check(pg.locator("#wallet-switch-chain").count() == 0, "switch button gone once on the chain")
+        other.close()
 
         check(not any(r.startswith("OTHER") for r in requests), f"no other host: {[r for r in requests if r.startswith('OTHER')]}")
         check(not console, f"console clean: {console}")

@@ -16,7 +16,7 @@ export async function exclusive(task) {
   try {
     await task();
   } catch (e) {
-    refuse(e instanceof Refusal ? e.message : describeError(e));
+    refuse(describeError(e));
   } finally {
     state.busy = false;
   }

@@ -34,6 +34,10 @@ export async function ensureChain(cfg) {
         nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       }],
     });
+    // Some wallets switch to the chain they add, others only add it (EIP-3085 leaves it open).
+    if (Number(await provider.request({ method: "eth_chainId" })) !== cfg.chainId) {
+      await provider.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+    }
   }
   const now = Number(await provider.request({ method: "eth_chainId" }));
   state.chainId = now;

@@ -1,6 +1,9 @@
 // Turns what a wallet, the chain or the server threw into one clear English sentence.
 import { BaseError, ContractFunctionRevertedError, formatUnits } from "viem";
 
+/** A refusal found before anything was signed or sent; its message is for the user as is. */
+export class Refusal extends Error {}
+
 export const REJECTED = "You rejected the request in your wallet; nothing was sent.";
 
 const twei = (wei) => `${formatUnits(BigInt(wei), 18)} TWEI`;
@@ -67,6 +70,7 @@ export function messageOfRevert({ errorName, args, signature }) {
 }
 
 export function describeError(e) {
+  if (e instanceof Refusal) return e.message;
   if (hasCode(e, 4001)) return REJECTED;
   if (hasCode(e, -32002)) return "Your wallet already has a request waiting; open it and answer that one first.";
   if (hasCode(e, 4100)) return "Your wallet has not authorised this site; connect it again.";

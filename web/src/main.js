@@ -8,7 +8,7 @@ import { keptToken, signIn, startTracker, trackerReader } from "./signin.js";
 import { initLive, accountChanged } from "./live.js";
 import { initActions, exclusive } from "./actions.js";
 import { initPublish } from "./publish.js";
-import { Refusal } from "./tx.js";
+import { describeError } from "./errors.js";
 
 function start() {
   const cfg = readConfig(document.body);
@@ -59,9 +59,14 @@ function start() {
   initLive(cfg.postId, () => state.account || cfg.account);
 }
 
-try {
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-} catch (e) {
-  refuse(e instanceof Refusal ? e.message : `The page's script failed to start: ${e.message}`);
+function boot() {
+  try {
+    start();
+  } catch (e) {
+    initStatus(document);
+    refuse(`The page's script could not start: ${describeError(e)}`);
+  }
 }
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+else boot();

@@ -3,6 +3,7 @@
 import { stringToHex } from "viem";
 import { state, changed } from "./state.js";
 import { postJson } from "./api.js";
+import { Refusal } from "./errors.js";
 
 const tokenKey = (address) => `twei-token::${address.toLowerCase()}`;
 let trackerFor = null; // the reader the injected tracker credits
@@ -29,6 +30,9 @@ export function keptToken(address) {
 /** Signs the connected account in (one personal_sign), keeps the token, starts the tracker. */
 export async function signIn(cfg) {
   const address = state.account;
+  if (trackerFor && trackerFor !== address) {
+    throw new Refusal(`Reading on this page is credited to ${trackerFor}; reload the page to read as ${address}.`);
+  }
   if (!keptToken(address)) {
     const n = await postJson("/v1/auth/nonce");
     const message = siweMessage({

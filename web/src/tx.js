@@ -7,11 +7,10 @@ import { state } from "./state.js";
 import { say } from "./status.js";
 import { getJson } from "./api.js";
 import { ensureChain } from "./chain.js";
-import { messageOfRevert, revertOf } from "./errors.js";
+import { Refusal, messageOfRevert, revertOf } from "./errors.js";
 import { refresh } from "./live.js";
 
-/** A refusal found before anything was signed; its message is for the user as is. */
-export class Refusal extends Error {}
+export { Refusal };
 
 export const twei = (wei) => `${formatUnits(wei, 18)} TWEI`;
 
