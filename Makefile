@@ -11,6 +11,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# The site's browser script, bundled from web/src (esbuild, from npm) at set-up; not in git.
+APP_JS     := twei/site/static/app.js
+WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
 .PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop test test-embedded test-ops test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
@@ -29,7 +32,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP)
+$(APP_JS): $(NODE_STAMP) $(WEB_SRC)
+	node web/build.mjs $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) $(APP_JS)
 	@$(PY) -m twei.toolchain.solc
 	@$(PY) -m twei.native
 
@@ -96,4 +102,4 @@ slither: setup
 	$(PY) -m twei.toolchain.slither
 
 clean:
-	rm -rf $(VENV) node_modules .build contracts/.cache
+	rm -rf $(VENV) node_modules .build contracts/.cache $(APP_JS)

@@ -1,0 +1,126 @@
+// Keeps the page's live sections ([data-live]) fresh: polls /posts/{id}/live every second while
+// the tab is visible, at once after each mined transaction and after the account changes, and
+// swaps a section's HTML only when it changed. Focus inside a swapped section is put back on the
+// element with the same id.
+const PERIOD_MS = 1000;
+
+let url = null; // "/posts/{id}/live"
+let accountOf = () => null;
+let timer = null;
+let inFlight = false;
+let again = false;
+let generation = 0; // bumped when the account changes: older answers are dropped
+let lastBlock = -1;
+const applied = new Map(); // name -> the html string last applied
+
+function sections(name) {
+  return document.querySelectorAll(`[data-live="${CSS.escape(name)}"]`);
+}
+
+// The browser's own serialisation of `html`, to compare with a section's current innerHTML.
+const scratch = document.createElement("template");
+function normalise(html) {
+  scratch.innerHTML = html;
+  const out = scratch.innerHTML;
+  scratch.innerHTML = "";
+  return out;
+}
+
+// Something to find the focused element again by, when it has no id (a button with the same
+// action and target).
+function locator(node) {
+  if (node.id) return `#${CSS.escape(node.id)}`;
+  const action = node.getAttribute && node.getAttribute("data-action");
+  if (!action) return null;
+  let sel = `[data-action="${CSS.escape(action)}"]`;
+  for (const a of ["data-post", "data-comment"]) {
+    const v = node.getAttribute(a);
+    if (v !== null) sel += `[${a}="${CSS.escape(v)}"]`;
+  }
+  return sel;
+}
+
+/** Applies one live answer's sections; returns the names swapped. */
+export function apply(data) {
+  const swapped = [];
+  const active = document.activeElement;
+  let refocus = null;
+  for (const [name, html] of Object.entries(data.sections || {})) {
+    if (typeof html !== "string" || applied.get(name) === html) continue;
+    applied.set(name, html);
+    const normal = normalise(html);
+    for (const el of sections(name)) {
+      if (el.innerHTML === normal) continue;
+      if (active && el.contains(active) && active !== el) refocus = locator(active);
+      el.innerHTML = html;
+      swapped.push(name);
+    }
+  }
+  if (refocus && !document.activeElement?.matches?.(refocus)) {
+    const target = document.querySelector(refocus);
+    if (target) target.focus({ preventScroll: true });
+  }
+  return swapped;
+}
+
+async function poll() {
+  if (!url) return;
+  if (inFlight) {
+    again = true;
+    return;
+  }
+  inFlight = true;
+  clearTimeout(timer);
+  const gen = generation;
+  try {
+    const account = accountOf();
+    const q = account ? `?account=${encodeURIComponent(account)}` : "";
+    const response = await fetch(url + q, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok) {
+      const data = await response.json();
+      const block = Number(data.block);
+      if (gen === generation && !(block < lastBlock)) {
+        if (Number.isFinite(block)) lastBlock = block;
+        apply(data);
+        document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
+      }
+    }
+  } catch {
+    /* the next poll tries again */
+  } finally {
+    inFlight = false;
+    if (again) {
+      again = false;
+      poll();
+    } else schedule();
+  }
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if (document.visibilityState === "visible") timer = setTimeout(poll, PERIOD_MS);
+}
+
+/** Polls at once (after a mined transaction). */
+export function refresh() {
+  poll();
+}
+
+/** The account changed: answers for the previous one are dropped, and a poll goes at once. */
+export function accountChanged() {
+  generation += 1;
+  lastBlock = -1;
+  applied.clear();
+  poll();
+}
+
+export function initLive(postId, getAccount) {
+  if (postId === null || !document.querySelector("[data-live]")) return;
+  url = `/posts/${postId}/live`;
+  accountOf = getAccount;
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") poll();
+    else clearTimeout(timer);
+  });
+  schedule();
+}
