@@ -52,7 +52,7 @@ SHIM = """
       }
       if (window.__tweiWalletRejects && window.__tweiWalletRejects.includes(method))
         throw failure("User rejected the request.", 4001);
-      if (chainId !== realChain && /^eth_(send|sign)|^personal_sign/.test(method))
+      if (chainId !== realChain && /^eth_(sendTransaction|signTypedData)/.test(method))
         throw failure("The wallet is on another chain", 4901);
       const out = JSON.parse(await window.__tweiWalletRpc(JSON.stringify({ method, params })));
       if (out.error) throw failure(out.error.message, out.error.code, out.error.data);
@@ -87,6 +87,8 @@ class Wallet:
     rpc_url: str
     chain_id: int
     calls: list[tuple[str, list[Any]]] = field(default_factory=list)
+    #: The hash of every transaction sent, in order.
+    results: list[str] = field(default_factory=list)
 
     def install(self, context: Any) -> None:
         context.expose_function("__tweiWalletRpc", self._forward)
@@ -100,7 +102,10 @@ class Wallet:
         body = json.dumps({"jsonrpc": "2.0", "id": len(self.calls), **call}).encode()
         request = urllib.request.Request(self.rpc_url, data=body, headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read().decode()
+            answer = response.read().decode()
+        if call["method"] == "eth_sendTransaction":
+            self.results.append(json.loads(answer).get("result"))
+        return answer
 
     def count(self, method: str) -> int:
         return sum(1 for m, _ in self.calls if m == method)

@@ -4,6 +4,7 @@ import { state } from "./state.js";
 import { say, refuse } from "./status.js";
 import { getJson, postJson } from "./api.js";
 import { describeError } from "./errors.js";
+import { openNameForm } from "./name.js";
 import { Refusal, eventsOf, loadAbis, pay, sendAndWait, simulate, twei, walletClient } from "./tx.js";
 
 /** Runs `task` unless another wallet request is pending; every failure ends in #status. */
@@ -32,6 +33,10 @@ const big = (value, what) => {
 
 // data-action -> what it sends. `b` is the button's dataset.
 const ACTIONS = {
+  name: async () => {
+    openNameForm();
+    return null;
+  },
   plus: async (cfg, b) => {
     const client = await walletClient(cfg);
     const abi = await loadAbis();
@@ -99,6 +104,10 @@ async function onAction(cfg, button) {
   }
   const run = ACTIONS[action];
   if (!run) return;
+  if (action === "name") {
+    run();
+    return;
+  }
   await exclusive(async () => {
     const receipt = await run(cfg, button.dataset);
     if (receipt) say(`${DONE[action]} recorded in block ${receipt.blockNumber}.`);

@@ -8,6 +8,7 @@ import { keptToken, signIn, startTracker, trackerReader } from "./signin.js";
 import { initLive, accountChanged } from "./live.js";
 import { initActions, exclusive } from "./actions.js";
 import { initPublish } from "./publish.js";
+import { initName } from "./name.js";
 import { describeError } from "./errors.js";
 
 function start() {
@@ -56,6 +57,7 @@ function start() {
   initWallets(cfg, { signIn: doSignIn, switchChain: doSwitch, connected });
   initActions(cfg);
   initPublish(cfg);
+  initName(exclusive);
   initLive(cfg.postId, () => state.account || cfg.account);
 }
 
