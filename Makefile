@@ -15,11 +15,12 @@ NODE_STAMP := node_modules/.installed
 APP_JS     := twei/site/static/app.js
 WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
-.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop test test-embedded test-ops test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
 	@echo "make demo-anvil - the same day on an Anvil node left running on port 8545"
+	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:8000/posts/1"
 	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
@@ -51,6 +52,12 @@ demo-anvil: setup
 	$(APE) run demo --network http://127.0.0.1:$(DEMO_PORT)
 	@echo "Anvil keeps running on http://127.0.0.1:$(DEMO_PORT) (make demo-anvil-stop ends it)"
 
+# The demo's day on Anvil, then the site serving it (post page, publishing, the oracle) until
+# Ctrl-C: open http://127.0.0.1:$(SITE_PORT)/posts/1 with a wallet on http://127.0.0.1:$(DEMO_PORT).
+SITE_PORT ?= 8000
+site: demo-anvil
+	$(APE) run site --network http://127.0.0.1:$(DEMO_PORT) --root demo-output --port $(SITE_PORT)
+
 demo-anvil-stop:
 	@$(PY) -m twei.toolchain.devnode stop --pidfile .anvil-demo.pid
 
@@ -58,12 +65,12 @@ test: test-embedded test-nodes
 
 # The chain tests on Anvil and on Ganache side by side, Ganache's in two shards (it is the
 # slowest node), and beside them the operator's testnet walk (tests/ops: its own Anvil, mostly
-# waiting for blocks): each node is on its own free port, and the tests keep what they write in
+# waiting for blocks) and the post page in Chromium (test-site, its own Anvil too): each node is on its own free port, and the tests keep what they write in
 # their own temporary folders, so the runs share nothing they write; the contracts are compiled
 # once before. Outputs are printed whole, one after the other (-O).
 test-nodes: setup
 	$(APE) compile
-	$(MAKE) --no-print-directory -j4 -O test-anvil test-ganache-a test-ganache-b test-ops
+	$(MAKE) --no-print-directory -j5 -O test-anvil test-ganache-a test-ganache-b test-ops test-site
 
 # Debian's headless Chromium for the oracle's browser test (Playwright drives it; no download).
 browser:
@@ -78,7 +85,12 @@ test-embedded: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops
 
 test-ops: setup
-	$(APE) test tests/ops -q
+	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
+
+# The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a
+# reader takes, with a wallet that signs on Anvil).
+test-site: setup browser
+	$(APE) test tests/ops/test_post_page.py -q
 
 test-anvil: setup
 	TWEI_HYPOTHESIS_PROFILE=node $(APE) test tests -q -m chain --network ethereum:local:foundry

@@ -26,4 +26,12 @@ def cli(out, ape_logs):
         from ape.logging import LogLevel, logger
 
         logger.set_level(LogLevel.WARNING)
-    run_demo(project, chain, accounts.test_accounts, out, say=click.echo)
+    result = run_demo(project, chain, accounts.test_accounts, out, say=click.echo)
+    uri = getattr(chain.provider, "uri", "") or ""
+    click.echo("")
+    if uri.startswith("http"):
+        click.echo(f"The post page: `.venv/bin/ape run site --network {uri} --root {out}` serves it at"
+                   f" http://127.0.0.1:8000/posts/{result.post_id} (Ctrl-C stops it).")
+    else:
+        click.echo("The post page needs a chain your browser wallet can reach: `make site` runs this day on Anvil"
+                   f" and serves it at http://127.0.0.1:8000/posts/{result.post_id} (Ctrl-C stops it).")

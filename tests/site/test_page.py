@@ -1,6 +1,8 @@
 """The post page and its JSON, server side, over the demo's day on the embedded chain.
 
-What a reader's browser does with it (wallet, actions, live refresh) is tests/ops/test_post_page.py."""
+What a reader's browser does with it (wallet, actions, live refresh) is tests/ops/test_post_page.py,
+on Anvil; these run on the embedded chain only (the page reads the chain through web3.py, the
+same calls on every node)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,6 @@ from twei.flows import FlowCategory as C
 from twei.report import build_report, fetch_flows, published_breakdowns
 from twei.site.texts import name_message
 from twei.units import format_twei
-
-pytestmark = pytest.mark.chain
 
 
 def amounts(html: str) -> dict[str, str]:
