@@ -27,7 +27,9 @@ def amounts(html: str) -> dict[str, str]:
 
 def test_page__reads_without_a_wallet_text_time_to_read_comments_and_no_figures(client, day):
     result, _ = day
-    html = client.get(f"/posts/{result.post_id}").text
+    response = client.get(f"/posts/{result.post_id}")
+    html = response.text
+    assert response.headers["content-security-policy"].startswith("default-src 'self';")
     assert "Honest reading time" in html and "Why honest reading time matters." in html
     assert 'id="time-to-read">2 min 17 s<' in html
     assert "1 Comment<" in html and "Great point about focus." in html
