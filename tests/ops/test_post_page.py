@@ -33,6 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TWEI = 10**18
 AUTHOR, READER, CURATOR, CRITIC = 7, 8, 9, 1
+PAUPER = 6  # the guardian: a dev account with ETH and no TWEI
 LEVELS = {AUTHOR: 3, READER: 13, CURATOR: 13, CRITIC: 3}
 POST_TITLE = "Sixty honest words"
 POST_BODY = "\n\n".join(
@@ -325,10 +326,20 @@ def test_critic__dislikes_and_minuses_each_with_a_permit(people, node):
     assert critic.page.locator("#pnl tr", has_text="Spent for Minuses").locator("td.amt").inner_text() == "1"
 
 
-def test_refusals__own_post_double_vote_and_wallet_rejection_change_nothing(people, node):
+def test_refusals__own_post_double_vote_no_twei_and_wallet_rejection_change_nothing(world, browser, people, node):
+    net, base, _ = world
     author, curator, reader = people["author"], people["curator"], people["reader"]
     refused(author, node, lambda: author.click_action("plus"), "your post")
     refused(curator, node, lambda: curator.click_action("plus"), "already")
+    pauper = Person(browser, net, base, PAUPER)  # ETH for gas, no TWEI
+    try:
+        pauper.open("/posts/1")
+        pauper.connect()
+        pauper.wait_text("#account-balance", "^0 Twei")
+        refused(pauper, node, lambda: pauper.click_action("minus"), "costs 1 Twei and you hold 0 Twei")
+        refused(pauper, node, lambda: pauper.click_action("buy-report"), "costs 1 Twei and you hold 0 Twei")
+    finally:
+        pauper.close()
     reader.page.evaluate("() => (window.__tweiWalletRejects = ['eth_sendTransaction'])")
     refused(reader, node, lambda: reader.click_action("plus"), "rejected")
     reader.page.evaluate("() => (window.__tweiWalletRejects = [])")
@@ -370,6 +381,22 @@ def test_settle__the_day_settles_and_the_reader_claims_from_the_page(world, peop
     assert float(read) > 0
 
 
+def test_curator__after_the_new_root_comments_at_once_with_its_leaf_without_claiming(people, node):
+    """The settled day's root made every claimed level stale: the curator, who has not claimed
+    since, comments with the active root's leaf and proof (`commentWithLevelAndPermit`)."""
+    curator = people["curator"]
+    level, current = node.distributor.functions.currentLevelOf(curator.address).call()
+    assert (level, current) == (13, False)
+    curator.wait_text("#comment-level", "LVL 13: you can comment")
+    curator.page.fill("#comment-text", "Promoted levels count at once.")
+    receipt = act_and_see(curator, node, "comment with leaf", lambda: curator.page.get_by_role("button", name=re.compile("^Comment")).click(),
+                          "() => document.querySelector('#comment-count').textContent.trim() === '2 Comments'")
+    sent = node.w3.eth.get_transaction(receipt["transactionHash"])
+    function, _ = node.engagement.decode_function_input(sent["input"])
+    assert function.fn_name == "commentWithLevelAndPermit"
+    assert node.distributor.functions.currentLevelOf(curator.address).call() == [13, False]  # still unclaimed
+
+
 def test_accessibility__no_serious_or_critical_axe_finding_on_desktop_and_phone(world, browser, people):
     net, base, _ = world
     for name, viewport in (("desktop", {"width": 1100, "height": 1400}), ("phone", {"width": 390, "height": 844})):
@@ -405,4 +432,4 @@ def test_latency__each_transaction_showed_without_a_reload(people):
     """Every action above waited for its effect on the page (without a reload, 30 s deadline);
     the figures are printed here and by `python -m bench.site`, not asserted (they are speed)."""
     print("tx-to-page latency (s):", ", ".join(f"{what} {s:.2f}" for what, s in LATENCIES))
-    assert {"publish", "comment", "like", "plus", "dislike", "minus", "buy report", "claim"} <= {w for w, _ in LATENCIES}
+    assert {"publish", "comment", "like", "plus", "dislike", "minus", "buy report", "claim", "comment with leaf"} <= {w for w, _ in LATENCIES}

@@ -70,6 +70,23 @@ def test_page__an_on_chain_payment_shows_on_the_next_render(client, day, project
     assert (before, after) == ("0", "1")
 
 
+def test_live__a_block_the_page_saw_mined_is_indexed_before_the_answer(client, view, day, project, accounts):
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    view.index.refresh(force=True)
+    view.index.refresh_interval_s = 3_600  # the index would otherwise wait for its next interval
+    try:
+        receipt = engagement.plus(result.post_id, sender=accounts[5])
+        stale = client.get(f"/posts/{result.post_id}/live").json()
+        assert stale["block"] < receipt.block_number
+        assert client.get(f"/posts/{result.post_id}/live", params={"after": 10**9}).json()["block"] == stale["block"]
+        fresh = client.get(f"/posts/{result.post_id}/live", params={"after": receipt.block_number}).json()
+        assert fresh["block"] >= receipt.block_number
+        assert '<span id="plus-count">3</span>' in fresh["sections"]["votes"]
+    finally:
+        view.index.refresh_interval_s = 0
+
+
 def test_page__shows_a_text_only_when_its_keccak_is_the_hash_on_chain(client, view, day, project, accounts):
     result, _ = day
     engagement = project.Engagement.at(result.addresses["Engagement"])

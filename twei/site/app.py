@@ -144,8 +144,8 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             "reaction_refusal": why.reaction,
         }
 
-    def load(post_id: int, account: str | None) -> PostPage | None:
-        return view.page(post_id, account)
+    def load(post_id: int, account: str | None, after: int | None = None) -> PostPage | None:
+        return view.page(post_id, account, after=after)
 
     @app.get("/posts/{post_id}", response_class=HTMLResponse)
     def post_page(
@@ -171,9 +171,11 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
     def live(
         post_id: Annotated[int, PathParam(ge=1, le=2**96)],
         account: Annotated[str | None, Query(pattern=_ADDRESS)] = None,
+        after: Annotated[int | None, Query(ge=0, le=2**63)] = None,
     ) -> JSONResponse:
-        """The page's live sections, rendered again (the script swaps those that changed)."""
-        page = load(post_id, account)
+        """The page's live sections, rendered again (the script swaps those that changed);
+        ``after``: a block the page saw a receipt in, indexed before answering."""
+        page = load(post_id, account, after)
         if page is None:
             return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
         ctx = context(page)

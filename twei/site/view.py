@@ -286,8 +286,11 @@ class SiteView:
                 return
         self._registered.add(post_id)
 
-    def page(self, post_id: int, account: str | None) -> PostPage | None:
-        self.index.refresh()
+    def page(self, post_id: int, account: str | None, after: int | None = None) -> PostPage | None:
+        """The page of ``post_id`` for ``account``; ``after``: a block the caller saw mined,
+        so the index is brought up to date now rather than at its next interval (only for a
+        block just ahead of the index: a made-up far block cannot make every request query)."""
+        self.index.refresh(force=after is not None and self.index.block < after <= self.index.block + 64)
         post = self.index.posts.get(post_id)
         if post is None:
             return None

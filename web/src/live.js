@@ -11,6 +11,7 @@ let inFlight = false;
 let again = false;
 let generation = 0; // bumped when the account changes: older answers are dropped
 let lastBlock = -1;
+let wantBlock = -1; // a mined transaction's block: the server indexes up to it before answering
 const applied = new Map(); // name -> the html string last applied
 
 function sections(name) {
@@ -74,7 +75,10 @@ async function poll() {
   const gen = generation;
   try {
     const account = accountOf();
-    const q = account ? `?account=${encodeURIComponent(account)}` : "";
+    const params = new URLSearchParams();
+    if (account) params.set("account", account);
+    if (wantBlock > lastBlock) params.set("after", String(wantBlock));
+    const q = params.size ? `?${params}` : "";
     const response = await fetch(url + q, { credentials: "same-origin", cache: "no-store" });
     if (response.ok) {
       const data = await response.json();
@@ -101,8 +105,9 @@ function schedule() {
   if (document.visibilityState === "visible") timer = setTimeout(poll, PERIOD_MS);
 }
 
-/** Polls at once (after a mined transaction). */
-export function refresh() {
+/** Polls at once; after a mined transaction, `block` is its block, so the answer shows it. */
+export function refresh(block) {
+  if (Number.isFinite(block) && block > wantBlock) wantBlock = block;
   poll();
 }
 

@@ -79,7 +79,7 @@ export async function sendAndWait(client, request, verb) {
   const hash = await writeContract(client, request);
   say(`Your ${verb} is on its way; waiting for a block…`);
   const receipt = await waitForTransactionReceipt(client, { hash, pollingInterval: 250 });
-  refresh();
+  refresh(Number(receipt.blockNumber));
   if (receipt.status !== "success") {
     throw new Refusal(`Your ${verb} failed on chain in block ${receipt.blockNumber}; nothing was paid but gas.`);
   }
