@@ -157,6 +157,10 @@ def test_names__an_account_signs_its_display_name_and_comments_show_it(client, d
     assert "Grace" in client.get(f"/posts/{result.post_id}").text
     bad = client.post("/site/api/names", json={"name": "Mallory", "signature": "0x" + "00" * 65})
     assert bad.status_code == 422 and "signature" in bad.json()["detail"]
+    lookalike = "0x3C44…93BC"  # another account's short address, as the page writes it
+    sig = commenter.sign_message(encode_defunct(text=name_message(lookalike))).signature.hex()
+    spoof = client.post("/site/api/names", json={"name": lookalike, "signature": "0x" + sig.removeprefix("0x")})
+    assert spoof.status_code == 422 and "look like an address" in spoof.json()["detail"]
 
 
 def test_errors__unknown_post_is_404_and_a_bad_address_is_422(client):

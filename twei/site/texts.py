@@ -86,6 +86,9 @@ class TextStore:
             raise TextRefused("the name is empty")
         if len(name) > MAX_NAME_CHARS:
             raise TextRefused(f"a name has at most {MAX_NAME_CHARS} characters")
+        if name.lower().startswith("0x"):
+            # else a name could pass for another account's short address (0x1234…abcd)
+            raise TextRefused("a name may not start with 0x: it would look like an address")
         try:
             account = Account.recover_message(encode_defunct(text=name_message(name)), signature=signature)
         except Exception as err:  # eth-account raises several types for a malformed signature
