@@ -227,7 +227,7 @@ def run_demo(
     clock = ChainClock(chain.pending_timestamp)
     texts = TextStore(out / "site" / "texts.db")
     with serve_oracle(out, chain.chain_id, clock) as base:
-        say(f"3. The author publishes (tribute 5 TWEI); the oracle serves the post at {base} while the demo runs")
+        say(f"3. The author publishes (tribute 5 TWEI); the oracle at {base} takes the reads while the demo runs")
         words = len(ARTICLE.split())
         token.approve(engagement, twei(5), sender=author)
         receipt = engagement.publishPost(keccak(text=ARTICLE), words, sender=author)

@@ -1,4 +1,5 @@
-"""The HTTP API: the reading story end to end, and every kind of bad input refused with a 4xx."""
+"""The HTTP API: the reading story end to end, every kind of bad input refused with a 4xx, and
+the tracker script (the oracle serves no page: the post page is the site's)."""
 
 from __future__ import annotations
 
@@ -156,6 +157,17 @@ def test_read__engaged_reader_qualifies_and_earns_pending_read_rate(api, clock):
     assert status["earned_settled_wei"] == "0"
 
 
+def test_read__a_full_time_to_read_earns_a_tenth_of_a_twei_pending_until_settled(api):
+    api.post(word_count=238)  # Time to Read 60 s
+    sid = api.session()
+    api.read_for(15, sid, seconds=60)
+    status = api.status()
+    assert status["credited_s"] == 60.0 and status["rewarded"]
+    assert status["earned_pending_wei"] == str(twei("0.1"))  # 0.1 TWEI per credited minute
+    assert status["earned_pending_twei"] == "0.1"
+    assert (status["earned_settled_wei"], status["earned_settled_twei"]) == ("0", "0")
+
+
 def test_read__credit_comes_from_server_time_not_client_time(api, clock):
     api.post(word_count=238)
     sid = api.session()
@@ -220,6 +232,25 @@ def test_read__settled_amount_replaces_pending(api, settings):
     status = api.status()
     assert status["earned_settled_wei"] == str(twei("0.1"))
     assert status["earned_pending_wei"] == "0"
+
+
+def test_read__settled_part_is_this_posts_read_rewards_and_skips_an_unreadable_file(api, settings):
+    api.post()
+    folder = settings.settlements_dir / "1337"
+    reader = to_checksum_address(READER)
+    lines = {
+        (1, 6): twei("0.25"),  # Read Rewards: counted
+        (1, 10): twei(1),  # Dislikes Commenter: another line
+        (2, 6): twei(7),  # Read Rewards of another post
+    }
+    Breakdown(1337, 1, False, twei(100_000), {reader: lines}, {reader: twei("6.25")}).write(
+        folder / "1.breakdown.json"
+    )
+    (folder / "2.breakdown.json").write_text("{not json")  # skipped with a warning
+    status = api.status()
+    assert status["earned_settled_wei"] == str(twei("0.25"))
+    assert status["earned_settled_twei"] == "0.25"
+    assert status["earned_pending_wei"] == "0" and not status["rewarded"]  # no read here yet
 
 
 def test_reads__unknown_post_is_404_and_bad_reader_422(client):
@@ -384,7 +415,8 @@ def test_openapi__documents_the_endpoints(client):
     assert set(beat["responses"]) == {"200", "400", "404", "409", "413", "422", "503"}
     assert {"/v1/posts", "/v1/sessions", "/v1/sessions/{session_id}/heartbeats",
             "/v1/sessions/{session_id}/finish", "/v1/reads", "/v1/auth/nonce", "/v1/auth/verify",
-            "/posts/{post_id}"} <= set(paths)  # fmt: skip
+            "/v1/posts/{post_id}"} <= set(paths)  # fmt: skip
+    assert not any(path.startswith("/posts") for path in paths)  # no page: the site serves it
     assert set(paths["/v1/sessions"]["post"]["responses"]) == {
         "201", "400", "401", "403", "404", "413", "422", "503"
     }  # fmt: skip
@@ -410,3 +442,18 @@ def test_openapi__readers_and_authors_are_addresses(client):
     for model, field in [("PostIn", "author"), ("SessionIn", "reader"), ("PostOut", "author"),
                          ("SessionOut", "reader"), ("ReadOut", "reader")]:  # fmt: skip
         assert schemas[model]["properties"][field]["pattern"] == pattern, (model, field)
+
+
+# -- the tracker script ---------------------------------------------------------------------
+
+
+def test_tracker_script__is_served_as_javascript(client):
+    r = client.get("/static/tracker.js")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/javascript")
+    assert "sendBeacon" in r.text and "visibilitychange" in r.text
+
+
+def test_oracle__serves_no_post_page(api, client):
+    api.post()
+    assert client.get("/posts/1", params={"reader": READER}).status_code == 404

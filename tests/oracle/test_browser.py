@@ -1,10 +1,12 @@
-"""A real browser reads the post page: headless Chromium (Debian's) driven by Playwright.
+"""A real browser reads a post: headless Chromium (Debian's) driven by Playwright.
 
-The oracle runs for real (uvicorn in a thread, SQLite on a temp file, real clock). To keep the
-test short the post has 60 words (Time to Read 15 s, so 7.6 s of credited time qualifies) and
-the tracker beats every 0.5 s (the page's ``data-interval``). Playwright's ``page.clock`` is not
-used: the oracle credits its own receive times, so fast-forwarding the browser's clock would
-credit nothing; the server clock is only faked in the API tests.
+The oracle runs for real (uvicorn in a thread, SQLite on a temp file, real clock). It serves no
+page: the test serves a bare reading page with the tracker embedded on the oracle's origin
+(:mod:`tests.oracle.reading_page`, through Playwright's routing). To keep the test short the
+post has 60 words (Time to Read 15 s, so 7.6 s of credited time qualifies) and the tracker beats
+every 0.5 s (the page's ``data-interval``, from the oracle's settings). Playwright's
+``page.clock`` is not used: the oracle credits its own receive times, so fast-forwarding the
+browser's clock would credit nothing; the server clock is only faked in the API tests.
 
 Three readers at once: one scrolls to the end and stays (qualifies), one whose page is made
 hidden (``visibilityState`` overridden by an init script, ``visibilitychange`` fired), one who
@@ -30,6 +32,7 @@ from eth_account.messages import encode_defunct
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
+from tests.oracle.reading_page import reading_page, route_reading_page
 from twei.toolchain.localnode import free_port
 from twei.oracle.app import create_app
 from twei.oracle.settings import OracleSettings
@@ -77,8 +80,8 @@ def add_wallet(context: BrowserContext, account) -> list[str]:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, object]]:
-    """The oracle on a free loopback port; yields its base URL and the app."""
+def served(tmp_path: Path) -> Iterator[tuple[str, object, OracleSettings]]:
+    """The oracle on a free loopback port; yields its base URL, the app and its settings."""
     settings = OracleSettings(
         _env_file=None, api_key=API_KEY, db=tmp_path / "oracle.db",
         settlements_dir=tmp_path / "settlements", heartbeat_interval_ms=500,
@@ -95,7 +98,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, object]]:
         assert time.monotonic() < deadline, "the oracle did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", app
+        yield f"http://127.0.0.1:{port}", app, settings
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -119,7 +122,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 
 def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_nothing(served):
-    base, app = served
+    base, app, settings = served
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -141,8 +144,11 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
                 context = browser.new_context(viewport={"width": 390, "height": 420})
                 context.add_init_script(HIDE)
                 signed[name] = add_wallet(context, WALLETS[name])
+                html = reading_page(settings, post_id=1, title="Sixty words", body=BODY,
+                                    reader=reader)  # fmt: skip
+                url = route_reading_page(context, base, 1, html)
                 page = context.new_page()
-                page.goto(f"{base}/posts/1?reader={reader}")
+                page.goto(f"{url}?reader={reader}")
                 pages[name] = page
             for name, page in pages.items():
                 wait_for(lambda p=page: (tracker(p) or {}).get("accepted", 0) >= 1, 10, "a beat")
@@ -165,17 +171,23 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
             got = status(reads, base, READERS["reads"])
             assert got["rewarded"] and got["max_scroll"] == 100
             assert 7.5 <= got["credited_s"] <= 22.7  # ≥ half of 15 s, ≤ 1.5 × 15 s
-            assert int(got["earned_pending_wei"]) > 0
+            assert int(got["earned_pending_wei"]) > 0 and got["earned_pending_twei"] != "0"
+            # A reload is a new page view: a new session, signed in with the token the tracker
+            # kept (the wallet is not asked again); the rewarded read stays the first one.
+            first_session = tracker(reads)["sessionId"]
             reads.reload()
-            assert reads.locator("#you-earned").inner_text().endswith(" TWEI")
+            wait_for(lambda: (tracker(reads) or {}).get("accepted", 0) >= 1, 10, "a beat")
+            assert tracker(reads)["sessionId"] != first_session and len(signed["reads"]) == 1
+            again = status(reads, base, READERS["reads"])
+            assert again["sessions"] == 2 and again["rewarded"]
+            assert int(again["earned_pending_wei"]) >= int(got["earned_pending_wei"])
 
             for name in ("hidden", "idle"):
                 other = status(pages[name], base, READERS[name])
                 assert (other["credited_s"], other["qualified"], other["rewarded"]) == (
                     0.0, False, False,
                 ), name  # fmt: skip
-                assert other["earned_pending_wei"] == "0"
-                assert pages[name].locator("#you-earned").inner_text() == "None"
+                assert (other["earned_pending_wei"], other["earned_pending_twei"]) == ("0", "0")
             # The hidden page reported its visibility change (and focus changes), but sent no
             # periodic beats while hidden; the untouched visible page kept beating all along.
             hidden_beats = tracker(pages["hidden"])["accepted"]
@@ -194,7 +206,7 @@ def test_browser__scrolling_reader_qualifies_hidden_and_untouched_pages_earn_not
 def test_browser__one_wallet_reading_in_two_tabs_is_credited_once_per_instant(served):
     """Two tabs of one reader on the post, both visible, focused as headless Chromium reports
     it, scrolled and moved in: the oracle credits the reader at most the wall time over both."""
-    base, app = served
+    base, app, settings = served
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
     wallet = Account.from_key(bytes([9]) * 32)
     with sync_playwright() as pw:
@@ -210,9 +222,12 @@ def test_browser__one_wallet_reading_in_two_tabs_is_credited_once_per_instant(se
             assert r.status == 201, r.text()
             context = browser.new_context(viewport={"width": 390, "height": 420})
             add_wallet(context, wallet)
+            html = reading_page(settings, post_id=1, title="Long", body=BODY,
+                                reader=wallet.address)  # fmt: skip
+            url = route_reading_page(context, base, 1, html)
             tabs = [context.new_page() for _ in range(2)]
             for tab in tabs:
-                tab.goto(f"{base}/posts/1?reader={wallet.address}")
+                tab.goto(f"{url}?reader={wallet.address}")
             for tab in tabs:
                 wait_for(lambda t=tab: (tracker(t) or {}).get("accepted", 0) >= 1, 10, "a beat")
             deadline = time.monotonic() + 6

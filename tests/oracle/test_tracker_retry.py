@@ -1,8 +1,9 @@
 """The page's tracker sends a heartbeat answered 503 again after ``Retry-After``.
 
-Headless Chromium on the post page (as in test_browser.py); Playwright answers the page's first
-heartbeat 503 itself, as a replica does while its database restarts. The same heartbeat (seq 1)
-must reach the oracle afterwards, and the tracker report no error.
+Headless Chromium on a reading page served on the oracle's origin (as in test_browser.py);
+Playwright answers the page's first heartbeat 503 itself, as a replica does while its database
+restarts. The same heartbeat (seq 1) must reach the oracle afterwards, and the tracker report no
+error.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from eth_account import Account
 from playwright.sync_api import Route, sync_playwright
 
 from tests.oracle.conftest import API_KEY, AUTHOR
-from eth_account import Account
-
+from tests.oracle.reading_page import reading_page, route_reading_page
 from tests.oracle.test_browser import (  # noqa: F401
     BODY,
     CHROMIUM,
@@ -29,7 +30,7 @@ READER = WALLET.address
 
 
 def test_tracker__retries_a_heartbeat_answered_503_after_retry_after(served):
-    base, app = served
+    base, app, settings = served
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
     refused: list[str] = []
 
@@ -54,9 +55,11 @@ def test_tracker__retries_a_heartbeat_answered_503_after_retry_after(served):
             assert r.status == 201, r.text()
             context = browser.new_context()
             add_wallet(context, WALLET)
+            html = reading_page(settings, post_id=1, title="t", body=BODY, reader=READER)
+            url = route_reading_page(context, base, 1, html)
             page = context.new_page()
             page.route("**/heartbeats", first_unavailable)
-            page.goto(f"{base}/posts/1?reader={READER}")
+            page.goto(f"{url}?reader={READER}")
             wait_for(lambda: (tracker(page) or {}).get("accepted", 0) >= 1, 10, "a beat")
             sid = tracker(page)["sessionId"]
             time.sleep(0.3)

@@ -6,8 +6,9 @@ docs at ``/docs``.
 
 Modules: :mod:`~twei.oracle.rules` (the rules as pure functions), :mod:`~twei.oracle.service`
 (one writer thread applying them with group commit), :mod:`~twei.oracle.store` (the storage
-interface, SQLite and PostgreSQL), :mod:`~twei.oracle.settled` (what the settlement paid, for the page),
-``static/tracker.js`` (the page's tracker), ``templates/post.html`` (the post page).
+interface, SQLite and PostgreSQL), :mod:`~twei.oracle.settled` (the Read Rewards the settlement
+paid, for ``GET /v1/reads``), ``static/tracker.js`` (the tracker a post page embeds; the page
+itself is the site's, :mod:`twei.site`).
 
 Design choices where SPEC is silent:
 

@@ -1,4 +1,4 @@
-"""The oracle's HTTP service (FastAPI): posts, reading sessions, heartbeats, read-backs, the page.
+"""The oracle's HTTP service (FastAPI): posts, reading sessions, heartbeats, read-backs, tracker.
 
 Endpoints (OpenAPI docs at ``/docs``):
 
@@ -10,8 +10,8 @@ Endpoints (OpenAPI docs at ``/docs``):
 * ``POST /v1/sessions/{id}/heartbeats`` — the tracker's heartbeat (``seq`` strictly increasing).
 * ``POST /v1/sessions/{id}/finish`` — the reader left (``navigator.sendBeacon``).
 * ``GET /v1/reads?post_id=&reader=`` — Time to Read, credited time, qualified, Twei earned.
-* ``GET /posts/{id}?reader=0x…`` — the post page with the tracker embedded.
-* ``GET /static/tracker.js`` — the tracker script.
+* ``GET /static/tracker.js`` — the tracker script, for the page that embeds it (the site's post
+  page, :mod:`twei.site`; the oracle serves no page of its own).
 * ``GET /healthz`` — liveness; ``GET /readyz`` — readiness for a load balancer (200 when the
   store answers, else 503).
 
@@ -36,9 +36,8 @@ from eth_utils import to_checksum_address
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from twei.errors import (
@@ -70,7 +69,7 @@ from twei.oracle.signin import (
     now_utc,
     verify_message,
 )
-from twei.oracle.settled import LOSS_LINES, PROFIT_LINES, settled_lines, settled_read_wei
+from twei.oracle.settled import settled_read_wei
 from twei.oracle.store import open_store
 from twei.units import format_twei
 
@@ -285,7 +284,6 @@ def create_app(
     """The ASGI app. ``clock`` (seconds since the epoch) is injectable for tests."""
     settings = settings or OracleSettings()
     rules: Rules = settings.rules()
-    templates = Jinja2Templates(directory=HERE / "templates")
     # The running Oracle, reached from the handlers without a dependency (FastAPI runs a plain
     # ``def`` dependency in a worker thread: too costly on the heartbeat path).
     live: list[Oracle] = []
@@ -559,62 +557,6 @@ def create_app(
     ) -> dict:
         """Time to Read, credited time, qualified or not, and Twei earned (settled, pending)."""
         return read_status(live[0], post_id, to_checksum_address(reader))
-
-    @app.get(
-        "/posts/{post_id}",
-        response_class=HTMLResponse,
-        responses={
-            404: {"description": "unknown post", "content": {"text/html": {}}},
-            **{
-                status: {
-                    "description": _WHY[status],
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    },
-                }
-                for status in (422, 503)
-            },
-        },
-    )
-    def post_page(
-        request: Request,
-        post_id: PostId,
-        reader: Annotated[str | None, Query(pattern=_ADDRESS.pattern)] = None,
-    ) -> HTMLResponse:
-        post = live[0].get_post(post_id)
-        if post is None:
-            return HTMLResponse(f"<h1>Post {post_id} not found</h1>", status_code=404)
-        account = to_checksum_address(reader) if reader else None
-        read = read_status(live[0], post_id, account) if account else None
-        lines = (
-            settled_lines(settings.settlements_dir, settings.chain_id, account, post_id)
-            if account
-            else None
-        )
-        profit = [(n, lines[n] if lines else None) for n in PROFIT_LINES]
-        loss = [(n, lines[n] if lines else None) for n in LOSS_LINES]
-        earned = None
-        if read and (read["rewarded"] or int(read["earned_settled_wei"])):
-            earned = int(read["earned_settled_wei"]) + int(read["earned_pending_wei"])
-        return templates.TemplateResponse(
-            request,
-            "post.html",
-            {
-                "post": post,
-                "paragraphs": [p.strip() for p in post.body.split("\n\n") if p.strip()],
-                "reader": account,
-                "read": read,
-                "time_to_read": format_duration(time_to_read_ms(post.word_count, rules)),
-                "earned": earned,
-                "profit": profit,
-                "loss": loss,
-                "profit_total": sum(v for _, v in profit) if lines else None,
-                "loss_total": sum(v for _, v in loss) if lines else None,
-                "fmt": lambda wei: format_twei(wei, 4),
-                "interval_ms": settings.heartbeat_interval_ms,
-                "chain_id": settings.chain_id,
-            },
-        )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:
