@@ -15,6 +15,11 @@ from twei.errors import ConfigError
 from twei.publish import OracleClient, read_post
 
 
+def site_url() -> str:
+    """Where the post pages are (`ape run site`): TWEI_SITE_URL, else the site's default port."""
+    return os.environ.get("TWEI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
 def oracle_url() -> str:
     from twei.oracle.settings import OracleSettings
 
@@ -62,7 +67,7 @@ def cli(path, who, title, oracle, post_id, root, as_json):
             raise
         raise ConfigError(f"{err}; post {post_id} is on-chain already: register it with --post {post_id}") from err
     result = {"post_id": post_id, "tx": tx, "author": author.address, "words": post.word_count,
-              "time_to_read_s": registered.get("time_to_read_s"), "page": f"{client.base}/posts/{post_id}"}
+              "time_to_read_s": registered.get("time_to_read_s"), "page": f"{site_url()}/posts/{post_id}"}
     if as_json:
         click.echo(json.dumps(result))
     else:
