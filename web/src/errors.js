@@ -6,7 +6,7 @@ export class Refusal extends Error {}
 
 export const REJECTED = "You rejected the request in your wallet; nothing was sent.";
 
-const twei = (wei) => `${formatUnits(BigInt(wei), 18)} TWEI`;
+const twei = (wei) => `${formatUnits(BigInt(wei), 18)} Twei`;
 
 // Custom errors of Engagement, TweiToken (OpenZeppelin ERC-20/2612) and RewardDistributor.
 const MESSAGES = {
@@ -26,9 +26,9 @@ const MESSAGES = {
   EmptyPost: () => "A post needs at least one word.",
   // Token (OpenZeppelin 5)
   ERC20InsufficientBalance: ([, balance, needed]) =>
-    `Not enough TWEI: you have ${twei(balance)} and this needs ${twei(needed)}.`,
+    `Not enough Twei: you have ${twei(balance)} and this needs ${twei(needed)}.`,
   ERC20InsufficientAllowance: ([, allowance, needed]) =>
-    `The contract may spend only ${twei(allowance)} of your TWEI and this needs ${twei(needed)}; try again to sign a new permit.`,
+    `The contract may spend only ${twei(allowance)} of your Twei and this needs ${twei(needed)}; try again to sign a new permit.`,
   ERC2612ExpiredSignature: () => "The permit signature expired before the transaction ran; try again to sign a new one.",
   ERC2612InvalidSigner: () =>
     "The permit was not signed by the account sending the transaction; try again from the same account.",

@@ -12,7 +12,7 @@ import { refresh } from "./live.js";
 
 export { Refusal };
 
-export const twei = (wei) => `${formatUnits(wei, 18)} TWEI`;
+export const twei = (wei) => `${formatUnits(wei, 18)} Twei`;
 
 let abis = null;
 /** The contracts' ABIs, fetched once; each also knows the other contracts' custom errors (a
