@@ -29,7 +29,7 @@ def cli(out, ape_logs):
     result = run_demo(project, chain, accounts.test_accounts, out, say=click.echo)
     uri = getattr(chain.provider, "uri", "") or ""
     click.echo("")
-    if uri.startswith("http"):
+    if chain.provider.name != "test" and uri.startswith("http"):  # a node, not the embedded chain
         click.echo(f"The post page: `.venv/bin/ape run site --network {uri} --root {out}` serves it at"
                    f" http://127.0.0.1:8000/posts/{result.post_id} (Ctrl-C stops it).")
     else:

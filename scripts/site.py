@@ -7,6 +7,7 @@ does not know the chain yet (`wallet_addEthereumChain`). Logs go to stderr; the 
 is the one line on stdout.
 """
 
+import os
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from twei.cli import friendly_errors, say
 from twei.oracle.settings import OracleSettings
-from twei.site.serve import build_site, site_contracts
+from twei.site.serve import build_site, site_contracts, wallet_rpc_url
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -24,7 +25,8 @@ from twei.site.serve import build_site, site_contracts
               help="Folder holding deployments/ and settlements/ (and the site's texts, in site/).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--rpc-url", default="", help="RPC URL a wallet adds the chain with (default: the node's, if http).")
+@click.option("--rpc-url", envvar="TWEI_SITE_RPC_URL", default="",
+              help="Public RPC URL a wallet adds the chain with (TWEI_SITE_RPC_URL; default: the node's if on loopback).")
 @click.option("--oracle-db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The oracle's SQLite store (default: TWEI_ORACLE_DB, else <root>/oracle.db).")
 @friendly_errors
@@ -32,21 +34,26 @@ def cli(root, host, port, rpc_url, oracle_db):
     """Serve the site (post pages, publishing, live sections) and the reading oracle together."""
     import uvicorn
 
+    from twei.errors import ConfigError
     from twei.oracle.app import create_app
 
+    if chain.provider.name == "test":
+        raise ConfigError(
+            "the site needs a chain a browser wallet can reach, not the embedded one:"
+            " --network http://127.0.0.1:8545 (make site runs the demo's day on Anvil and serves it)"
+        )
     contracts = site_contracts(project, chain, root)
     overrides = {"chain_id": chain.chain_id, "settlements_dir": root / "settlements"}
     if oracle_db is not None:
         overrides["db"] = oracle_db
+    elif "TWEI_ORACLE_DB" not in os.environ and (root / "oracle.db").exists():
+        overrides["db"] = root / "oracle.db"  # a demo folder keeps the oracle's store there
     settings = OracleSettings(**overrides)
-    if oracle_db is None and "TWEI_ORACLE_DB" not in __import__("os").environ and (root / "oracle.db").exists():
-        settings = OracleSettings(**overrides, db=root / "oracle.db")
-    uri = getattr(chain.provider, "uri", "") or ""
     app, _ = build_site(
         contracts,
         root,
         oracle_app=create_app(settings),
-        rpc_url=rpc_url or (uri if uri.startswith("http") else ""),
+        rpc_url=rpc_url or wallet_rpc_url(getattr(chain.provider, "uri", "") or ""),
         interval_ms=settings.heartbeat_interval_ms,
         job_db=root / "settlements" / str(chain.chain_id) / "job.db",
     )

@@ -26,6 +26,9 @@ from web3 import Web3
 from tests.ops.test_testnet import DAY, _near_midnight, ok
 from tests.ops.testnet import NETWORK, ROOT, SEPOLIA, Site, address
 from tests.ops.wallet import Wallet
+from twei.breakdown import Breakdown
+from twei.flows import FlowCategory
+from twei.units import format_twei
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -137,7 +140,7 @@ class Person:
         self.context.close()
 
 
-def test_post_page__reads_without_javascript(world):
+def test_publish_page__reads_without_javascript(world):
     _, base, _ = world
     with urllib.request.urlopen(f"{base}/publish") as r:
         html = r.read().decode()
@@ -370,15 +373,17 @@ def test_settle__the_day_settles_and_the_reader_claims_from_the_page(world, peop
     reader.wait_text("#earned-note", "Settled on", timeout=30_000)
     reader.wait_text("#account-claimable", r"^[1-9]", timeout=30_000)
     before = node.balance(reader.address)
-    claimable = node.distributor.functions.activeRoot().call()  # noqa: F841 (the root exists)
+    shown = text(reader, "#account-claimable")
     receipt = act_and_see(reader, node, "claim", lambda: reader.click_action("claim"),
                           "() => document.querySelector('#account-claimable').textContent.trim() === '0 Twei'")
     assert receipt["status"] == 1
     gained = node.balance(reader.address) - before
-    assert gained > 0
-    # Read Rewards on the page's PnL block equal what the published breakdown paid.
-    read = reader.page.locator("#pnl tr", has_text="Read Rewards").locator("td.amt").inner_text()
-    assert float(read) > 0
+    assert gained > 0 and shown == f"{format_twei(gained, 4)} Twei"
+    # Read Rewards on the page's PnL block: what the published breakdown paid for this post.
+    paid = Breakdown.read(net.site / "settlements" / str(SEPOLIA) / f"{day}.breakdown.json")
+    read = paid.lines[reader.address][(1, int(FlowCategory.READ_REWARDS))]
+    assert reader.page.locator("#pnl tr", has_text="Read Rewards").locator("td.amt").inner_text() == format_twei(read, 4)
+    assert text(reader, "#you-earned") == f"{format_twei(read, 4)} Twei"
 
 
 def test_curator__after_the_new_root_comments_at_once_with_its_leaf_without_claiming(people, node):
@@ -421,11 +426,44 @@ def test_accessibility__no_serious_or_critical_axe_finding_on_desktop_and_phone(
             person.close()
 
 
-def test_keyboard__a_like_can_be_reached_and_pressed_without_a_pointer(people):
-    reader = people["reader"]
-    reader.page.keyboard.press("Tab")
-    focused = reader.page.evaluate("() => document.activeElement && document.activeElement.textContent")
-    assert focused  # the first Tab lands on something with a name (the skip link)
+def test_keyboard__the_wallet_list_and_a_like_are_reached_and_pressed_with_the_keyboard_alone(world, browser):
+    """From the top of the page, Tab reaches the wallet buttons and then the comment's Like;
+    Enter connects and presses. (The like is the reader's own comment's: refused, nothing sent.)"""
+    net, base, _ = world
+    reader = Person(browser, net, base, READER)
+    try:
+        reader.open("/posts/1")
+
+        def tab_to(selector: str) -> None:
+            for _ in range(80):
+                reader.page.keyboard.press("Tab")
+                if reader.page.evaluate("s => !!document.activeElement && document.activeElement.matches(s)", selector):
+                    return
+            raise AssertionError(f"Tab never reached {selector}")
+
+        tab_to("#wallet-connect button")
+        assert "Test Wallet" in reader.page.evaluate("() => document.activeElement.textContent")
+        reader.page.keyboard.press("Enter")
+        reader.page.wait_for_function(
+            "a => !!sessionStorage.getItem('twei-token::' + a.toLowerCase())", arg=reader.address, timeout=15_000
+        )
+        reader.wait_text("#account-level", "LVL 13")
+        sent = reader.wallet.count("eth_sendTransaction")
+        tab_to("[data-action=like]")
+        reader.page.keyboard.press("Enter")
+        reader.page.locator("#status.error").filter(has_text="your comment").wait_for(timeout=10_000)
+        assert reader.wallet.count("eth_sendTransaction") == sent
+    finally:
+        reader.close()
+
+
+def test_post_page__reads_without_javascript_with_its_comments_votes_and_figures(world):
+    _, base, _ = world
+    with urllib.request.urlopen(f"{base}/posts/1?account={address(READER)}") as r:
+        html = r.read().decode()
+    for shown in (POST_TITLE, "word59.", COMMENT, "2 Comments", 'id="plus-count">2<', 'id="minus-count">1<',
+                  "Total Twei Earned", "Price for report instance"):  # fmt: skip
+        assert shown in html, shown
 
 
 def test_latency__each_transaction_showed_without_a_reload(people):

@@ -15,6 +15,7 @@ from eth_utils import keccak
 
 from twei.flows import FlowCategory as C
 from twei.report import build_report, fetch_flows, published_breakdowns
+from twei.site.serve import wallet_rpc_url
 from twei.site.texts import name_message
 from twei.units import format_twei
 
@@ -168,3 +169,16 @@ def test_errors__unknown_post_is_404_and_a_bad_address_is_422(client):
     assert client.get("/posts/999/live").status_code == 404
     assert client.get("/posts/1", params={"account": "0x123"}).status_code == 422
     assert client.get("/site/api/accounts/0x123/claim").status_code == 422
+
+
+@pytest.mark.parametrize(
+    "node, offered",
+    [
+        ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
+        ("http://localhost:8545", "http://localhost:8545"),
+        ("https://sepolia.infura.io/v3/SECRET", ""),  # the operator's key never reaches a page
+        ("http://10.0.0.5:8545", ""),
+    ],
+)
+def test_rpc_url__only_a_loopback_dev_node_is_offered_to_wallets(node, offered):
+    assert wallet_rpc_url(node) == offered

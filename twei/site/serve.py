@@ -9,6 +9,7 @@ settings. Nothing here sends a transaction.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,10 +21,18 @@ from twei.site.chain import Contracts, abi_of
 from twei.site.texts import TextStore
 from twei.site.view import SiteView
 
-__all__ = ["CHAIN_NAMES", "site_contracts", "build_site"]
+__all__ = ["CHAIN_NAMES", "site_contracts", "build_site", "wallet_rpc_url"]
 
 NAMES = ("TweiToken", "Engagement", "RewardDistributor")
 CHAIN_NAMES = {1: "Ethereum", 11155111: "Sepolia", 17000: "Holesky", 31337: "Anvil", 1337: "Ganache"}
+
+
+def wallet_rpc_url(node_uri: str) -> str:
+    """The RPC URL the page offers a wallet that lacks the chain: the node's own only when it is
+    a dev node on loopback. A remote node's URL is never put in the page, since it would publish
+    the operator's RPC URL, API key included, to every reader (``--rpc-url`` names a public one)."""
+    parts = urlsplit(node_uri)
+    return node_uri if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1") else ""
 
 
 def site_contracts(project: Any, chain: Any, root: Path) -> Contracts:
