@@ -292,6 +292,16 @@ def test_reader__comments_at_lvl_13(people, node):
     assert reader.page.locator("#comment-text").input_value() == ""
 
 
+def test_reader__takes_a_display_name_signed_in_the_wallet_and_the_comment_shows_it(people, node):
+    reader = people["reader"]
+    nonce, signs = node.nonce(reader.address), reader.wallet.count("personal_sign")
+    reader.click_action("name")
+    reader.page.fill("#display-name", "Ada Reader")
+    reader.page.get_by_role("button", name="Sign and save the name").click()
+    reader.wait_text("#comment-to-earn .who", "Ada Reader")
+    assert reader.wallet.count("personal_sign") == signs + 1 and node.nonce(reader.address) == nonce  # no transaction
+
+
 def test_critic__below_lvl_13_is_told_the_level_and_the_xp_missing_and_nothing_is_sent(people, node):
     critic = people["critic"]
     critic.open("/posts/1")

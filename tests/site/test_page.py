@@ -7,6 +7,7 @@ same calls on every node)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from eth_account import Account
@@ -146,22 +147,45 @@ def test_texts__stored_under_their_keccak_and_bad_input_is_a_4xx(client):
     assert client.post("/site/api/texts", content=b"{not json").status_code == 422
 
 
+def _name(client, account, name, signed_ms=None):
+    signed_ms = int(time.time() * 1000) if signed_ms is None else signed_ms
+    signature = Account.from_key(account.key).sign_message(encode_defunct(text=name_message(name, signed_ms))).signature
+    body = {"name": name, "signed_ms": signed_ms, "signature": "0x" + bytes(signature).hex()}
+    return client.post("/site/api/names", json=body), body
+
+
 def test_names__an_account_signs_its_display_name_and_comments_show_it(client, day, accounts):
     result, _ = day
-    commenter = Account.create()
-    signature = commenter.sign_message(encode_defunct(text=name_message("Ada"))).signature.hex()
-    r = client.post("/site/api/names", json={"name": "Ada", "signature": "0x" + signature.removeprefix("0x")})
-    assert r.status_code == 200 and r.json()["account"] == commenter.address
-    real = accounts[2]
-    sig = Account.from_key(real.private_key).sign_message(encode_defunct(text=name_message("Grace"))).signature.hex()
-    client.post("/site/api/names", json={"name": "Grace", "signature": "0x" + sig.removeprefix("0x")})
+    r, _ = _name(client, Account.create(), "Ada")
+    assert r.status_code == 200 and r.json()["name"] == "Ada"
+    r, _ = _name(client, Account.from_key(accounts[2].private_key), "Grace")
+    assert r.status_code == 200 and r.json()["account"] == accounts[2].address
     assert "Grace" in client.get(f"/posts/{result.post_id}").text
-    bad = client.post("/site/api/names", json={"name": "Mallory", "signature": "0x" + "00" * 65})
+    bad = client.post("/site/api/names", json={"name": "Mallory", "signed_ms": int(time.time() * 1000), "signature": "0x" + "00" * 65})
     assert bad.status_code == 422 and "signature" in bad.json()["detail"]
-    lookalike = "0x3C44…93BC"  # another account's short address, as the page writes it
-    sig = commenter.sign_message(encode_defunct(text=name_message(lookalike))).signature.hex()
-    spoof = client.post("/site/api/names", json={"name": lookalike, "signature": "0x" + sig.removeprefix("0x")})
+
+
+def test_names__a_lookalike_an_old_or_a_replayed_signature_is_refused(client):
+    who = Account.create()
+    spoof, _ = _name(client, who, "0x3C44…93BC")  # another account's short address, as the page writes it
     assert spoof.status_code == 422 and "look like an address" in spoof.json()["detail"]
+    stale, _ = _name(client, who, "Old", signed_ms=int(time.time() * 1000) - 3_600_000)
+    assert stale.status_code == 422 and "too old" in stale.json()["detail"]
+    first, replay = _name(client, who, "First", signed_ms=int(time.time() * 1000) - 1_000)
+    assert first.status_code == 200
+    assert _name(client, who, "Second")[0].status_code == 200
+    again = client.post("/site/api/names", json=replay)  # the first signature, sent again
+    assert again.status_code == 422 and "newer name" in again.json()["detail"]
+
+
+def test_texts__day_old_texts_no_event_names_are_pruned_and_referenced_ones_kept(view, day):
+    result, _ = day
+    junk = view.texts.add("a text nobody names")
+    post_hash = view.index.posts[result.post_id].content_hash
+    referenced = {p.content_hash for p in view.index.posts.values()} | {c.content_hash for c in view.index.comments.values()}
+    assert view.texts.prune(referenced, now_ms=int(time.time() * 1000) + 86_400_001) >= 1
+    assert view.texts.get(junk) is None
+    assert view.texts.get(post_hash) is not None  # the post's text: an event names it
 
 
 def test_errors__unknown_post_is_404_and_a_bad_address_is_422(client):

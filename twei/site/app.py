@@ -62,6 +62,7 @@ class TextIn(BaseModel):
 
 class NameIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
+    signed_ms: int = Field(ge=0, le=2**53, description="when the account signed, ms since the epoch (in the message)")
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
@@ -204,9 +205,9 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
 
     @app.post("/site/api/names")
     def set_name(body: NameIn) -> dict[str, Any]:
-        """Take a display name, signed by the account (``Twei display name: <name>``)."""
+        """Take a display name, signed by the account (:func:`twei.site.texts.name_message`)."""
         try:
-            account = view.texts.set_name(body.name, body.signature)
+            account = view.texts.set_name(body.name, body.signed_ms, body.signature)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
         return {"account": account, "name": " ".join(body.name.split())}

@@ -5,8 +5,14 @@ text. The store is content-addressed: a text is kept under its own keccak256, so
 one (it cannot overwrite or impersonate another), and the page shows a text only where an
 on-chain event names that hash. A text nobody references is never shown.
 
-A display name is set by the account itself: it signs ``"Twei display name: <name>"`` with
-``personal_sign`` and the site keeps the name of the latest signature it verified.
+A display name is set by the account itself: it signs the two lines ``Twei display name: <name>`` and
+``At: <ms>`` with ``personal_sign`` (the time it signed, in ms since the epoch) and the site keeps the name of
+the latest signature it verified. A signature more than ``NAME_SIGNATURE_TTL_MS`` old, or older
+than the name it would replace, is refused: an old signature cannot be replayed to bring back a
+name the account has since changed.
+
+Anyone may add a text, so texts that no event references are pruned once a day old
+(:meth:`TextStore.prune`): the store holds what the chain points at, not what was sent to it.
 
 SQLite in WAL mode: written on a comment or a name (rare), read on every render.
 """
@@ -22,10 +28,12 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak, to_checksum_address
 
-__all__ = ["TextStore", "TextRefused", "MAX_TEXT_BYTES", "MAX_NAME_CHARS", "name_message"]
+__all__ = ["TextStore", "TextRefused", "MAX_TEXT_BYTES", "MAX_NAME_CHARS", "NAME_SIGNATURE_TTL_MS", "name_message"]
 
 MAX_TEXT_BYTES = 65_536
 MAX_NAME_CHARS = 32
+NAME_SIGNATURE_TTL_MS = 600_000
+UNREFERENCED_TTL_MS = 86_400_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS texts (hash BLOB PRIMARY KEY, text TEXT NOT NULL, added_ms INTEGER NOT NULL);
@@ -37,9 +45,9 @@ class TextRefused(ValueError):
     """A text or name the store does not take (the message says why)."""
 
 
-def name_message(name: str) -> str:
-    """The message an account signs to take a display name."""
-    return f"Twei display name: {name}"
+def name_message(name: str, signed_ms: int) -> str:
+    """The message an account signs to take a display name at ``signed_ms``."""
+    return f"Twei display name: {name}\nAt: {signed_ms}"
 
 
 def word_count(text: str) -> int:
@@ -79,8 +87,10 @@ class TextStore:
             return None
         return row[0]
 
-    def set_name(self, name: str, signature: str) -> str:
-        """Give the signer of ``name_message(name)`` that display name; the signer's address."""
+    def set_name(self, name: str, signed_ms: int, signature: str, now_ms: int | None = None) -> str:
+        """Give the signer of ``name_message(name, signed_ms)`` that display name; the signer's
+        address."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         name = " ".join(name.split())
         if not name:
             raise TextRefused("the name is empty")
@@ -89,18 +99,32 @@ class TextStore:
         if name.lower().startswith("0x"):
             # else a name could pass for another account's short address (0x1234…abcd)
             raise TextRefused("a name may not start with 0x: it would look like an address")
+        if abs(now_ms - signed_ms) > NAME_SIGNATURE_TTL_MS:
+            raise TextRefused("the signature is too old (or dated in the future): sign the name again")
         try:
-            account = Account.recover_message(encode_defunct(text=name_message(name)), signature=signature)
+            account = Account.recover_message(encode_defunct(text=name_message(name, signed_ms)), signature=signature)
         except Exception as err:  # eth-account raises several types for a malformed signature
             raise TextRefused(f"the signature does not verify: {err}") from err
         account = to_checksum_address(account)
         with self._lock:
-            self._db.execute(
+            changed = self._db.execute(
                 "INSERT INTO names (account, name, set_ms) VALUES (?, ?, ?)"
-                " ON CONFLICT (account) DO UPDATE SET name = excluded.name, set_ms = excluded.set_ms",
-                (account, name, int(time.time() * 1000)),
-            )
+                " ON CONFLICT (account) DO UPDATE SET name = excluded.name, set_ms = excluded.set_ms"
+                " WHERE excluded.set_ms > names.set_ms",
+                (account, name, signed_ms),
+            ).rowcount
+        if not changed:
+            raise TextRefused("a newer name is already set for this account: sign the name again")
         return account
+
+    def prune(self, referenced: set[bytes], now_ms: int | None = None) -> int:
+        """Drop the texts no event references that are more than a day old; how many."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        with self._lock:
+            old = self._db.execute("SELECT hash FROM texts WHERE added_ms < ?", (now_ms - UNREFERENCED_TTL_MS,)).fetchall()
+            drop = [(h,) for (h,) in old if bytes(h) not in referenced]
+            self._db.executemany("DELETE FROM texts WHERE hash = ?", drop)
+        return len(drop)
 
     def names(self, accounts: list[str]) -> dict[str, str]:
         if not accounts:

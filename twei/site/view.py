@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,7 @@ class SiteView:
         self._trees: dict[tuple[int, str], Any] = {}
         self._fees: tuple[int, dict[str, int]] = (-1, {})
         self._registered: set[int] = set()
+        self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
         self.engagement = Calls(contracts.engagement)
         self.distributor = Calls(contracts.distributor)
@@ -274,6 +276,18 @@ class SiteView:
             text = record.body
         return text, title
 
+    def _prune_texts(self, every_s: float = 3_600) -> None:
+        """Once an hour, drop the day-old texts that no post or comment on-chain names."""
+        now = time.monotonic()
+        if now - self._pruned < every_s:
+            return
+        self._pruned = now
+        referenced = {p.content_hash for p in self.index.posts.values()}
+        referenced |= {c.content_hash for c in self.index.comments.values()}
+        dropped = self.texts.prune(referenced)
+        if dropped:
+            log.info("pruned %d texts no event references", dropped)
+
     def register_with_oracle(self, post_id: int, author: str, words: int, title: str, body: str) -> None:
         """A post published from the page is registered with the oracle, so readers earn for it."""
         if self.oracle is None or post_id in self._registered:
@@ -291,6 +305,7 @@ class SiteView:
         so the index is brought up to date now rather than at its next interval (only for a
         block just ahead of the index: a made-up far block cannot make every request query)."""
         self.index.refresh(force=after is not None and self.index.block < after <= self.index.block + 64)
+        self._prune_texts()
         post = self.index.posts.get(post_id)
         if post is None:
             return None

@@ -1,5 +1,5 @@
 // The display name an account shows under its comments: the account signs
-// "Twei display name: <name>" (personal_sign, no transaction) and the site keeps the latest
+// "Twei display name: <name>\nAt: <ms>" (personal_sign, no transaction) and the site keeps the latest
 // name it verified (POST /site/api/names). The form is outside the live sections, so what the
 // user types survives the refreshes.
 import { stringToHex } from "viem";
@@ -31,10 +31,11 @@ export function initName(exclusive) {
     exclusive(async () => {
       if (!state.account || !state.wallet) throw new Refusal("Connect a wallet first.");
       say("Sign your display name in your wallet (it costs nothing and sends no transaction)…");
+      const signedMs = Date.now();
       const signature = await state.wallet.provider.request({
-        method: "personal_sign", params: [stringToHex(`Twei display name: ${name}`), state.account],
+        method: "personal_sign", params: [stringToHex(`Twei display name: ${name}\nAt: ${signedMs}`), state.account],
       });
-      await postJson("/site/api/names", { name, signature });
+      await postJson("/site/api/names", { name, signed_ms: signedMs, signature });
       form.hidden = true;
       say(`Your comments now show the name ${name}.`);
       refresh();
