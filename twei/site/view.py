@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 def xp_for_level(level: int) -> int:
     """SPEC §3: level L needs 10·L² XP."""
     return 10 * level * level
-
 
 
 class Calls:
@@ -79,11 +78,9 @@ class AccountView:
     leaf_level: int | None
     claimable: int
     claim_message: str | None
-    xp: int | None
     voted: str | None
     reports_bought: int
     is_author: bool
-    is_treasury: bool
 
 
 @dataclass
@@ -106,7 +103,8 @@ class PostPage:
     report: PostReport | None = None
     report_error: str | None = None
     earned: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    can_comment: bool = False
+    level_message: str = ""
 
 
 class SiteView:
@@ -374,11 +372,9 @@ class SiteView:
             leaf_level=leaf[1] if leaf else None,
             claimable=plan.claimable if isinstance(plan, ClaimPlan) else 0,
             claim_message=None if isinstance(plan, ClaimPlan) else plan,
-            xp=None,
             voted=None if vote is None else ("plus" if vote == PLUS else "minus"),
             reports_bought=post.report_buyers.get(account, 0),
             is_author=account == post.author,
-            is_treasury=account == treasury,
         )
         try:
             breakdowns = self.breakdowns()
@@ -390,8 +386,8 @@ class SiteView:
         page.earned = self._earned(page.post_id, account, breakdowns or [])
         level_now = page.account.leaf_level if page.account.leaf_level is not None else (page.account.level if current else 0)
         need = page.fees["min_level"]
-        page.extra["can_comment"] = level_now >= need
-        page.extra["level_message"] = (
+        page.can_comment = level_now >= need
+        page.level_message = (
             f"LVL {level_now}: you can comment." if level_now >= need else self.level_message(account, level_now, need)
         )
 
