@@ -53,6 +53,22 @@ class Calls:
         return lambda *args: function(*args).call()
 
 
+class DistributorViews(Calls):
+    """The distributor's views, with ``activeRoot()`` read once per indexed block: a render
+    needs it for the PnL block, the level leaf and the claim (:func:`plan_claim`), and it only
+    changes with a block."""
+
+    def __init__(self, contract: Any, index: EngagementIndex) -> None:
+        super().__init__(contract)
+        self._index = index
+        self._root: tuple[int, Any] = (-1, None)
+
+    def activeRoot(self) -> Any:  # noqa: N802 (the contract's name)
+        if self._root[0] != self._index.block:
+            self._root = (self._index.block, self._contract.functions.activeRoot().call())
+        return self._root[1]
+
+
 @dataclass
 class CommentView:
     comment_id: int
@@ -134,7 +150,7 @@ class SiteView:
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
         self.engagement = Calls(contracts.engagement)
-        self.distributor = Calls(contracts.distributor)
+        self.distributor = DistributorViews(contracts.distributor, self.index)
 
     # -- chain parameters ------------------------------------------------------------------
     def fees(self) -> dict[str, int]:
