@@ -143,7 +143,9 @@ def test_texts__stored_under_their_keccak_and_bad_input_is_a_4xx(client):
     ok = client.post("/site/api/texts", json={"text": "hello reader"})
     assert ok.status_code == 201 and ok.json() == {"hash": "0x" + keccak(text="hello reader").hex(), "words": 2}
     assert client.post("/site/api/texts", json={"text": "   "}).status_code == 422
-    assert client.post("/site/api/texts", json={"text": "x" * 70_000}).status_code == 422
+    too_long = client.post("/site/api/texts", json={"text": "x" * 70_000})
+    assert too_long.status_code == 422 and len(too_long.content) < 300  # one line, not the text echoed
+    assert too_long.json()["detail"].startswith("body.text: ")
     assert client.post("/site/api/texts", content=b"{not json").status_code == 422
 
 
@@ -206,3 +208,12 @@ def test_errors__unknown_post_is_404_and_a_bad_address_is_422(client):
 )
 def test_rpc_url__only_a_loopback_dev_node_is_offered_to_wallets(node, offered):
     assert wallet_rpc_url(node) == offered
+
+
+def test_fees__a_scheduled_change_is_announced_and_the_price_stays_until_it_applies(client, day, project, accounts):
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    engagement.setReportPrice(10**24, sender=accounts[0])  # the admin schedules a 1,000,000 Twei report
+    html = client.get(f"/posts/{result.post_id}").text
+    assert 'id="report-price">1 Twei<' in html
+    assert re.search(r"Scheduled: from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, a report instance costs 1000000 Twei", html)

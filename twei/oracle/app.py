@@ -145,7 +145,7 @@ _WHY = {
 
 def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The refusals an endpoint answers, each ``{"detail": str}`` (FastAPI's own 422 body, an
-    array of error objects, is never sent: every refusal goes through ``_validation_message``)."""
+    array of error objects, is never sent: every refusal goes through ``validation_message``)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         out[status] = {"model": Problem, "description": _WHY[status]}
@@ -253,7 +253,8 @@ class ReadOut(BaseModel):
     earned_pending_twei: str
 
 
-def _validation_message(err: RequestValidationError) -> str:
+def validation_message(err: RequestValidationError) -> str:
+    """One line for a refused request (never the input echoed back: a text may be 64 KB)."""
     parts = []
     for e in err.errors():
         if e.get("type") == "json_invalid":
@@ -342,7 +343,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
-        message = _validation_message(err)
+        message = validation_message(err)
         status = 400 if message.startswith("malformed JSON") else 422
         return JSONResponse({"detail": message}, status_code=status)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -26,7 +27,7 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
 from twei.flows import Side
-from twei.oracle.app import format_duration
+from twei.oracle.app import format_duration, validation_message
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
 from twei.site.view import PostPage, SiteView, side_lines
@@ -131,6 +132,11 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
                 view.oracle = None
 
     app = FastAPI(title="Twei site", version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
+        """A bad request gets one line, as the oracle answers (the input is not echoed)."""
+        return JSONResponse({"detail": validation_message(err)}, status_code=422)
+
     app.mount("/site/static", StaticFiles(directory=HERE / "static", check_dir=False), name="site-static")
 
     def context(page: PostPage) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from twei.errors import ClaimError, ConfigError, TweiError
 from twei.flows import FlowCategory, Side
 from twei.oracle.rules import DEFAULT_RULES, Rules, time_to_read_ms
 from twei.report import PostReport, build_report
-from twei.settlement.timeline import day_start
+from twei.settlement.timeline import day_start, utc
 from twei.site.avatar import identicon_svg, short_address
 from twei.site.chain import LIKE, PLUS, Contracts, EngagementIndex
 from twei.site.texts import TextStore
@@ -51,6 +51,10 @@ class Calls:
     def __getattr__(self, name: str) -> Any:
         function = getattr(self._contract.functions, name)
         return lambda *args: function(*args).call()
+
+
+#: The paying parameters a page shows, with their `IEngagement.Parameter` numbers.
+_PRICED = (("the publish tribute", 0), ("the comment tribute", 1), ("a minus", 2), ("a dislike", 3), ("a report instance", 5))
 
 
 class DistributorViews(Calls):
@@ -153,8 +157,9 @@ class SiteView:
         self.distributor = DistributorViews(contracts.distributor, self.index)
 
     # -- chain parameters ------------------------------------------------------------------
-    def fees(self) -> dict[str, int]:
-        """The prices the contract holds now (read once per indexed block)."""
+    def fees(self) -> dict[str, Any]:
+        """The prices the contract holds now, and the changes scheduled to them (``scheduled``:
+        what, new value, from when), read once per indexed block."""
         block = self.index.block
         if self._fees[0] != block:
             e = self.engagement
@@ -167,6 +172,12 @@ class SiteView:
                     "dislike": int(e.dislikeFee()),
                     "report": int(e.reportPrice()),
                     "min_level": int(e.commentMinLevel()),
+                    "scheduled": [
+                        {"what": what, "value": int(value), "at": utc(int(at))}
+                        for what, parameter in _PRICED
+                        for value, at in [e.pendingParameterChange(parameter)]
+                        if int(at)
+                    ],
                 },
             )
         return self._fees[1]
@@ -375,6 +386,15 @@ class SiteView:
         level, current = self.distributor.currentLevelOf(account)
         leaf = self.leaf(account)
         plan = self.claim_plan(account)
+        claimable = plan.claimable if isinstance(plan, ClaimPlan) else 0
+        if not isinstance(plan, ClaimPlan):
+            claim_message: str | None = plan
+        elif not claimable:
+            claim_message = "Nothing to claim: the published roots owe this account nothing more."
+        elif self.distributor.paused():
+            claim_message = "Claims are paused by the guardian for now; what you earned stays claimable."
+        else:
+            claim_message = None
         vote = post.voters.get(account)
         treasury = to_checksum_address(self.engagement.treasury())
         page.account = AccountView(
@@ -386,8 +406,8 @@ class SiteView:
             level=int(level),
             level_current=bool(current),
             leaf_level=leaf[1] if leaf else None,
-            claimable=plan.claimable if isinstance(plan, ClaimPlan) else 0,
-            claim_message=None if isinstance(plan, ClaimPlan) else plan,
+            claimable=claimable,
+            claim_message=claim_message,
             voted=None if vote is None else ("plus" if vote == PLUS else "minus"),
             reports_bought=post.report_buyers.get(account, 0),
             is_author=account == post.author,
