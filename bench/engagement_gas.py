@@ -63,6 +63,7 @@ ORACLE_KEYS = ["0x" + f"{i:02x}" * 32 for i in range(0x11, 0x14)]
 THRESHOLD = 2
 DAILY_CAP = twei(10_000_000)
 CHALLENGE_PERIOD = 3600
+TREASURY = 7  # IEngagement.Parameter.Treasury
 NO_DATA = b"\x00" * 32
 
 #: Issue 4's targets, whole transaction, embedded chain.
@@ -131,7 +132,7 @@ class Bench:
         self._targets()
         # Push the id counter into the next 256-id bitmap word, then make one more of each.
         while self.engagement.lastId() < 256:
-            self.engagement.buyReport(self.posts[0], sender=self.commenter)
+            self.engagement.buyReport(self.posts[0], FUNDS, sender=self.commenter)
         self._targets(1)
 
     def _activate_root(self, oracles: list[Any]) -> None:
@@ -176,7 +177,11 @@ class Bench:
     def fresh_treasury(self) -> None:
         """Point fees at an address that has never held Twei."""
         self._treasuries += 1
+        # A treasury change waits a day, then anyone switches it (`applyParameterChange`).
         self.engagement.setTreasury(f"0x{0xFEE0000 + self._treasuries:040x}", sender=self.deployer)
+        now = max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
+        chain.mine(timestamp=now + self.engagement.PARAMETER_DELAY())
+        self.engagement.applyParameterChange(TREASURY, sender=self.deployer)
 
     def permit(self, owner: Any, value: int) -> tuple[int, int, bytes, bytes]:
         signed = sign_permit(
@@ -193,8 +198,8 @@ class Bench:
 
     def _targets(self, count: int = 2) -> None:
         for _ in range(count):
-            self.posts.append(self._id(self.engagement.publishPost(CONTENT, WORDS, sender=self.author)))
-            self.comments.append(self._id(self.engagement.comment(self.posts[0], CONTENT, sender=self.commenter)))
+            self.posts.append(self._id(self.engagement.publishPost(CONTENT, WORDS, FUNDS, sender=self.author)))
+            self.comments.append(self._id(self.engagement.comment(self.posts[0], CONTENT, FUNDS, sender=self.commenter)))
 
     @staticmethod
     def _id(tx: Any) -> int:
@@ -232,31 +237,31 @@ def _actions(b: Bench) -> dict[str, tuple[Call, Call | None]]:
     p, c = b.posts, b.comments
     return {
         "publishPost": (
-            lambda a, i: e.publishPost(CONTENT, WORDS, sender=a),
+            lambda a, i: e.publishPost(CONTENT, WORDS, fee["publishPost"], sender=a),
             lambda a, i: e.publishPostWithPermit(CONTENT, WORDS, *b.permit(a, fee["publishPost"]), sender=a),
         ),
         "comment": (
-            lambda a, i: e.comment(p[i], CONTENT, sender=a),
+            lambda a, i: e.comment(p[i], CONTENT, fee["comment"], sender=a),
             lambda a, i: e.commentWithPermit(p[i], CONTENT, *b.permit(a, fee["comment"]), sender=a),
         ),
         PROVEN: (
-            lambda a, i: e.commentWithLevel(p[i], CONTENT, b.leaf(a), sender=a),
+            lambda a, i: e.commentWithLevel(p[i], CONTENT, b.leaf(a), fee["comment"], sender=a),
             lambda a, i: e.commentWithLevelAndPermit(
                 p[i], CONTENT, b.leaf(a), *b.permit(a, fee["comment"]), sender=a
             ),
         ),
         "plus": (lambda a, i: e.plus(p[i], sender=a), None),
         "minus": (
-            lambda a, i: e.minus(p[i], sender=a),
+            lambda a, i: e.minus(p[i], fee["minus"], sender=a),
             lambda a, i: e.minusWithPermit(p[i], *b.permit(a, fee["minus"]), sender=a),
         ),
         "like": (lambda a, i: e.like(c[i], sender=a), None),
         "dislike": (
-            lambda a, i: e.dislike(c[i], sender=a),
+            lambda a, i: e.dislike(c[i], fee["dislike"], sender=a),
             lambda a, i: e.dislikeWithPermit(c[i], *b.permit(a, fee["dislike"]), sender=a),
         ),
         "buyReport": (
-            lambda a, i: e.buyReport(p[i], sender=a),
+            lambda a, i: e.buyReport(p[i], fee["buyReport"], sender=a),
             lambda a, i: e.buyReportWithPermit(p[i], *b.permit(a, fee["buyReport"]), sender=a),
         ),
     }

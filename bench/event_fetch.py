@@ -60,7 +60,7 @@ def main() -> None:
         token.approve(engagement, twei(5) * posts, sender=author)
         start_block = chain.blocks.height + 1
         rpc = chain.provider.make_request
-        receipt = engagement.publishPost(bytes.fromhex(CONTENT[2:]), 1_190, sender=author)
+        receipt = engagement.publishPost(bytes.fromhex(CONTENT[2:]), 1_190, twei(5), sender=author)
         first_id = int(next(log.postId for log in receipt.events if log.event_name == "PostPublished"))
 
         def send(sender: str, data: str, sent: int) -> None:
@@ -71,7 +71,7 @@ def main() -> None:
         t0 = time.perf_counter()
         rpc("evm_setAutomine", [False])
         sent = 0
-        publish = engagement.publishPost.encode_input(bytes.fromhex(CONTENT[2:]), 1_190).hex()
+        publish = engagement.publishPost.encode_input(bytes.fromhex(CONTENT[2:]), 1_190, twei(5)).hex()
         for _ in range(posts - 1):
             sent += 1
             send(author.address, "0x" + publish.removeprefix("0x"), sent)

@@ -31,6 +31,8 @@ from tests.ops.test_post_page import CHROMIUM, Person
 from tests.ops.testnet import NETWORK, ROOT, SEPOLIA, Site, address
 
 APP_JS = ROOT / "twei" / "site" / "static" / "app.js"
+#: The `maxFee` the bench's senders agree to: Engagement.MAX_FEE, 1,000 TWEI (any fee).
+MAX_FEE = 10**21
 AUTHOR, COMMENTER, LIKER = 7, 8, 9
 
 
@@ -84,13 +86,13 @@ def set_up(net: Site, comments: int) -> tuple[str, dict[str, str], Web3]:
         approve = token.functions.approve(contracts["Engagement"], 10**30).transact({"from": address(who)})
         w3.eth.wait_for_transaction_receipt(approve, timeout=60)
     w3.eth.wait_for_transaction_receipt(
-        engagement.functions.publishPost(text_hash(post), len(post.split())).transact({"from": address(AUTHOR)}), timeout=60
+        engagement.functions.publishPost(text_hash(post), len(post.split()), MAX_FEE).transact({"from": address(AUTHOR)}), timeout=60
     )
     last = None
     for n in range(comments):
         text = f"Comment {n}: reading time that is measured honestly is the only fair basis for paying readers."
         # gas given: estimating each would see the earlier comments still pending
-        last = engagement.functions.comment(1, text_hash(text)).transact({"from": address(COMMENTER), "gas": 300_000})
+        last = engagement.functions.comment(1, text_hash(text), MAX_FEE).transact({"from": address(COMMENTER), "gas": 300_000})
     w3.eth.wait_for_transaction_receipt(last, timeout=120)
     return base, contracts, w3
 

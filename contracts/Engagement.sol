@@ -17,9 +17,13 @@ import {IEngagement} from "./interfaces/IEngagement.sol";
 ///      slot (commenter, post id), each vote or reaction one bit of the account's bitmap in
 ///      `_acted`, and every parameter an action reads sits in the same slot as the treasury or
 ///      the level source, so an action reads at most two parameter slots. Contents are only
-///      emitted. Fees are bounded by `MAX_FEE` (a `uint80`) so that they fit those slots.
-///      Fee changes wait `PARAMETER_DELAY` in `_pendingChanges`, which no action reads: a payer
-///      is charged what the fee slots hold, announced a day before it may change.
+///      emitted. Fees are bounded by `MAX_FEE` (1,000 TWEI, see there).
+///      A scheduled change takes effect at its announced instant by itself: each fee (and the
+///      dislike split, and the comment level) keeps its value before the change, the value after
+///      it and the instant, in the slot the action reads, and an action reads the one the clock
+///      says, so nobody chooses the moment. The allowance forms take the `maxFee` the user agreed
+///      to (`FeeAboveAgreed` above it). The treasury and the level source wait the same delay and
+///      are switched by `applyParameterChange` (they change who receives, not what a user pays).
 ///      Levels: the level that gates commenting is the active daily root's. `comment` reads the
 ///      level the commenter's last claim recorded, if it is the active root's; `commentWithLevel`
 ///      proves it from the commenter's leaf, for an account that has not claimed since.
@@ -31,7 +35,11 @@ contract Engagement is AccessControl, IEngagement {
     using BitMaps for BitMaps.BitMap;
 
     /// @inheritdoc IEngagement
-    uint256 public constant MAX_FEE = type(uint80).max;
+    /// @dev 1,000 TWEI: 200 times the dearest default fee (the 5 TWEI publish tribute) and 20 days
+    ///      of a reader's whole daily reward (50 TWEI), so it leaves room for any sensible price
+    ///      while a hostile or mistaken schedule can never price an action at a holder's fortune
+    ///      (the former bound, 2^80 wei, was 1.2 million TWEI).
+    uint256 public constant MAX_FEE = 1_000 ether;
 
     /// @inheritdoc IEngagement
     uint256 public constant PARAMETER_DELAY = 1 days;
@@ -41,20 +49,39 @@ contract Engagement is AccessControl, IEngagement {
 
     ITweiToken private immutable _token;
 
-    // Slot: what a dislike reads (the treasury also serves every other fee).
+    /// @dev A fee that changes by itself: `before` until `at`, `next` from then (`at` 0: `next`).
+    ///      Timestamps fit 32 bits until 2106.
+    struct Fee {
+        uint80 before;
+        uint80 next;
+        uint32 at;
+    }
+
+    /// @dev The dislike fee and the author's share of it, each changing by itself, in one slot.
+    struct DislikeTerms {
+        uint80 feeBefore;
+        uint80 feeNext;
+        uint32 feeAt;
+        uint16 shareBefore;
+        uint16 shareNext;
+        uint32 shareAt;
+    }
+
+    // Slot: where every fee goes.
     address private _treasury;
-    uint80 private _dislikeFee;
-    uint16 private _dislikeAuthorShareBps;
 
-    // Slot: the other treasury fees.
-    uint80 private _publishTribute;
-    uint80 private _minusFee;
-    uint80 private _reportPrice;
-
-    // Slot: what a comment reads besides the treasury.
+    // Slot: what gates a comment: the level source and the level needed (which changes by itself).
     ILevels private _levels;
-    uint80 private _commentTribute;
-    uint16 private _commentMinLevel;
+    uint16 private _minLevelBefore;
+    uint16 private _minLevelNext;
+    uint32 private _minLevelAt;
+
+    // One slot per fee: what its action reads besides the treasury.
+    Fee private _publishTribute;
+    Fee private _commentTribute;
+    Fee private _minusFee;
+    DislikeTerms private _dislike;
+    Fee private _reportPrice;
 
     /// @dev The next id to give. Starts at 1 (0 means "none") so that taking an id never writes
     ///      a zero slot.
@@ -67,7 +94,8 @@ contract Engagement is AccessControl, IEngagement {
     ///      so an account's later actions on nearby targets write a word that is already set.
     mapping(address account => BitMaps.BitMap) private _acted;
 
-    /// @dev A scheduled parameter change: the new value, and when it may be applied (0: none).
+    /// @dev A scheduled treasury or level-source change: the new address, and when it may be
+    ///      applied (0: none).
     struct PendingChange {
         uint216 value;
         uint40 effectiveAt;
@@ -86,13 +114,22 @@ contract Engagement is AccessControl, IEngagement {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setTreasury(treasury_);
         _setLevels(address(levels_));
-        _setPublishTribute(params.publishTribute);
-        _setCommentTribute(params.commentTribute);
-        _setMinusFee(params.minusFee);
-        _setDislikeFee(params.dislikeFee);
-        _setDislikeAuthorShareBps(params.dislikeAuthorShareBps);
-        _setReportPrice(params.reportPrice);
-        _setCommentMinLevel(params.commentMinLevel);
+        _publishTribute = _initialFee(params.publishTribute);
+        emit PublishTributeSet(params.publishTribute);
+        _commentTribute = _initialFee(params.commentTribute);
+        emit CommentTributeSet(params.commentTribute);
+        _minusFee = _initialFee(params.minusFee);
+        emit MinusFeeSet(params.minusFee);
+        uint80 dislikeFee_ = _fee(params.dislikeFee);
+        uint16 share = uint16(_checkShare(params.dislikeAuthorShareBps));
+        _dislike = DislikeTerms(dislikeFee_, dislikeFee_, 0, share, share, 0);
+        emit DislikeFeeSet(params.dislikeFee);
+        emit DislikeAuthorShareSet(share);
+        _reportPrice = _initialFee(params.reportPrice);
+        emit ReportPriceSet(params.reportPrice);
+        _minLevelBefore = params.commentMinLevel;
+        _minLevelNext = params.commentMinLevel;
+        emit CommentMinLevelSet(params.commentMinLevel);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -100,9 +137,9 @@ contract Engagement is AccessControl, IEngagement {
     // ---------------------------------------------------------------------------------------
 
     /// @inheritdoc IEngagement
-    function publishPost(bytes32 contentHash, uint32 wordCount) external returns (uint256 postId) {
+    function publishPost(bytes32 contentHash, uint32 wordCount, uint256 maxFee) external returns (uint256 postId) {
         postId = _publishPost(contentHash, wordCount);
-        _payTreasury(postId, FlowCategory.PostPublishTribute, _publishTribute);
+        _payTreasury(postId, FlowCategory.PostPublishTribute, _agreed(_now(_publishTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -111,14 +148,14 @@ contract Engagement is AccessControl, IEngagement {
         returns (uint256 postId)
     {
         postId = _publishPost(contentHash, wordCount);
-        _payTreasuryWithPermit(postId, FlowCategory.PostPublishTribute, _publishTribute, deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.PostPublishTribute, _now(_publishTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
-    function comment(uint256 postId, bytes32 contentHash) external returns (uint256 commentId) {
+    function comment(uint256 postId, bytes32 contentHash, uint256 maxFee) external returns (uint256 commentId) {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _recordedLevel());
-        _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute);
+        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_now(_commentTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -128,17 +165,17 @@ contract Engagement is AccessControl, IEngagement {
     {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _recordedLevel());
-        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _commentTribute, deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _now(_commentTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
-    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf)
+    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf, uint256 maxFee)
         external
         returns (uint256 commentId)
     {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _provenLevel(leaf));
-        _payTreasury(postId, FlowCategory.CommentTributes, _commentTribute);
+        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_now(_commentTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -153,7 +190,7 @@ contract Engagement is AccessControl, IEngagement {
     ) external returns (uint256 commentId) {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _provenLevel(leaf));
-        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _commentTribute, deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _now(_commentTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -162,15 +199,15 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     /// @inheritdoc IEngagement
-    function minus(uint256 postId) external {
+    function minus(uint256 postId, uint256 maxFee) external {
         _vote(postId, Vote.Minus);
-        _payTreasury(postId, FlowCategory.SpentForMinuses, _minusFee);
+        _payTreasury(postId, FlowCategory.SpentForMinuses, _agreed(_now(_minusFee), maxFee));
     }
 
     /// @inheritdoc IEngagement
     function minusWithPermit(uint256 postId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
         _vote(postId, Vote.Minus);
-        _payTreasuryWithPermit(postId, FlowCategory.SpentForMinuses, _minusFee, deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.SpentForMinuses, _now(_minusFee), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -179,23 +216,24 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     /// @inheritdoc IEngagement
-    function dislike(uint256 commentId) external {
-        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislike(commentId);
+    function dislike(uint256 commentId, uint256 maxFee) external {
+        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislikeBody(commentId);
+        _agreed(authorPart + treasuryPart, maxFee);
         _transferSplit(author, authorPart, treasury_, treasuryPart);
     }
 
     /// @inheritdoc IEngagement
     function dislikeWithPermit(uint256 commentId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
-        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislike(commentId);
+        (address author, uint256 authorPart, address treasury_, uint256 treasuryPart) = _dislikeBody(commentId);
         uint256 fee = authorPart + treasuryPart;
         if (fee != 0) _permit(fee, deadline, v, r, s);
         _transferSplit(author, authorPart, treasury_, treasuryPart);
     }
 
     /// @inheritdoc IEngagement
-    function buyReport(uint256 postId) external returns (uint256 reportId) {
+    function buyReport(uint256 postId, uint256 maxFee) external returns (uint256 reportId) {
         reportId = _buyReport(postId);
-        _payTreasury(postId, FlowCategory.PnlReports, _reportPrice);
+        _payTreasury(postId, FlowCategory.PnlReports, _agreed(_now(_reportPrice), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -204,7 +242,7 @@ contract Engagement is AccessControl, IEngagement {
         returns (uint256 reportId)
     {
         reportId = _buyReport(postId);
-        _payTreasuryWithPermit(postId, FlowCategory.PnlReports, _reportPrice, deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.PnlReports, _now(_reportPrice), deadline, v, r, s);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -213,64 +251,73 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function setPublishTribute(uint256 tribute) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.PublishTribute, _fee(tribute));
+        _publishTribute = _scheduleFee(Parameter.PublishTribute, _publishTribute, tribute);
     }
 
     /// @inheritdoc IEngagement
     function setCommentTribute(uint256 tribute) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.CommentTribute, _fee(tribute));
+        _commentTribute = _scheduleFee(Parameter.CommentTribute, _commentTribute, tribute);
     }
 
     /// @inheritdoc IEngagement
     function setMinusFee(uint256 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.MinusFee, _fee(fee));
+        _minusFee = _scheduleFee(Parameter.MinusFee, _minusFee, fee);
     }
 
     /// @inheritdoc IEngagement
     function setDislikeFee(uint256 fee) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.DislikeFee, _fee(fee));
+        DislikeTerms memory terms = _dislike;
+        Fee memory next = _scheduleFee(Parameter.DislikeFee, Fee(terms.feeBefore, terms.feeNext, terms.feeAt), fee);
+        (terms.feeBefore, terms.feeNext, terms.feeAt) = (next.before, next.next, next.at);
+        _dislike = terms;
     }
 
     /// @inheritdoc IEngagement
     function setDislikeAuthorShareBps(uint16 shareBps) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.DislikeAuthorShareBps, _checkShare(shareBps));
+        _checkShare(shareBps);
+        DislikeTerms memory terms = _dislike;
+        terms.shareBefore = uint16(_current(terms.shareBefore, terms.shareNext, terms.shareAt));
+        terms.shareNext = shareBps;
+        terms.shareAt = _schedule(Parameter.DislikeAuthorShareBps, shareBps);
+        _dislike = terms;
     }
 
     /// @inheritdoc IEngagement
     function setReportPrice(uint256 price) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _schedule(Parameter.ReportPrice, _fee(price));
-    }
-
-    /// @inheritdoc IEngagement
-    function applyParameterChange(Parameter parameter) external {
-        PendingChange memory change = _pendingChanges[parameter];
-        if (!_isScheduled(change)) revert NoParameterChange(parameter);
-        if (block.timestamp < change.effectiveAt) revert ParameterChangeNotDue(parameter, change.effectiveAt);
-        delete _pendingChanges[parameter];
-        uint256 value = change.value;
-        // Each value was bounded when it was scheduled (`_fee`, `_checkShare`), so the setters'
-        // own checks pass and the narrowing to uint16 is exact.
-        if (parameter == Parameter.PublishTribute) _setPublishTribute(value);
-        else if (parameter == Parameter.CommentTribute) _setCommentTribute(value);
-        else if (parameter == Parameter.MinusFee) _setMinusFee(value);
-        else if (parameter == Parameter.DislikeFee) _setDislikeFee(value);
-        else if (parameter == Parameter.DislikeAuthorShareBps) _setDislikeAuthorShareBps(uint16(value));
-        else _setReportPrice(value);
+        _reportPrice = _scheduleFee(Parameter.ReportPrice, _reportPrice, price);
     }
 
     /// @inheritdoc IEngagement
     function setCommentMinLevel(uint16 level) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setCommentMinLevel(level);
+        _minLevelBefore = uint16(_current(_minLevelBefore, _minLevelNext, _minLevelAt));
+        _minLevelNext = level;
+        _minLevelAt = _schedule(Parameter.CommentMinLevel, level);
     }
 
     /// @inheritdoc IEngagement
     function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setTreasury(newTreasury);
+        if (newTreasury == address(0)) revert ZeroAddress();
+        _scheduleAddress(Parameter.Treasury, newTreasury);
     }
 
     /// @inheritdoc IEngagement
     function setLevels(address newLevels) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setLevels(newLevels);
+        if (newLevels == address(0)) revert ZeroAddress();
+        _scheduleAddress(Parameter.Levels, newLevels);
+    }
+
+    /// @inheritdoc IEngagement
+    function applyParameterChange(Parameter parameter) external {
+        // Only the treasury and the level source wait for a call; every other parameter takes
+        // effect by itself, so none of them is ever pending here.
+        PendingChange memory change = _pendingChanges[parameter];
+        if (change.effectiveAt == 0) revert NoParameterChange(parameter);
+        if (block.timestamp < change.effectiveAt) revert ParameterChangeNotDue(parameter, change.effectiveAt);
+        delete _pendingChanges[parameter];
+        // Safe: only addresses are scheduled here (`_scheduleAddress`).
+        address value = address(uint160(change.value));
+        if (parameter == Parameter.Treasury) _setTreasury(value);
+        else _setLevels(value);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -294,43 +341,58 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function publishTribute() external view returns (uint256) {
-        return _publishTribute;
+        return _now(_publishTribute);
     }
 
     /// @inheritdoc IEngagement
     function commentTribute() external view returns (uint256) {
-        return _commentTribute;
+        return _now(_commentTribute);
     }
 
     /// @inheritdoc IEngagement
     function minusFee() external view returns (uint256) {
-        return _minusFee;
+        return _now(_minusFee);
     }
 
     /// @inheritdoc IEngagement
     function dislikeFee() external view returns (uint256) {
-        return _dislikeFee;
+        DislikeTerms memory terms = _dislike;
+        return _current(terms.feeBefore, terms.feeNext, terms.feeAt);
     }
 
     /// @inheritdoc IEngagement
     function dislikeAuthorShareBps() external view returns (uint16) {
-        return _dislikeAuthorShareBps;
+        DislikeTerms memory terms = _dislike;
+        return uint16(_current(terms.shareBefore, terms.shareNext, terms.shareAt));
     }
 
     /// @inheritdoc IEngagement
     function reportPrice() external view returns (uint256) {
-        return _reportPrice;
+        return _now(_reportPrice);
     }
 
     /// @inheritdoc IEngagement
     function commentMinLevel() external view returns (uint16) {
-        return _commentMinLevel;
+        return _commentMinLevelNow();
     }
 
     /// @inheritdoc IEngagement
     function pendingParameterChange(Parameter parameter) external view returns (uint256 value, uint256 effectiveAt) {
-        PendingChange memory change = _pendingChanges[parameter];
-        return (change.value, change.effectiveAt);
+        uint256 next;
+        uint256 at;
+        if (parameter == Parameter.PublishTribute) (next, at) = (_publishTribute.next, _publishTribute.at);
+        else if (parameter == Parameter.CommentTribute) (next, at) = (_commentTribute.next, _commentTribute.at);
+        else if (parameter == Parameter.MinusFee) (next, at) = (_minusFee.next, _minusFee.at);
+        else if (parameter == Parameter.DislikeFee) (next, at) = (_dislike.feeNext, _dislike.feeAt);
+        else if (parameter == Parameter.DislikeAuthorShareBps) (next, at) = (_dislike.shareNext, _dislike.shareAt);
+        else if (parameter == Parameter.ReportPrice) (next, at) = (_reportPrice.next, _reportPrice.at);
+        else if (parameter == Parameter.CommentMinLevel) (next, at) = (_minLevelNext, _minLevelAt);
+        else {
+            PendingChange memory change = _pendingChanges[parameter];
+            return (change.value, change.effectiveAt);
+        }
+        // A change that has taken effect is no longer pending.
+        return block.timestamp < at ? (next, at) : (0, 0);
     }
 
     /// @inheritdoc IEngagement
@@ -373,7 +435,7 @@ contract Engagement is AccessControl, IEngagement {
     /// @dev Records a comment by the caller, whose level in the active root is `level` (the post
     ///      exists: the callers checked).
     function _comment(uint256 postId, bytes32 contentHash, uint16 level) private returns (uint256 commentId) {
-        uint16 required = _commentMinLevel;
+        uint16 required = _commentMinLevelNow();
         if (level < required) revert LevelTooLow(msg.sender, level, required);
         commentId = _takeId();
         // postId < _nextId, and ids would need 2^96 transactions to outgrow a uint96.
@@ -387,7 +449,7 @@ contract Engagement is AccessControl, IEngagement {
         // A view call (STATICCALL) to the level source: it cannot re-enter or change state.
         bool current;
         (level, current) = _levels.currentLevelOf(msg.sender);
-        if (!current && _commentMinLevel != 0) revert LevelNotCurrent(msg.sender);
+        if (!current && _commentMinLevelNow() != 0) revert LevelNotCurrent(msg.sender);
     }
 
     /// @dev The caller's level proven by its leaf in the active root (a view call, as above).
@@ -431,17 +493,18 @@ contract Engagement is AccessControl, IEngagement {
     }
 
     /// @dev Records the dislike and emits its Flows; returns who gets how much of the fee.
-    function _dislike(uint256 commentId)
+    function _dislikeBody(uint256 commentId)
         private
         returns (address author, uint256 authorPart, address treasury_, uint256 treasuryPart)
     {
         uint256 postId = _react(commentId, Reaction.Dislike);
-        uint256 fee = _dislikeFee;
+        DislikeTerms memory terms = _dislike;
+        uint256 fee = _current(terms.feeBefore, terms.feeNext, terms.feeAt);
         if (fee == 0) return (author, 0, treasury_, 0);
         author = _posts[postId].author;
         treasury_ = _treasury;
         // fee < 2^80 and the share <= 10,000, so the product cannot overflow.
-        authorPart = (fee * _dislikeAuthorShareBps) / _BPS;
+        authorPart = (fee * _current(terms.shareBefore, terms.shareNext, terms.shareAt)) / _BPS;
         treasuryPart = fee - authorPart;
         emit Flow(postId, msg.sender, uint8(FlowCategory.DislikesOwn), fee);
         if (authorPart != 0) emit Flow(postId, author, uint8(FlowCategory.DislikesAuthor), authorPart);
@@ -518,52 +581,51 @@ contract Engagement is AccessControl, IEngagement {
     // when a scheduled change is applied.
     // ---------------------------------------------------------------------------------------
 
-    /// @dev Whether a change is scheduled (effectiveAt is a timestamp, so only 0 when none is).
-    function _isScheduled(PendingChange memory change) private pure returns (bool) {
-        return change.effectiveAt > 0;
-    }
-
-    /// @dev Schedules `parameter` to become `value` after `PARAMETER_DELAY`.
-    function _schedule(Parameter parameter, uint256 value) private {
-        uint256 effectiveAt = block.timestamp + PARAMETER_DELAY;
-        // Safe casts: values are bounded by MAX_FEE (2^80) or 10,000; timestamps fit 40 bits.
-        _pendingChanges[parameter] = PendingChange({value: uint216(value), effectiveAt: uint40(effectiveAt)});
+    /// @dev Announces that `parameter` becomes `value` at `PARAMETER_DELAY` from now; returns
+    ///      that instant.
+    function _schedule(Parameter parameter, uint256 value) private returns (uint32 effectiveAt) {
+        // Safe until 2106 (SafeCast would only move the revert there).
+        effectiveAt = uint32(block.timestamp + PARAMETER_DELAY);
         emit ParameterChangeScheduled(parameter, value, effectiveAt);
     }
 
-    function _setPublishTribute(uint256 tribute) private {
-        _publishTribute = _fee(tribute);
-        emit PublishTributeSet(tribute);
+    /// @dev `fee` with its value now kept as `before` and `value` (bounded by `MAX_FEE`) from
+    ///      `PARAMETER_DELAY` on: a pending change is replaced and its delay restarts.
+    function _scheduleFee(Parameter parameter, Fee memory fee, uint256 value) private returns (Fee memory) {
+        uint80 next = _fee(value);
+        return Fee({before: uint80(_now(fee)), next: next, at: _schedule(parameter, value)});
     }
 
-    function _setCommentTribute(uint256 tribute) private {
-        _commentTribute = _fee(tribute);
-        emit CommentTributeSet(tribute);
+    /// @dev Schedules the treasury or the level source, for `applyParameterChange`.
+    function _scheduleAddress(Parameter parameter, address value) private {
+        uint32 effectiveAt = _schedule(parameter, uint160(value));
+        _pendingChanges[parameter] = PendingChange({value: uint160(value), effectiveAt: effectiveAt});
     }
 
-    function _setMinusFee(uint256 fee) private {
-        _minusFee = _fee(fee);
-        emit MinusFeeSet(fee);
+    /// @dev A fee whose value is `amount` (bounded by `MAX_FEE`) from the start.
+    function _initialFee(uint256 amount) private pure returns (Fee memory) {
+        uint80 fee = _fee(amount);
+        return Fee({before: fee, next: fee, at: 0});
     }
 
-    function _setDislikeFee(uint256 fee) private {
-        _dislikeFee = _fee(fee);
-        emit DislikeFeeSet(fee);
+    /// @dev `before` until `at`, then `next`: what a scheduled value is now.
+    function _current(uint256 before, uint256 next, uint256 at) private view returns (uint256) {
+        return block.timestamp < at ? before : next;
     }
 
-    function _setDislikeAuthorShareBps(uint16 shareBps) private {
-        _dislikeAuthorShareBps = uint16(_checkShare(shareBps));
-        emit DislikeAuthorShareSet(shareBps);
+    /// @dev What `fee` is now.
+    function _now(Fee memory fee) private view returns (uint256) {
+        return _current(fee.before, fee.next, fee.at);
     }
 
-    function _setReportPrice(uint256 price) private {
-        _reportPrice = _fee(price);
-        emit ReportPriceSet(price);
+    function _commentMinLevelNow() private view returns (uint16) {
+        return uint16(_current(_minLevelBefore, _minLevelNext, _minLevelAt));
     }
 
-    function _setCommentMinLevel(uint16 level) private {
-        _commentMinLevel = level;
-        emit CommentMinLevelSet(level);
+    /// @dev `fee`, or `FeeAboveAgreed` if it is above the `maxFee` the caller agreed to pay.
+    function _agreed(uint256 fee, uint256 maxFee) private pure returns (uint256) {
+        if (fee > maxFee) revert FeeAboveAgreed(fee, maxFee);
+        return fee;
     }
 
     function _setTreasury(address treasury_) private {

@@ -7,6 +7,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ITweiToken} from "./interfaces/ITweiToken.sol";
 import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
+import {IDistributorGovernance} from "./interfaces/IDistributorGovernance.sol";
 import {ILevels} from "./interfaces/ILevels.sol";
 
 /// @title RewardDistributor
@@ -45,18 +46,32 @@ import {ILevels} from "./interfaces/ILevels.sol";
 /// pause flag. Everything `publishRoot` reads and writes besides the roots and totals sits in one
 /// slot.
 ///
+/// Governance (IDistributorGovernance): who a user trusts, and for how long. Minting needs the
+/// oracle quorum's signatures and a challenge period in which a guardian may revoke the root. The
+/// admin cannot make itself the quorum faster than `GOVERNANCE_DELAY` (a day, on top of the
+/// deploy's two-day timelock), and a guardian may veto that change; it cannot remove a guardian
+/// who objects (a guardian vetoes its own removal), so it never mints while one honest guardian
+/// holds the role. `dailyCap` never exceeds `maxDailyCap`, fixed at construction, and is raised
+/// only after the delay. A publishRoot refuses a root unless this contract is the token's minter.
+///
 /// Slither (low, left as they are): `timestamp`, since days and challenge periods are time by
 /// design and a validator's seconds of skew mean nothing at an hour's scale (other comparisons
 /// it flags only share a storage slot with a timestamp); `reentrancy-benign`/`-events` in a claim
 /// that activates the root, where the only external call is to the immutable token's `mint`;
 /// `shadowing-local` in the interface, whose parameter names SPEC fixes.
-contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
+contract RewardDistributor is IRewardDistributor, IDistributorGovernance, AccessControl, EIP712 {
     /// @notice The role that may revoke a pending root and pause claims.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     /// @inheritdoc IRewardDistributor
     bytes32 public constant DAILY_ROOT_TYPEHASH =
         keccak256("DailyRoot(uint64 epoch,bytes32 root,uint256 total,bytes32 dataHash)");
+
+    /// @inheritdoc IDistributorGovernance
+    uint256 public constant GOVERNANCE_DELAY = 1 days;
+
+    /// @dev The token's minter role (`TweiToken.MINTER_ROLE`).
+    bytes32 private constant _MINTER_ROLE = keccak256("MINTER_ROLE");
 
     /// @dev The most oracles a set may hold: signer indexes are bits of one uint256.
     uint256 private constant _MAX_ORACLES = 256;
@@ -106,7 +121,17 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint224 minted;
     }
 
+    /// @dev What governance has scheduled (one slot): a daily-cap raise and when an oracle set
+    ///      may apply (the set's hash in `_pendingOraclesHash`); a time of 0 means none.
+    struct Scheduled {
+        uint96 dailyCap;
+        uint40 dailyCapAt;
+        uint40 oraclesAt;
+    }
+
     ITweiToken private immutable _token;
+    /// @dev The highest daily cap there can ever be: the one given at construction.
+    uint96 private immutable _maxDailyCap;
     /// @dev The token's supply cap (immutable in the token too).
     uint256 private immutable _supplyCap;
 
@@ -131,11 +156,19 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     mapping(address oracle => uint256 entry) private _oracleEntries;
     address[] private _oracles;
 
+    Scheduled private _scheduled;
+    /// @dev keccak256(abi.encode(oracles, threshold)) of the scheduled set: only its hash is
+    ///      stored (the set is in `OraclesScheduled`), which keeps this contract small.
+    bytes32 private _pendingOraclesHash;
+    /// @dev guardian => when its scheduled removal may be carried out (0: none).
+    mapping(address guardian => uint256 at) private _guardianRemovalAt;
+
     /// @param admin Receives `DEFAULT_ADMIN_ROLE` (oracles, cap, period, guardians, unpause).
     /// @param token_ The Twei token; this contract needs its `MINTER_ROLE`.
     /// @param oracles_ The oracle signers.
     /// @param threshold_ Distinct oracle signatures a root needs.
-    /// @param dailyCap_ The most minted per UTC day (and added by one root).
+    /// @param dailyCap_ The most minted per UTC day (and added by one root), and for good the
+    ///        most `dailyCap` may ever be raised to (`maxDailyCap`).
     /// @param challengePeriod_ Seconds a root stays pending: an hour or more, below one day.
     constructor(
         address admin,
@@ -147,6 +180,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     ) EIP712("Twei RewardDistributor", "1") {
         _token = token_;
         _supplyCap = token_.cap();
+        _maxDailyCap = dailyCap_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _setOracles(oracles_, threshold_);
         _setDailyCap(dailyCap_);
@@ -185,6 +219,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (increment > s.dailyCap) revert TotalAboveDailyCap(total, previous, s.dailyCap);
         // A view call to the token (immutable, trusted) before any write. Once the token's minters
         // are sealed only this contract mints, so the supply cannot grow before activation.
+        if (!_token.hasRole(_MINTER_ROLE, address(this))) revert DistributorNotMinter();
         uint256 supplied = _token.totalSupply() + minted;
         uint256 mintable = _supplyCap > supplied ? _supplyCap - supplied : 0;
         if (increment > mintable) revert TotalAboveSupplyCap(increment, mintable);
@@ -248,13 +283,109 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
+    /// @dev Schedules the set: it takes effect through `applyOracles` after `GOVERNANCE_DELAY`,
+    ///      unless a guardian vetoes it. A new call replaces the scheduled set and restarts the wait.
     function setOracles(address[] calldata oracles_, uint8 threshold_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 count = oracles_.length;
+        if (count == 0 || count > _MAX_ORACLES) revert InvalidOracleSet();
+        if (threshold_ == 0 || threshold_ > count) revert InvalidThreshold(threshold_, count);
+        // Quadratic, but a governance call over at most 256 addresses: a set that would fail to
+        // apply is refused now, not a day later.
+        for (uint256 i = 0; i < count; ++i) {
+            if (oracles_[i] == address(0)) revert InvalidOracleSet();
+            for (uint256 j = 0; j < i; ++j) {
+                if (oracles_[i] == oracles_[j]) revert InvalidOracleSet();
+            }
+        }
+        uint256 effectiveAt = block.timestamp + GOVERNANCE_DELAY;
+        // Safe cast: timestamps fit 40 bits for 30,000 years.
+        _scheduled.oraclesAt = uint40(effectiveAt);
+        _pendingOraclesHash = keccak256(abi.encode(oracles_, threshold_));
+        emit OraclesScheduled(oracles_, threshold_, effectiveAt);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function applyOracles(address[] calldata oracles_, uint8 threshold_) external {
+        _requireDue(_scheduled.oraclesAt);
+        if (keccak256(abi.encode(oracles_, threshold_)) != _pendingOraclesHash) revert NoScheduledChange();
+        _scheduled.oraclesAt = 0;
         _setOracles(oracles_, threshold_);
     }
 
+    /// @inheritdoc IDistributorGovernance
+    function vetoOracles() external onlyRole(GUARDIAN_ROLE) {
+        if (_scheduled.oraclesAt == 0) revert NoScheduledChange();
+        _scheduled.oraclesAt = 0;
+        emit OraclesVetoed(msg.sender);
+    }
+
     /// @inheritdoc IRewardDistributor
+    /// @dev A cap at or below the current one applies at once (it only slows minting; a pending
+    ///      root's increment still bounds it) and drops a scheduled raise; a higher one, never
+    ///      above `maxDailyCap`, is scheduled for `applyDailyCap` after `GOVERNANCE_DELAY`.
     function setDailyCap(uint96 dailyCap_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setDailyCap(dailyCap_);
+        if (dailyCap_ > _maxDailyCap) revert DailyCapAboveMaximum(dailyCap_, _maxDailyCap);
+        Scheduled memory pending = _scheduled;
+        if (dailyCap_ <= _state.dailyCap) {
+            pending.dailyCapAt = 0;
+            _scheduled = pending;
+            _setDailyCap(dailyCap_);
+            return;
+        }
+        uint256 effectiveAt = block.timestamp + GOVERNANCE_DELAY;
+        pending.dailyCap = dailyCap_;
+        // Safe cast: timestamps fit 40 bits for 30,000 years.
+        pending.dailyCapAt = uint40(effectiveAt);
+        _scheduled = pending;
+        emit DailyCapRaiseScheduled(dailyCap_, effectiveAt);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function applyDailyCap() external {
+        Scheduled memory pending = _scheduled;
+        _requireDue(pending.dailyCapAt);
+        pending.dailyCapAt = 0;
+        _scheduled = pending;
+        _setDailyCap(pending.dailyCap);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function scheduleGuardianRemoval(address guardian) external {
+        if (msg.sender != guardian && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert AccessControlUnauthorizedAccount(msg.sender, DEFAULT_ADMIN_ROLE);
+        }
+        if (!hasRole(GUARDIAN_ROLE, guardian)) revert NotGuardian(guardian);
+        uint256 effectiveAt = block.timestamp + GOVERNANCE_DELAY;
+        _guardianRemovalAt[guardian] = effectiveAt;
+        emit GuardianRemovalScheduled(guardian, msg.sender, effectiveAt);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function vetoGuardianRemoval(address guardian) external onlyRole(GUARDIAN_ROLE) {
+        if (_guardianRemovalAt[guardian] == 0) revert NoScheduledChange();
+        delete _guardianRemovalAt[guardian];
+        emit GuardianRemovalVetoed(guardian, msg.sender);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function removeGuardian(address guardian) external {
+        _requireDue(_guardianRemovalAt[guardian]);
+        delete _guardianRemovalAt[guardian];
+        _revokeRole(GUARDIAN_ROLE, guardian);
+    }
+
+    /// @notice `AccessControl.revokeRole`, except for `GUARDIAN_ROLE`: a guardian leaves only
+    ///         through `scheduleGuardianRemoval` (`GuardianRemovalIsDelayed`).
+    function revokeRole(bytes32 role, address account) public override {
+        if (role == GUARDIAN_ROLE) revert GuardianRemovalIsDelayed();
+        super.revokeRole(role, account);
+    }
+
+    /// @notice `AccessControl.renounceRole`, except for `GUARDIAN_ROLE`: a guardian renounces
+    ///         through `scheduleGuardianRemoval(itself)` (`GuardianRemovalIsDelayed`).
+    function renounceRole(bytes32 role, address callerConfirmation) public override {
+        if (role == GUARDIAN_ROLE) revert GuardianRemovalIsDelayed();
+        super.renounceRole(role, callerConfirmation);
     }
 
     /// @inheritdoc IRewardDistributor
@@ -366,6 +497,29 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @inheritdoc IRewardDistributor
     function dailyCap() external view returns (uint256) {
         return _state.dailyCap;
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function maxDailyCap() external view returns (uint256) {
+        return _maxDailyCap;
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function pendingOracles() external view returns (bytes32, uint256) {
+        uint256 at = _scheduled.oraclesAt;
+        return at == 0 ? (bytes32(0), 0) : (_pendingOraclesHash, at);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function pendingDailyCap() external view returns (uint256, uint256) {
+        Scheduled memory pending = _scheduled;
+        if (pending.dailyCapAt == 0) return (0, 0);
+        return (pending.dailyCap, pending.dailyCapAt);
+    }
+
+    /// @inheritdoc IDistributorGovernance
+    function guardianRemovalAt(address guardian) external view returns (uint256) {
+        return _guardianRemovalAt[guardian];
     }
 
     /// @inheritdoc IRewardDistributor
@@ -588,6 +742,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
                 revert(ptr, returndatasize())
             }
         }
+    }
+
+    /// @dev Reverts unless a change scheduled for `effectiveAt` (0: none) is due.
+    function _requireDue(uint256 effectiveAt) private view {
+        if (effectiveAt == 0) revert NoScheduledChange();
+        if (block.timestamp < effectiveAt) revert ChangeNotDue(effectiveAt);
     }
 
     function _setOracles(address[] memory oracles_, uint8 threshold_) private {

@@ -6,21 +6,24 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {ITweiToken} from "./interfaces/ITweiToken.sol";
 
 /// @title TweiToken
 /// @notice The platform's ERC-20 (`Twei`/`TWEI`, 18 decimals) with EIP-2612 permit, burning and a
 ///         hard supply cap. New Twei only ever comes from `mint`, which only `MINTER_ROLE` holders
-///         (the reward distributor) may call; the deploy script seals that set of minters
-///         (`sealMinters`), after which no role, the admin included, can change it.
+///         (the reward distributor) may call; the deploy script seals the minters to exactly
+///         the distributor (`sealMinters(distributor)`, which refuses any other minter set), after
+///         which no role, the admin included, can change it.
 /// @dev A plain composition of OpenZeppelin 5 extensions; nothing here re-implements them.
-contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControl, ITweiToken {
+///      `AccessControlEnumerable` counts the minters, so the seal can prove there is one.
+contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControlEnumerable, ITweiToken {
     /// @inheritdoc ITweiToken
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
 
-    /// @dev Set once by `sealMinters`; from then on `MINTER_ROLE` never changes hands.
-    bool private _mintersSealed;
+    /// @dev Set once by `sealMinters`: the sole minter, for good (zero until then).
+    address private _sealedMinter;
 
     /// @param admin Receives `DEFAULT_ADMIN_ROLE` (grants `MINTER_ROLE` until it seals the minters).
     /// @param supplyCap The most tokens that may ever exist, in wei.
@@ -34,15 +37,22 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
     }
 
     /// @inheritdoc ITweiToken
-    function sealMinters() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_mintersSealed) revert MintersAlreadySealed();
-        _mintersSealed = true;
-        emit MintersSealed(msg.sender);
+    function sealMinters(address minter) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_sealedMinter != address(0)) revert MintersAlreadySealed();
+        uint256 count = getRoleMemberCount(MINTER_ROLE);
+        if (count != 1 || !hasRole(MINTER_ROLE, minter)) revert MinterSetNotSole(minter, count);
+        _sealedMinter = minter;
+        emit MintersSealed(msg.sender, minter);
     }
 
     /// @inheritdoc ITweiToken
     function mintersSealed() external view returns (bool) {
-        return _mintersSealed;
+        return _sealedMinter != address(0);
+    }
+
+    /// @inheritdoc ITweiToken
+    function sealedMinter() external view returns (address) {
+        return _sealedMinter;
     }
 
     /// @inheritdoc ITweiToken
@@ -66,15 +76,15 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
     }
 
     /// @dev Every grant passes here (`grantRole` and the constructor): after the seal, no new minter.
-    function _grantRole(bytes32 role, address account) internal override returns (bool) {
-        if (role == MINTER_ROLE && _mintersSealed) revert MinterRoleSealed();
+    function _grantRole(bytes32 role, address account) internal override(AccessControlEnumerable) returns (bool) {
+        if (role == MINTER_ROLE && _sealedMinter != address(0)) revert MinterRoleSealed();
         return super._grantRole(role, account);
     }
 
     /// @dev Every revocation passes here (`revokeRole` and `renounceRole`): after the seal, the
     ///      distributor keeps minting, so a published root can always be paid.
-    function _revokeRole(bytes32 role, address account) internal override returns (bool) {
-        if (role == MINTER_ROLE && _mintersSealed) revert MinterRoleSealed();
+    function _revokeRole(bytes32 role, address account) internal override(AccessControlEnumerable) returns (bool) {
+        if (role == MINTER_ROLE && _sealedMinter != address(0)) revert MinterRoleSealed();
         return super._revokeRole(role, account);
     }
 

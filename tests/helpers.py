@@ -6,6 +6,9 @@ from twei.units import twei
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ONE = twei(1)
+#: The `maxFee` of a caller who agrees to any fee the contract may charge (`Engagement.MAX_FEE`):
+#: for tests about something else than the agreed price.
+ANY_FEE = twei(1_000)
 MAX_UINT256 = 2**256 - 1
 
 #: Fixed oracle keys, so failures reproduce; never used outside tests.

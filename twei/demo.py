@@ -230,7 +230,7 @@ def run_demo(
         say(f"3. The author publishes (tribute 5 TWEI); the oracle at {base} takes the reads while the demo runs")
         words = len(ARTICLE.split())
         token.approve(engagement, twei(5), sender=author)
-        receipt = engagement.publishPost(keccak(text=ARTICLE), words, sender=author)
+        receipt = engagement.publishPost(keccak(text=ARTICLE), words, twei(5), sender=author)
         texts.add(ARTICLE)  # the site keeps the text; the page shows it as its hash matches
         post_id = receipt.events.filter(engagement.PostPublished)[0].postId
         post = _http(
@@ -251,15 +251,15 @@ def run_demo(
 
     say("5. Comment (LVL 13), votes and reactions")
     token.approve(engagement, twei(1), sender=commenter)
-    receipt = engagement.comment(post_id, keccak(text=COMMENT), sender=commenter)
+    receipt = engagement.comment(post_id, keccak(text=COMMENT), twei(1), sender=commenter)
     texts.add(COMMENT)
     comment_id = receipt.events.filter(engagement.Commented)[0].commentId
     engagement.plus(post_id, sender=reader)
     engagement.plus(post_id, sender=commenter)
     token.approve(engagement, twei(2), sender=critic)
-    engagement.minus(post_id, sender=critic)
+    engagement.minus(post_id, twei(1), sender=critic)
     engagement.like(comment_id, sender=reader)
-    engagement.dislike(comment_id, sender=critic)
+    engagement.dislike(comment_id, twei(1), sender=critic)
     say(f"   commenter commented (#{comment_id}, 1 TWEI); reader and commenter plus the post;")
     say("   critic minuses it (1 TWEI); reader likes the comment; critic dislikes it (1 TWEI, half to the author)")
 

@@ -1,9 +1,10 @@
 """Deploy and wire the three Twei contracts on any Ape network, safely re-runnable.
 
 `deploy_all` deploys `TweiToken`, `RewardDistributor` and `Engagement`, gives the distributor
-the token's `MINTER_ROLE` (and nobody else) and seals it there, names the guardian, optionally
-hands the admin role of all three to an OpenZeppelin `TimelockController` (`TweiTimelock`), and
-records everything in
+the token's `MINTER_ROLE`, revokes it from every other holder (the deployer, an earlier
+distributor of an interrupted run) and seals it to the distributor alone, names the guardian,
+hands the admin role of all three to an OpenZeppelin `TimelockController` (`TweiTimelock`;
+required off the local chains, see `check_governance`), and records everything in
 ``deployments/<chain id>.json``: addresses, blocks, parameters and ABI hashes. A re-run reads
 that file and reuses each contract whose code is still there, whose ABI hash matches what the
 project compiles today and whose parameters match the config; anything else is deployed anew
@@ -36,12 +37,16 @@ __all__ = [
     "deployment_path",
     "recorded_address",
     "LOCAL_CHAIN_IDS",
+    "MIN_TIMELOCK_DELAY",
+    "check_governance",
 ]
 
 #: Chains where a deploy needs no confirmation: py-evm (131277322940537), Anvil, Ganache.
 LOCAL_CHAIN_IDS = frozenset({131277322940537, 31337, 1337})
 DEFAULT_DAILY_CAP = twei(1_000_000)
 DEFAULT_CHALLENGE_PERIOD = 3600
+#: The shortest timelock a deploy off the local chains accepts (SPEC §5): two days.
+MIN_TIMELOCK_DELAY = 2 * 86_400
 
 
 @dataclass(frozen=True)
@@ -179,7 +184,9 @@ def deploy_all(
     root: Path,
     say: Callable[[str], None] = print,
 ) -> Contracts:
-    """Deploy (or reuse) and wire the three contracts; write the deployment record."""
+    """Deploy (or reuse) and wire the three contracts; write the deployment record. Off the local
+    chains, refuses (before any transaction) a config that would leave one key in charge."""
+    check_governance(config, chain.chain_id, deployer.address)
     path = deployment_path(root, chain.chain_id)
     record = Deployment.load(path, chain.chain_id)
     fresh: set[str] = set()
@@ -256,12 +263,17 @@ def deploy_all(
     if not token.hasRole(minter, distributor.address):
         token.grantRole(minter, distributor.address, sender=deployer)
         say(f"TweiToken: MINTER_ROLE granted to the distributor {distributor.address}")
-    if token.hasRole(minter, deployer.address):
-        token.revokeRole(minter, deployer.address, sender=deployer)
-        say("TweiToken: MINTER_ROLE revoked from the deployer (only the distributor mints)")
     if not token.mintersSealed():
-        token.sealMinters(sender=deployer)
-        say("TweiToken: minters sealed (nobody can grant or revoke MINTER_ROLE again)")
+        # Every other minter goes first: the deployer, or the distributor of a run interrupted
+        # before its seal (re-run with other parameters, it deployed a new one). The token
+        # enumerates them; `sealMinters` refuses anything but the distributor alone.
+        for index in reversed(range(int(token.getRoleMemberCount(minter)))):
+            holder = str(token.getRoleMember(minter, index))
+            if holder.lower() != str(distributor.address).lower():
+                token.revokeRole(minter, holder, sender=deployer)
+                say(f"TweiToken: MINTER_ROLE revoked from {holder} (only the distributor mints)")
+        token.sealMinters(distributor.address, sender=deployer)
+        say("TweiToken: minters sealed to the distributor (nobody can grant or revoke MINTER_ROLE again)")
     guardian_role = distributor.GUARDIAN_ROLE()
     if not distributor.hasRole(guardian_role, config.guardian):
         distributor.grantRole(guardian_role, config.guardian, sender=deployer)
@@ -283,6 +295,13 @@ def deploy_all(
             deployer,
             say,
         )
+        kept = roles_kept(
+            (("TweiToken", token), ("RewardDistributor", distributor), ("Engagement", engagement),
+             ("TweiTimelock", timelock)),
+            deployer.address,
+        )
+        if kept and chain.chain_id not in LOCAL_CHAIN_IDS:
+            raise ConfigError(f"the deployer {deployer.address} still holds {', '.join(kept)}; it must keep no role")
 
     record.parameters = config.as_record()
     record.save(path)
@@ -358,6 +377,49 @@ def recorded_address(root: Path, chain_id: int, name: str) -> str:
     if name not in record.contracts:
         raise ConfigError(f"{path} records no {name}: run `ape run deploy` on this network first")
     return record.address(name)
+
+
+def check_governance(config: DeployConfig, chain_id: int, deployer: str) -> None:
+    """Off the local chains, a :class:`ConfigError` (before any transaction) unless no single key
+    ends up in charge (SPEC §5): the admin of all three contracts is a `TimelockController` whose
+    delay is at least `MIN_TIMELOCK_DELAY` and whose proposers are addresses the operator names
+    (a multisig in practice), none of them the deploying key; the guardian is neither the
+    deploying key nor a proposer (the guardian's veto is what stops a rogue admin). The deployer
+    then renounces everything. Local chains (tests, the demo) are exempt."""
+    if chain_id in LOCAL_CHAIN_IDS:
+        return
+    if config.timelock_delay < MIN_TIMELOCK_DELAY:
+        raise ConfigError(
+            f"chain {chain_id}: timelock_delay is {config.timelock_delay} s; off the local chains the admin"
+            f" must be a timelock of at least {MIN_TIMELOCK_DELAY} s (2 days): set timelock_delay"
+        )
+    proposers = {p.lower() for p in config.timelock_proposers}
+    if not proposers:
+        raise ConfigError(
+            f"chain {chain_id}: name the timelock's proposer (timelock_proposers, a multisig): the deploying"
+            " key may not propose"
+        )
+    if deployer.lower() in proposers:
+        raise ConfigError(f"chain {chain_id}: the deploying key {deployer} may not be a timelock proposer")
+    if config.guardian.lower() == deployer.lower():
+        raise ConfigError(f"chain {chain_id}: the guardian may not be the deploying key {deployer}")
+    if config.guardian.lower() in proposers:
+        raise ConfigError(
+            f"chain {chain_id}: the guardian {config.guardian} may not be a timelock proposer (its veto"
+            " must come from another key than the admin's)"
+        )
+
+
+def roles_kept(contracts: Any, account: str) -> list[str]:
+    """Every role ``account`` still holds in ``contracts`` ((name, contract) pairs), by name."""
+    names = ("DEFAULT_ADMIN_ROLE", "GUARDIAN_ROLE", "MINTER_ROLE", "PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE")
+    kept = []
+    for contract_name, contract in contracts:
+        for role_name in names:
+            getter = getattr(contract, role_name, None)
+            if getter is not None and contract.hasRole(getter(), account):
+                kept.append(f"{contract_name}.{role_name}")
+    return kept
 
 
 def check_network(chain_id: int, confirmed: bool) -> None:

@@ -159,11 +159,12 @@ def report_bought(engagement: Any, *, post_id: int, account: str, start_block: i
 
 
 def buy_report(engagement: Any, token: Any, buyer: Any, post_id: int) -> Any:
-    """Buy one report instance (SPEC §1: 1 TWEI), approving the price first if needed."""
+    """Buy one report instance (SPEC §1: 1 TWEI), approving the price first if needed; the
+    price read here is the most the purchase may cost (`maxFee`), whatever changes meanwhile."""
     price = engagement.reportPrice()
     if token.allowance(buyer.address, engagement.address) < price:
         token.approve(engagement.address, price, sender=buyer)
-    return engagement.buyReport(post_id, sender=buyer)
+    return engagement.buyReport(post_id, price, sender=buyer)
 
 
 UNIT = "Twei"  # the token's name, as the post page writes amounts ("1 Twei")

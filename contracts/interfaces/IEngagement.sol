@@ -59,15 +59,20 @@ interface IEngagement {
         uint96 postId;
     }
 
-    /// @notice The parameters whose changes wait `PARAMETER_DELAY()` (what a payer pays or an
-    ///         author receives), as `ParameterChangeScheduled` and `applyParameterChange` name them.
+    /// @notice The parameters whose changes wait `PARAMETER_DELAY()`, as
+    ///         `ParameterChangeScheduled` and `pendingParameterChange` name them. All but
+    ///         `Treasury` and `Levels` take effect at their announced instant by themselves; those
+    ///         two are switched by `applyParameterChange` (anyone) from that instant.
     enum Parameter {
         PublishTribute,
         CommentTribute,
         MinusFee,
         DislikeFee,
         DislikeAuthorShareBps,
-        ReportPrice
+        ReportPrice,
+        CommentMinLevel,
+        Treasury,
+        Levels
     }
 
     /// @notice A commenter's leaf in the active daily root, which proves its level there.
@@ -147,7 +152,8 @@ interface IEngagement {
     /// @notice A PnL report instance now costs `price` wei.
     event ReportPriceSet(uint256 price);
 
-    /// @notice `parameter` becomes `value` at `effectiveAt` (when anyone applies it from then on);
+    /// @notice `parameter` becomes `value` at `effectiveAt` (an address as a number for the
+    ///         treasury and the level source, which `applyParameterChange` switches from then);
     ///         until then the current value holds.
     event ParameterChangeScheduled(Parameter indexed parameter, uint256 value, uint256 effectiveAt);
 
@@ -204,6 +210,9 @@ interface IEngagement {
     /// @notice `fee` is above `maxFee`, the most any fee or price may be.
     error FeeTooHigh(uint256 fee, uint256 maxFee);
 
+    /// @notice The action costs `fee` now, above the `maxFee` the caller agreed to pay.
+    error FeeAboveAgreed(uint256 fee, uint256 maxFee);
+
     /// @notice `shareBps` is above 10,000 basis points (100 %).
     error AuthorShareTooHigh(uint16 shareBps);
 
@@ -217,8 +226,11 @@ interface IEngagement {
     /// @notice Publish a post, paying `publishTribute()` to the treasury (Post Publish Tribute).
     /// @param contentHash A hash of the post's content (emitted, not stored).
     /// @param wordCount The post's length in words, at least 1.
+    /// @param maxFee The most the caller agrees to pay (`FeeAboveAgreed` if the tribute is more):
+    ///        every allowance form takes one, so a standing allowance never pays a price the user
+    ///        did not see.
     /// @return postId The new post's id.
-    function publishPost(bytes32 contentHash, uint32 wordCount) external returns (uint256 postId);
+    function publishPost(bytes32 contentHash, uint32 wordCount, uint256 maxFee) external returns (uint256 postId);
 
     /// @notice `publishPost` with an EIP-2612 permit for `publishTribute()`, in one transaction.
     /// @param deadline The permit's deadline (a unix time).
@@ -239,7 +251,7 @@ interface IEngagement {
     ///         and reverts with `LevelNotCurrent` if that claim was under an earlier root.
     /// @param contentHash A hash of the comment's content (emitted, not stored).
     /// @return commentId The new comment's id.
-    function comment(uint256 postId, bytes32 contentHash) external returns (uint256 commentId);
+    function comment(uint256 postId, bytes32 contentHash, uint256 maxFee) external returns (uint256 commentId);
 
     /// @notice `comment` with an EIP-2612 permit for `commentTribute()` (see `publishPostWithPermit`).
     function commentWithPermit(uint256 postId, bytes32 contentHash, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
@@ -248,7 +260,7 @@ interface IEngagement {
 
     /// @notice `comment` with the caller's leaf of the active root, which proves its level there
     ///         whether or not it has claimed since the root activated.
-    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf)
+    function commentWithLevel(uint256 postId, bytes32 contentHash, LevelProof calldata leaf, uint256 maxFee)
         external
         returns (uint256 commentId);
 
@@ -267,7 +279,7 @@ interface IEngagement {
     function plus(uint256 postId) external;
 
     /// @notice Give post `postId` a minus, paying `minusFee()` to the treasury (Spent for Minuses).
-    function minus(uint256 postId) external;
+    function minus(uint256 postId, uint256 maxFee) external;
 
     /// @notice `minus` with an EIP-2612 permit for `minusFee()` (see `publishPostWithPermit`).
     function minusWithPermit(uint256 postId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
@@ -277,7 +289,7 @@ interface IEngagement {
 
     /// @notice Dislike comment `commentId`, paying `dislikeFee()` (Dislikes Own): the post's
     ///         author gets `dislikeAuthorShareBps()` of it (Dislikes Author), the treasury the rest.
-    function dislike(uint256 commentId) external;
+    function dislike(uint256 commentId, uint256 maxFee) external;
 
     /// @notice `dislike` with an EIP-2612 permit for `dislikeFee()` (see `publishPostWithPermit`).
     function dislikeWithPermit(uint256 commentId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
@@ -285,7 +297,7 @@ interface IEngagement {
     /// @notice Buy a PnL report instance of post `postId`, paying `reportPrice()` to the treasury
     ///         (PnL Reports).
     /// @return reportId The report instance's id.
-    function buyReport(uint256 postId) external returns (uint256 reportId);
+    function buyReport(uint256 postId, uint256 maxFee) external returns (uint256 reportId);
 
     /// @notice `buyReport` with an EIP-2612 permit for `reportPrice()` (see `publishPostWithPermit`).
     function buyReportWithPermit(uint256 postId, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
@@ -326,29 +338,33 @@ interface IEngagement {
     ///         a pending one and restarts its delay.
     function setReportPrice(uint256 price) external;
 
-    /// @notice Applies the scheduled change of `parameter` once its time has come; anyone may call.
+    /// @notice Switches the treasury or the level source to its scheduled address once its time
+    ///         has come; anyone may call. (Every other parameter takes effect by itself.)
     function applyParameterChange(Parameter parameter) external;
 
-    /// @notice Set the level needed to comment.
+    /// @notice Schedule the level needed to comment, effective `PARAMETER_DELAY()` from now, by
+    ///         itself (`ParameterChangeScheduled`).
     function setCommentMinLevel(uint16 level) external;
 
-    /// @notice Send fees to `newTreasury` from now on (not the zero address).
+    /// @notice Schedule fees to go to `newTreasury` (not the zero address) from
+    ///         `PARAMETER_DELAY()` from now, once `applyParameterChange(Treasury)` is called.
     function setTreasury(address newTreasury) external;
 
-    /// @notice Read levels from `newLevels` from now on (not the zero address).
+    /// @notice Schedule levels to be read from `newLevels` (not the zero address) from
+    ///         `PARAMETER_DELAY()` from now, once `applyParameterChange(Levels)` is called.
     function setLevels(address newLevels) external;
 
     // ---------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------
 
-    /// @notice The most any fee or price may be: the largest `uint80`, about 1.2 million TWEI.
+    /// @notice The most any fee or price may be: 1,000 TWEI.
     function MAX_FEE() external view returns (uint256);
 
     /// @notice How long a fee or price change waits before it may take effect (one day).
     function PARAMETER_DELAY() external view returns (uint256);
 
-    /// @notice The scheduled change of `parameter` (effectiveAt 0: none).
+    /// @notice The scheduled change of `parameter` that has not taken effect yet (effectiveAt 0: none).
     function pendingParameterChange(Parameter parameter) external view returns (uint256 value, uint256 effectiveAt);
 
     /// @notice The Twei token every fee is paid in.

@@ -155,10 +155,12 @@ interface IRewardDistributor is ILevels {
     /// @notice Resumes claims; only the admin.
     function unpause() external;
 
-    /// @notice Replaces the oracle set and the signature threshold; only the admin.
+    /// @notice Schedules a new oracle set and signature threshold; only the admin. It applies after
+    ///         `GOVERNANCE_DELAY` unless a guardian vetoes it (IDistributorGovernance).
     function setOracles(address[] calldata oracles, uint8 threshold) external;
 
-    /// @notice Sets the most the distributor may mint per UTC day (and one root may add); only the admin.
+    /// @notice Sets the most the distributor may mint per UTC day (and one root may add); only the
+    ///         admin. Lowering is immediate, raising waits `GOVERNANCE_DELAY`, up to `maxDailyCap`.
     function setDailyCap(uint96 dailyCap) external;
 
     /// @notice Sets the challenge period (an hour or more, below one day) of roots published from

@@ -4,15 +4,20 @@ pragma solidity ^0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {IAccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/IAccessControlEnumerable.sol";
 
 /// @title ITweiToken
 /// @notice The Twei ERC-20: permit, burnable, capped, minted only by holders of `MINTER_ROLE`
-///         (the reward distributor). Once the admin seals the minters, `MINTER_ROLE` can be
-///         neither granted nor revoked again, so nobody (the admin included) can mint around the
-///         distributor's oracle quorum, nor take its minting away and freeze its roots.
-interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit {
-    /// @notice The set of `MINTER_ROLE` holders is final from now on.
-    event MintersSealed(address indexed admin);
+///         (the reward distributor). Once the admin seals the minters to one account, the
+///         distributor, `MINTER_ROLE` can be neither granted nor revoked again, so nobody (the
+///         admin included) can mint around the distributor's oracle quorum, nor take its minting
+///         away and freeze its roots.
+interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit, IAccessControlEnumerable {
+    /// @notice `minter` is the sole `MINTER_ROLE` holder from now on.
+    event MintersSealed(address indexed admin, address indexed minter);
+
+    /// @notice `sealMinters(minter)` while `minter` is not the only one of the `count` minters.
+    error MinterSetNotSole(address minter, uint256 count);
 
     /// @notice `MINTER_ROLE` was granted, revoked or renounced after the minters were sealed.
     error MinterRoleSealed();
@@ -20,11 +25,16 @@ interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit {
     /// @notice The minters are already sealed.
     error MintersAlreadySealed();
 
-    /// @notice Makes the current `MINTER_ROLE` holders final; only the admin, once.
-    function sealMinters() external;
+    /// @notice Makes `minter` the sole minter for good; only the admin, once, and only while
+    ///         `minter` is exactly the set of `MINTER_ROLE` holders (`MinterSetNotSole` otherwise:
+    ///         a second minter could take the cap's headroom from under a pending root).
+    function sealMinters(address minter) external;
 
     /// @notice Whether the set of minters is final.
     function mintersSealed() external view returns (bool);
+
+    /// @notice The sole minter once sealed, else the zero address.
+    function sealedMinter() external view returns (address);
 
     /// @notice The role allowed to mint; granted to the reward distributor.
     function MINTER_ROLE() external view returns (bytes32);

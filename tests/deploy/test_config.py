@@ -2,7 +2,7 @@
 
 import pytest
 
-from twei.deploy import check_network, config_from_env, load_config
+from twei.deploy import check_governance, check_network, config_from_env, load_config
 from twei.errors import ConfigError
 from twei.params import ENGAGEMENT_DEFAULTS
 from twei.units import twei
@@ -77,3 +77,39 @@ def test_config__challenge_period_outside_an_hour_to_a_day_is_refused(tmp_path, 
     path.write_text(f"challenge_period = {period}\n")
     with pytest.raises(ConfigError, match=f"challenge_period {period} must be at least 3600"):
         load_config(path, **BASE)
+
+
+SEPOLIA = 11155111
+DEPLOYER = "0x00000000000000000000000000000000000000d0"
+MULTISIG = "0x00000000000000000000000000000000000000a1"
+GOVERNED = {**BASE, "timelock_delay": 2 * 86_400, "timelock_proposers": (MULTISIG,)}
+
+
+def test_governance__off_the_local_chains_a_governed_config_passes():
+    check_governance(load_config(None, **GOVERNED), SEPOLIA, DEPLOYER)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"timelock_delay": 0}, "must be a timelock of at least 172800 s"),
+        ({"timelock_delay": 2 * 86_400 - 1}, "must be a timelock of at least 172800 s"),
+        ({"timelock_proposers": ()}, "name the timelock's proposer"),
+        ({"timelock_proposers": (MULTISIG, DEPLOYER)}, "may not be a timelock proposer"),
+        ({"guardian": DEPLOYER}, "guardian may not be the deploying key"),
+        ({"guardian": MULTISIG}, "may not be a timelock proposer"),
+    ],
+    ids=["no timelock", "a day short of two", "no proposer", "deployer proposes", "deployer guards", "admin guards"],
+)
+def test_governance__off_the_local_chains_one_key_in_charge_is_refused(change, message):
+    """`ape run deploy` refuses before any transaction (deploy_all calls this first)."""
+    config = load_config(None, **{**GOVERNED, **change})
+    with pytest.raises(ConfigError, match=message):
+        check_governance(config, SEPOLIA, DEPLOYER)
+
+
+def test_governance__the_local_chains_are_exempt():
+    """Tests and the demo deploy with the deployer as admin and guardian: one key, said so."""
+    config = load_config(None, **{**BASE, "guardian": DEPLOYER})
+    for chain_id in (131277322940537, 31337, 1337):
+        check_governance(config, chain_id, DEPLOYER)

@@ -138,6 +138,8 @@ def test_deploy__nobody_can_mint_around_the_distributor(deploy, config, deployer
         token.grantRole(token.MINTER_ROLE(), deployer, sender=deployer)
     with ape.reverts(token.MinterRoleSealed):
         token.revokeRole(token.MINTER_ROLE(), contracts.distributor, sender=deployer)
+    assert token.sealedMinter() == contracts.distributor.address
+    assert token.getRoleMemberCount(token.MINTER_ROLE()) == 1
 
 
 def test_deploy__timelock_becomes_the_only_admin(deploy, config, deployer, project, accounts, chain):
@@ -178,3 +180,36 @@ def test_deploy__a_fee_change_through_the_timelock_waits_both_delays(deploy, con
     timelock.execute(engagement.address, 0, data, b"\x00" * 32, salt, sender=proposer)
     assert engagement.reportPrice() == 10**18
     assert engagement.pendingParameterChange(5)[0] == 7 * 10**18
+
+
+class Interrupted(Exception):
+    """Stands for a deploy killed (Ctrl-C, a dropped node) at a given step."""
+
+
+def test_deploy__interrupted_before_the_seal_then_rerun_with_other_oracles_leaves_one_minter(
+    deploy, config, project, chain, deployer, tmp_path, accounts
+):
+    """The audit's case: a run stops between the grant and the seal, the operator re-runs with
+    other oracles (a new distributor). The re-run revokes the first distributor, then seals the
+    minters to the new one alone."""
+
+    def stop_after_the_grant(line):
+        if "MINTER_ROLE granted" in line:
+            raise Interrupted(line)
+
+    with pytest.raises(Interrupted):
+        deploy_all(project, chain, deployer, config, tmp_path, say=stop_after_the_grant)
+    record = json.loads(deployment_path(tmp_path, chain.chain_id).read_text())
+    first = record["contracts"]["RewardDistributor"]["address"]
+    token = project.TweiToken.at(record["contracts"]["TweiToken"]["address"])
+    minter = token.MINTER_ROLE()
+    assert token.hasRole(minter, first) and not token.mintersSealed()
+
+    rotated = replace(config, oracles=(accounts[7].address, accounts[8].address), threshold=2)
+    contracts, lines = deploy(rotated)
+    assert contracts.token.address == token.address
+    assert contracts.distributor.address != first
+    assert f"TweiToken: MINTER_ROLE revoked from {first} (only the distributor mints)" in lines
+    assert not token.hasRole(minter, first)
+    assert token.getRoleMemberCount(minter) == 1
+    assert token.sealedMinter() == contracts.distributor.address

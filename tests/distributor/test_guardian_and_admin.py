@@ -108,16 +108,21 @@ def test_pause_and_unpause__need_their_roles(distributor, guardian, outsider):
         distributor.unpause(sender=guardian)
 
 
-def test_set_oracles__rotates_with_event(distributor, deployer):
+def test_set_oracles__rotates_with_event_after_the_delay(distributor, deployer, pass_challenge, outsider):
     fresh = [Account.from_key("0x" + f"{i:02x}" * 32).address for i in (0x61, 0x62, 0x63, 0x64)]
-    tx = distributor.setOracles(fresh, 3, sender=deployer)
+    distributor.setOracles(fresh, 3, sender=deployer)
+    pass_challenge(distributor.GOVERNANCE_DELAY())
+    tx = distributor.applyOracles(fresh, 3, sender=outsider)
     assert tx.decode_logs(distributor.OraclesSet) == [distributor.OraclesSet(oracles=fresh, threshold=3)]
     assert distributor.oracles() == fresh
     assert distributor.threshold() == 3
 
 
-def test_set_oracles__may_keep_some_oracles(distributor, oracles, publish_root, deployer):
-    distributor.setOracles([oracles[2].address, oracles[0].address], 2, sender=deployer)
+def test_set_oracles__may_keep_some_oracles(distributor, oracles, publish_root, pass_challenge, deployer):
+    kept = [oracles[2].address, oracles[0].address]
+    distributor.setOracles(kept, 2, sender=deployer)
+    pass_challenge(distributor.GOVERNANCE_DELAY())
+    distributor.applyOracles(kept, 2, sender=deployer)
     publish_root(distributor, 1, ROOT_A, total=1, signers=[oracles[0], oracles[2]])
 
 

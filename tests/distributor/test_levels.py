@@ -10,7 +10,7 @@ import pytest
 from hexbytes import HexBytes
 
 from tests.distributor.conftest import claim_args, make_tree
-from tests.helpers import ONE
+from tests.helpers import ANY_FEE, ONE
 from twei.params import ENGAGEMENT_DEFAULTS
 from twei.permit import sign_permit
 
@@ -33,7 +33,7 @@ def engagement(project, deployer, token, treasury, distributor):
 def post(engagement, fund, token, dave):
     fund(dave, 10 * ONE)
     token.approve(engagement, 10 * ONE, sender=dave)
-    tx = engagement.publishPost(CONTENT, WORDS, sender=dave)
+    tx = engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=dave)
     return tx.decode_logs(engagement.PostPublished)[0].postId
 
 
@@ -112,8 +112,8 @@ def test_comment__a_promoted_account_comments_at_once_with_its_leaf(
     publish_active(distributor, 1, day1)
     publish_active(distributor, 2, day2)
     with ape.reverts(engagement.LevelNotCurrent, account=carol.address):
-        engagement.comment(post, CONTENT, sender=carol)
-    tx = engagement.commentWithLevel(post, CONTENT, leaf(day2, 2), sender=carol)
+        engagement.comment(post, CONTENT, ANY_FEE, sender=carol)
+    tx = engagement.commentWithLevel(post, CONTENT, leaf(day2, 2), ANY_FEE, sender=carol)
     assert tx.decode_logs(engagement.Commented)[0].commenter == carol.address
     assert distributor.claimed(carol) == 0  # no claim was needed
 
@@ -123,14 +123,14 @@ def test_comment__a_demoted_account_that_never_claims_is_refused(
 ):
     publish_active(distributor, 1, day1)
     distributor.claim(*claim_args(day1, 0), sender=outsider)
-    engagement.comment(post, CONTENT, sender=alice)  # LVL 13 under day 1
+    engagement.comment(post, CONTENT, ANY_FEE, sender=alice)  # LVL 13 under day 1
     publish_active(distributor, 2, day2)
     with ape.reverts(engagement.LevelNotCurrent, account=alice.address):
-        engagement.comment(post, CONTENT, sender=alice)
+        engagement.comment(post, CONTENT, ANY_FEE, sender=alice)
     with ape.reverts(engagement.InvalidLevelProof, account=alice.address):
-        engagement.commentWithLevel(post, CONTENT, leaf(day1, 0), sender=alice)  # the old leaf
+        engagement.commentWithLevel(post, CONTENT, leaf(day1, 0), ANY_FEE, sender=alice)  # the old leaf
     with ape.reverts(engagement.LevelTooLow, account=alice.address, level=5, required=GATE):
-        engagement.commentWithLevel(post, CONTENT, leaf(day2, 0), sender=alice)
+        engagement.commentWithLevel(post, CONTENT, leaf(day2, 0), ANY_FEE, sender=alice)
 
 
 def test_comment__a_forged_or_borrowed_leaf_is_refused(
@@ -139,9 +139,9 @@ def test_comment__a_forged_or_borrowed_leaf_is_refused(
     publish_active(distributor, 1, day1)
     amount, _, proof = leaf(day1, 2)
     with ape.reverts(engagement.InvalidLevelProof, account=carol.address):
-        engagement.commentWithLevel(post, CONTENT, (amount, 20, proof), sender=carol)
+        engagement.commentWithLevel(post, CONTENT, (amount, 20, proof), ANY_FEE, sender=carol)
     with ape.reverts(engagement.InvalidLevelProof, account=carol.address):
-        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), sender=carol)  # Bob's leaf
+        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), ANY_FEE, sender=carol)  # Bob's leaf
 
 
 def test_comment__after_a_claim_under_the_active_root_needs_no_proof(
@@ -149,7 +149,7 @@ def test_comment__after_a_claim_under_the_active_root_needs_no_proof(
 ):
     publish_active(distributor, 1, day1)
     distributor.claim(*claim_args(day1, 1), sender=outsider)
-    tx = engagement.comment(post, CONTENT, sender=bob)
+    tx = engagement.comment(post, CONTENT, ANY_FEE, sender=bob)
     assert tx.decode_logs(engagement.Commented)[0].commenter == bob.address
 
 
@@ -178,13 +178,27 @@ def test_comment__with_level_and_permit(
 def test_comment__with_level_on_a_missing_post_reverts(engagement, distributor, publish_active, commenters, day1, bob):
     publish_active(distributor, 1, day1)
     with ape.reverts(engagement.PostNotFound, postId=999):
-        engagement.commentWithLevel(999, CONTENT, leaf(day1, 1), sender=bob)
+        engagement.commentWithLevel(999, CONTENT, leaf(day1, 1), ANY_FEE, sender=bob)
 
 
 def test_comment__with_no_level_required_anyone_comments(
-    engagement, distributor, publish_active, post, commenters, day1, deployer, carol
+    engagement, distributor, publish_active, pass_challenge, post, commenters, day1, deployer, carol
 ):
     publish_active(distributor, 1, day1)
     engagement.setCommentMinLevel(0, sender=deployer)
-    engagement.comment(post, CONTENT, sender=carol)  # stale record, and no level needed
+    pass_challenge(engagement.PARAMETER_DELAY())  # the level takes effect by itself a day later
+    engagement.comment(post, CONTENT, ANY_FEE, sender=carol)  # stale record, and no level needed
     assert HexBytes(engagement.getComment(engagement.lastId()).commenter) == HexBytes(carol.address)
+
+
+def test_comment__with_level_refuses_a_tribute_above_the_agreed_one(
+    engagement, token, distributor, publish_active, post, commenters, day1, bob
+):
+    publish_active(distributor, 1, day1)
+    fee = engagement.commentTribute()
+    before = token.balanceOf(bob)
+    with ape.reverts(engagement.FeeAboveAgreed, fee=fee, maxFee=fee - 1):
+        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), fee - 1, sender=bob)
+    assert token.balanceOf(bob) == before
+    engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), fee, sender=bob)
+    assert token.balanceOf(bob) == before - fee

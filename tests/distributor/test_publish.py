@@ -160,8 +160,11 @@ def test_publish__malformed_signature_reverts(distributor, sign_root, oracles, o
         distributor.publishRoot(1, ROOT_A, 1, NO_DATA, [good[0], high_s], sender=outsider)
 
 
-def test_publish__retired_oracle_reverts(distributor, publish_root, oracles, deployer):
-    distributor.setOracles([oracles[1].address, oracles[2].address], 2, sender=deployer)
+def test_publish__retired_oracle_reverts(distributor, publish_root, pass_challenge, oracles, deployer):
+    rotated = [oracles[1].address, oracles[2].address]
+    distributor.setOracles(rotated, 2, sender=deployer)
+    pass_challenge(distributor.GOVERNANCE_DELAY())
+    distributor.applyOracles(rotated, 2, sender=deployer)
     with ape.reverts(distributor.SignerNotOracle, signer=oracles[0].address):
         publish_root(distributor, 1, ROOT_A, total=1, signers=[oracles[0], oracles[1]])
     publish_root(distributor, 1, ROOT_A, total=1, signers=[oracles[2], oracles[1]])

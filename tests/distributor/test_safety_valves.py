@@ -231,7 +231,7 @@ def capped(create_token, create_distributor, oracles, deployer):
     """A token capped at 1,000 wei whose only minter is a distributor (daily cap 10,000)."""
     small = create_token(cap=1_000)
     d = create_distributor(small, oracles, daily_cap=10_000)
-    small.sealMinters(sender=deployer)
+    small.sealMinters(d, sender=deployer)
     return small, d
 
 
@@ -288,10 +288,13 @@ def test_supply_cap__burnt_supply_can_be_minted_again(capped, publish_root, pass
 def test_token_refuses__a_distributor_without_minter_role_cannot_activate(
     project, create_token, oracles, deployer, publish_root, pass_challenge, outsider, guardian
 ):
-    """The revert path of the mint: the token's own error comes back unchanged, and nothing changes."""
+    """The revert path of the mint: the token's own error comes back unchanged, and nothing changes.
+    (Only an unsealed token can take the role away after the root was accepted.)"""
     bare = create_token()
     d = deployer.deploy(project.RewardDistributor, deployer, bare, [o.address for o in oracles], 2, 10**24, 3600)
+    bare.grantRole(bare.MINTER_ROLE(), d, sender=deployer)
     publish_root(d, 1, ROOT_A, total=5)
+    bare.revokeRole(bare.MINTER_ROLE(), d, sender=deployer)
     pass_challenge()
     # The token's AccessControl error, bubbled up as it is (it decodes through the distributor's
     # ABI, which shares the declaration).
@@ -314,7 +317,26 @@ def test_token_refuses__another_minter_filling_the_cap_blocks_activation_until_s
     pass_challenge()
     with ape.reverts(small.ERC20ExceededCap, increasedSupply=1_100, cap=1_000):
         d.activatePendingRoot(sender=outsider)
-    # Once sealed, nobody can add or remove a minter, so this cannot happen.
-    small.sealMinters(sender=deployer)
+    # The seal refuses a minter set with the second minter in it...
+    with ape.reverts(small.MinterSetNotSole, minter=d.address, count=2):
+        small.sealMinters(d, sender=deployer)
+    # ...and once sealed to the distributor alone, nobody can add or remove a minter.
+    small.revokeRole(small.MINTER_ROLE(), minter, sender=deployer)
+    small.sealMinters(d, sender=deployer)
     with ape.reverts(small.MinterRoleSealed):
         small.grantRole(small.MINTER_ROLE(), outsider, sender=deployer)
+
+
+def test_publish__refused_while_the_distributor_is_not_the_minter(
+    project, create_token, oracles, deployer, publish_root, outsider
+):
+    """A root the distributor could never pay is never accepted (minters sealed without it, or
+    never granted): `DistributorNotMinter`, and nothing is pending."""
+    bare = create_token()
+    d = deployer.deploy(project.RewardDistributor, deployer, bare, [o.address for o in oracles], 2, 10**24, 3600)
+    with ape.reverts(d.DistributorNotMinter):
+        publish_root(d, 1, ROOT_A, total=5)
+    assert d.pendingRoot()[3] == 0
+    bare.grantRole(bare.MINTER_ROLE(), d, sender=deployer)
+    publish_root(d, 1, ROOT_A, total=5)
+    assert d.pendingRoot()[0] == ROOT_A

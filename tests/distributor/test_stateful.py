@@ -269,7 +269,7 @@ def _tree(people, leaves, levels):
 def _deploy(create_token, create_distributor, deployer, oracles, cap):
     token = create_token(cap=cap)
     distributor = create_distributor(token, oracles, threshold=THRESHOLD, daily_cap=DAILY_CAP)
-    token.sealMinters(sender=deployer)
+    token.sealMinters(distributor, sender=deployer)
     return token, distributor
 
 

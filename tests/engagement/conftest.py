@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engagement.helpers import COMMENT_LEVEL, CONTENT, PARAMETERS, WORDS, new_id
-from tests.helpers import ONE
+from tests.engagement.helpers import APPLIED, COMMENT_LEVEL, CONTENT, PARAMETERS, WORDS, new_id
+from tests.helpers import ANY_FEE, ONE
 from twei.params import ENGAGEMENT_DEFAULTS, EngagementParams
 from twei.permit import sign_permit
 
@@ -84,7 +84,8 @@ def engagement(create_engagement):
 @pytest.fixture(scope="module")
 def set_parameter(engagement, deployer, chain):
     """Helper: change a delayed parameter (`setPublishTribute`, …) as a user sees it happen: the
-    admin schedules it, a day passes, anyone applies it. Returns the scheduling transaction."""
+    admin schedules it and a day passes (it takes effect by itself; the treasury and the level
+    source are then switched by `applyParameterChange`). Returns the scheduling transaction."""
 
     def set_(setter, value, *, contract=None):
         c = contract or engagement
@@ -92,7 +93,8 @@ def set_parameter(engagement, deployer, chain):
         # From the head block: after `chain.isolate()` the pending timestamp may lag behind it.
         start = max(chain.pending_timestamp, chain.blocks.head.timestamp + 1)
         chain.mine(timestamp=start + c.PARAMETER_DELAY())
-        c.applyParameterChange(PARAMETERS[setter], sender=deployer)
+        if setter in APPLIED:
+            c.applyParameterChange(PARAMETERS[setter], sender=deployer)
         return tx
 
     return set_
@@ -137,7 +139,7 @@ def post_id(engagement, token, minter, alice):
     """A post by `alice` (who keeps 5 TWEI, and as much allowance, after paying its tribute)."""
     token.mint(alice, 10 * ONE, sender=minter)
     token.approve(engagement, 10 * ONE, sender=alice)
-    return new_id(engagement.publishPost(CONTENT, WORDS, sender=alice))
+    return new_id(engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice))
 
 
 @pytest.fixture(scope="module")
@@ -146,5 +148,5 @@ def comment_id(engagement, token, minter, set_level, post_id, bob):
     token.mint(bob, 10 * ONE, sender=minter)
     token.approve(engagement, 10 * ONE, sender=bob)
     set_level(bob)
-    return new_id(engagement.comment(post_id, CONTENT, sender=bob))
+    return new_id(engagement.comment(post_id, CONTENT, ANY_FEE, sender=bob))
 

@@ -15,8 +15,24 @@ PARAMETERS = {
     "setDislikeFee": 3,
     "setDislikeAuthorShareBps": 4,
     "setReportPrice": 5,
+    "setCommentMinLevel": 6,
+    "setTreasury": 7,
+    "setLevels": 8,
 }
+#: The parameters `applyParameterChange` switches; every other one takes effect by itself.
+APPLIED = ("setTreasury", "setLevels")
 DAY = 86_400
+#: The vote and reaction that pay a fee, and so take the caller's `maxFee`.
+PAYING_VOTES = ("minus", "dislike")
+
+
+def act(engagement, action, target, *, sender):
+    """`engagement.<action>(target)`, agreeing to any fee for the paying ones (`minus`,
+    `dislike`): for tests about the vote or reaction itself, not the price."""
+    from tests.helpers import ANY_FEE
+
+    extra = (ANY_FEE,) if action in PAYING_VOTES else ()
+    return getattr(engagement, action)(target, *extra, sender=sender)
 
 
 def flows(tx) -> list[tuple[int, str, int, int]]:

@@ -9,7 +9,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from tests.engagement.helpers import COMMENT_LEVEL, CONTENT, new_id
-from tests.helpers import ONE
+from tests.helpers import ANY_FEE, ONE
 from twei.flows import FlowRecord, net_by_account
 
 pytestmark = pytest.mark.chain
@@ -46,8 +46,8 @@ def world(engagement, token, minter, set_level, people):
         token.mint(person, 20 * ONE, sender=minter)
         token.approve(engagement, 20 * ONE, sender=person)
         set_level(person, level)
-    post = new_id(engagement.publishPost(CONTENT, 100, sender=people[0]))
-    return post, new_id(engagement.comment(post, CONTENT, sender=people[1]))
+    post = new_id(engagement.publishPost(CONTENT, 100, ANY_FEE, sender=people[0]))
+    return post, new_id(engagement.comment(post, CONTENT, ANY_FEE, sender=people[1]))
 
 
 def _call_args(engagement, kind, target, posts, comments):
@@ -171,6 +171,8 @@ def test_flows__account_for_every_balance_change(
                 args = (*args, signed.deadline, signed.v, signed.r, signed.s)
             else:
                 method = getattr(engagement, kind)
+                if kind in PAYING:
+                    args = (*args, ANY_FEE)  # the allowance forms' maxFee (test_admin.py tests it)
             target_id = args[0] if kind != "publishPost" else None
             error = expected.error(kind, who, target_id, before, permit)
             if error is not None:

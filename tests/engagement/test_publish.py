@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from tests.engagement.helpers import CONTENT, WORDS, flows, new_id
-from tests.helpers import ONE
+from tests.helpers import ANY_FEE, ONE
 from twei.flows import FlowCategory
 from twei.params import ENGAGEMENT_DEFAULTS, EngagementParams
 
@@ -15,7 +15,7 @@ TRIBUTE = ENGAGEMENT_DEFAULTS.publish_tribute
 
 def test_publish__pays_the_tribute_to_the_treasury(engagement, token, payer, alice, treasury):
     payer(alice, 10 * ONE)
-    tx = engagement.publishPost(CONTENT, WORDS, sender=alice)
+    tx = engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice)
     assert token.balanceOf(alice) == 10 * ONE - TRIBUTE
     assert token.balanceOf(treasury) == TRIBUTE
     assert token.allowance(alice, engagement) == 10 * ONE - TRIBUTE
@@ -28,7 +28,7 @@ def test_publish__pays_the_tribute_to_the_treasury(engagement, token, payer, ali
 
 def test_publish__emits_post_published_and_stores_the_post(engagement, payer, alice):
     payer(alice)
-    tx = engagement.publishPost(CONTENT, WORDS, sender=alice)
+    tx = engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice)
     assert tx.decode_logs(engagement.PostPublished)[0].event_arguments == {
         "postId": 1,
         "author": alice.address,
@@ -46,9 +46,9 @@ def test_publish__ids_come_from_one_counter_shared_with_comments(
     payer(alice)
     payer(bob)
     set_level(bob)
-    first = new_id(engagement.publishPost(CONTENT, WORDS, sender=alice))
-    comment = new_id(engagement.comment(first, CONTENT, sender=bob))
-    second = new_id(engagement.publishPost(CONTENT, WORDS, sender=alice))
+    first = new_id(engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice))
+    comment = new_id(engagement.comment(first, CONTENT, ANY_FEE, sender=bob))
+    second = new_id(engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice))
     assert (first, comment, second) == (1, 2, 3)
     assert engagement.lastId() == 3
 
@@ -56,14 +56,14 @@ def test_publish__ids_come_from_one_counter_shared_with_comments(
 def test_publish__with_no_words_reverts(engagement, payer, alice, token):
     payer(alice)
     with ape.reverts(engagement.EmptyPost):
-        engagement.publishPost(CONTENT, 0, sender=alice)
+        engagement.publishPost(CONTENT, 0, ANY_FEE, sender=alice)
     assert token.balanceOf(alice) == 10 * ONE
 
 
 def test_publish__without_allowance_reverts_and_pays_nothing(engagement, token, payer, alice):
     payer(alice, 10 * ONE, allowance=TRIBUTE - 1)
     with ape.reverts(token.ERC20InsufficientAllowance):
-        engagement.publishPost(CONTENT, WORDS, sender=alice)
+        engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice)
     assert token.balanceOf(alice) == 10 * ONE
     assert engagement.lastId() == 0
 
@@ -71,12 +71,12 @@ def test_publish__without_allowance_reverts_and_pays_nothing(engagement, token, 
 def test_publish__without_balance_reverts(engagement, token, payer, alice):
     payer(alice, TRIBUTE - 1, allowance=TRIBUTE)
     with ape.reverts(token.ERC20InsufficientBalance):
-        engagement.publishPost(CONTENT, WORDS, sender=alice)
+        engagement.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice)
     assert engagement.lastId() == 0
 
 
 def test_publish__when_free_moves_nothing_and_emits_no_flow(create_engagement, token, alice):
     free = create_engagement(params=EngagementParams(0, ONE, ONE, ONE, 5_000, ONE, 13))
-    tx = free.publishPost(CONTENT, WORDS, sender=alice)  # no Twei, no allowance
+    tx = free.publishPost(CONTENT, WORDS, ANY_FEE, sender=alice)  # no Twei, no allowance
     assert flows(tx) == []
     assert free.getPost(new_id(tx)).author == alice

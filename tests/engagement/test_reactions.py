@@ -4,8 +4,8 @@ is split between the post's author and the treasury."""
 import ape
 import pytest
 
-from tests.engagement.helpers import CONTENT, flows, new_id
-from tests.helpers import ONE
+from tests.engagement.helpers import CONTENT, act, flows, new_id
+from tests.helpers import ANY_FEE, ONE
 from twei.flows import FlowCategory
 from twei.params import EngagementParams
 
@@ -27,7 +27,7 @@ def test_dislike__splits_the_fee_between_author_and_treasury(
 ):
     payer(carol, 3 * ONE)
     author_before, treasury_before = token.balanceOf(alice), token.balanceOf(treasury)
-    tx = engagement.dislike(comment_id, sender=carol)
+    tx = engagement.dislike(comment_id, ANY_FEE, sender=carol)
     assert token.balanceOf(carol) == 2 * ONE
     assert token.balanceOf(alice) == author_before + HALF
     assert token.balanceOf(treasury) == treasury_before + HALF
@@ -56,13 +56,13 @@ def test_dislike__split_follows_the_share(
     fee, share_bps, author_part,
 ):
     engagement = create_engagement(params=EngagementParams(0, 0, 0, fee, share_bps, 0, 13))
-    post_id = new_id(engagement.publishPost(CONTENT, 10, sender=alice))
+    post_id = new_id(engagement.publishPost(CONTENT, 10, ANY_FEE, sender=alice))
     set_level(bob)
-    comment_id = new_id(engagement.comment(post_id, CONTENT, sender=bob))
+    comment_id = new_id(engagement.comment(post_id, CONTENT, ANY_FEE, sender=bob))
     fund(carol, fee)
     token.approve(engagement, fee, sender=carol)
     before = {who: token.balanceOf(who) for who in (alice, treasury, carol)}
-    tx = engagement.dislike(comment_id, sender=carol)
+    tx = engagement.dislike(comment_id, ANY_FEE, sender=carol)
     treasury_part = fee - author_part
     expected = [(post_id, carol, FlowCategory.DISLIKES_OWN, fee)]
     if author_part:
@@ -77,10 +77,10 @@ def test_dislike__split_follows_the_share(
 
 def test_dislike__when_free_moves_nothing(create_engagement, token, set_level, alice, bob, carol):
     engagement = create_engagement(params=EngagementParams(0, 0, 0, 0, 5_000, 0, 13))
-    post_id = new_id(engagement.publishPost(CONTENT, 10, sender=alice))
+    post_id = new_id(engagement.publishPost(CONTENT, 10, ANY_FEE, sender=alice))
     set_level(bob)
-    comment_id = new_id(engagement.comment(post_id, CONTENT, sender=bob))
-    tx = engagement.dislike(comment_id, sender=carol)
+    comment_id = new_id(engagement.comment(post_id, CONTENT, ANY_FEE, sender=bob))
+    tx = engagement.dislike(comment_id, ANY_FEE, sender=carol)
     assert flows(tx) == []
     assert tx.decode_logs(engagement.Reacted) == [
         engagement.Reacted(comment_id, post_id, carol, DISLIKE)
@@ -91,7 +91,7 @@ def test_dislike__by_the_post_author_pays_and_receives_the_share(
     engagement, token, post_id, comment_id, alice, treasury
 ):
     before = token.balanceOf(alice)  # alice keeps 5 TWEI and allowance after publishing
-    tx = engagement.dislike(comment_id, sender=alice)
+    tx = engagement.dislike(comment_id, ANY_FEE, sender=alice)
     assert token.balanceOf(alice) == before - HALF
     assert flows(tx) == [
         (post_id, alice, FlowCategory.DISLIKES_OWN, ONE),
@@ -103,7 +103,7 @@ def test_dislike__by_the_post_author_pays_and_receives_the_share(
 @pytest.mark.parametrize("action", ["like", "dislike"])
 def test_reaction__to_own_comment_reverts(engagement, comment_id, bob, action):
     with ape.reverts(engagement.ReactionToOwnComment, commentId=comment_id):
-        getattr(engagement, action)(comment_id, sender=bob)
+        act(engagement, action, comment_id, sender=bob)
 
 
 @pytest.mark.parametrize(
@@ -114,10 +114,10 @@ def test_reaction__second_by_the_same_account_reverts(
     engagement, token, payer, comment_id, carol, first, second
 ):
     payer(carol, 3 * ONE)
-    getattr(engagement, first)(comment_id, sender=carol)
+    act(engagement, first, comment_id, sender=carol)
     paid = token.balanceOf(carol)
     with ape.reverts(engagement.AlreadyReacted, commentId=comment_id, reactor=carol):
-        getattr(engagement, second)(comment_id, sender=carol)
+        act(engagement, second, comment_id, sender=carol)
     assert token.balanceOf(carol) == paid
 
 
@@ -126,14 +126,14 @@ def test_reaction__to_a_missing_comment_reverts(engagement, payer, comment_id, c
     payer(carol)
     for missing in (0, comment_id + 1):
         with ape.reverts(engagement.CommentNotFound, commentId=missing):
-            getattr(engagement, action)(missing, sender=carol)
+            act(engagement, action, missing, sender=carol)
 
 
 @pytest.mark.parametrize("action", ["like", "dislike"])
 def test_reaction__to_a_post_id_reverts(engagement, payer, post_id, carol, action):
     payer(carol)
     with ape.reverts(engagement.CommentNotFound, commentId=post_id):
-        getattr(engagement, action)(post_id, sender=carol)
+        act(engagement, action, post_id, sender=carol)
 
 
 def test_reaction__vote_and_reaction_are_separate_targets(
@@ -150,6 +150,6 @@ def test_dislike__without_allowance_reverts_and_records_nothing(
 ):
     payer(carol, 3 * ONE, allowance=ONE - 1)
     with ape.reverts(token.ERC20InsufficientAllowance):
-        engagement.dislike(comment_id, sender=carol)
+        engagement.dislike(comment_id, ANY_FEE, sender=carol)
     assert not engagement.hasReacted(comment_id, carol)
     assert token.balanceOf(carol) == 3 * ONE

@@ -4,7 +4,7 @@ import ape
 import pytest
 
 from tests.engagement.helpers import flows, new_id
-from tests.helpers import ONE
+from tests.helpers import ANY_FEE, ONE
 from twei.flows import FlowCategory
 from twei.params import ENGAGEMENT_DEFAULTS
 
@@ -18,7 +18,7 @@ def test_buy_report__pays_the_price_and_emits_report_purchased(
 ):
     payer(carol, 3 * ONE)
     before = token.balanceOf(treasury)
-    tx = engagement.buyReport(post_id, sender=carol)
+    tx = engagement.buyReport(post_id, ANY_FEE, sender=carol)
     report_id = new_id(tx)
     assert report_id == post_id + 1
     assert token.balanceOf(carol) == 3 * ONE - PRICE
@@ -34,25 +34,25 @@ def test_buy_report__pays_the_price_and_emits_report_purchased(
 
 def test_buy_report__twice_gives_two_instances(engagement, payer, post_id, carol):
     payer(carol, 3 * ONE)
-    first = new_id(engagement.buyReport(post_id, sender=carol))
-    second = new_id(engagement.buyReport(post_id, sender=carol))
+    first = new_id(engagement.buyReport(post_id, ANY_FEE, sender=carol))
+    second = new_id(engagement.buyReport(post_id, ANY_FEE, sender=carol))
     assert second == first + 1
 
 
 def test_buy_report__by_the_author_is_allowed(engagement, post_id, alice, token):
     before = token.balanceOf(alice)
-    engagement.buyReport(post_id, sender=alice)
+    engagement.buyReport(post_id, ANY_FEE, sender=alice)
     assert token.balanceOf(alice) == before - PRICE
 
 
 def test_buy_report__on_a_missing_post_reverts(engagement, token, payer, post_id, carol):
     payer(carol, 3 * ONE)
     with ape.reverts(engagement.PostNotFound, postId=post_id + 1):
-        engagement.buyReport(post_id + 1, sender=carol)
+        engagement.buyReport(post_id + 1, ANY_FEE, sender=carol)
     assert token.balanceOf(carol) == 3 * ONE
 
 
 def test_buy_report__on_a_comment_id_reverts(engagement, payer, comment_id, carol):
     payer(carol)
     with ape.reverts(engagement.PostNotFound, postId=comment_id):
-        engagement.buyReport(comment_id, sender=carol)
+        engagement.buyReport(comment_id, ANY_FEE, sender=carol)

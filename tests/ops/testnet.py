@@ -135,6 +135,10 @@ class Site:
             "TWEI_THRESHOLD": "2",
             "TWEI_TREASURY": address(5),
             "TWEI_GUARDIAN": address(6),
+            # Off the local chains the deploy refuses anything but a 2-day timelock whose
+            # proposer (a multisig in practice) is not the deploying key.
+            "TWEI_TIMELOCK_DELAY": "172800",
+            "TWEI_TIMELOCK_PROPOSERS": address(7),
             "TWEI_ORACLE_KEYS": ",".join(dev_key(i) for i in (2, 3)),
             "TWEI_ORACLE_API_KEY": API_KEY,
             "TWEI_ORACLE_PORT": str(self.oracle_port),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from tests.helpers import CHALLENGE_PERIOD
+from tests.helpers import ANY_FEE, CHALLENGE_PERIOD
 from tests.engagement.helpers import new_id
 from tests.settlement.conftest import FakeReads, today
 from twei.breakdown import Breakdown, breakdown_path
@@ -47,15 +47,15 @@ def world(chain, platform, make_job, travel, deployer, alice, bob, carol, dave, 
     for account, amount in ((alice, 10), (bob, 1), (eve, 2)):
         token.mint(account, twei(amount), sender=deployer)
         token.approve(engagement, twei(amount), sender=account)
-    p1 = new_id(engagement.publishPost(CONTENT, SHORT, sender=alice))
-    p2 = new_id(engagement.publishPost(CONTENT, LONG, sender=alice))
-    c1 = new_id(engagement.comment(p1, CONTENT, sender=bob))
+    p1 = new_id(engagement.publishPost(CONTENT, SHORT, ANY_FEE, sender=alice))
+    p2 = new_id(engagement.publishPost(CONTENT, LONG, ANY_FEE, sender=alice))
+    c1 = new_id(engagement.comment(p1, CONTENT, ANY_FEE, sender=bob))
     engagement.plus(p1, sender=carol)
     engagement.plus(p1, sender=dave)
-    engagement.minus(p1, sender=eve)
+    engagement.minus(p1, ANY_FEE, sender=eve)
     engagement.like(c1, sender=carol)
     engagement.like(c1, sender=dave)
-    engagement.dislike(c1, sender=eve)
+    engagement.dislike(c1, ANY_FEE, sender=eve)
     noon = day * DAY + 12 * 3600
     reads.add(carol, p1, 300, noon)  # 0.5
     reads.add(alice, p1, 300, noon + 1)  # her own post: nothing
@@ -131,10 +131,10 @@ def test_settle__level_crossing_13_lets_the_account_comment_next_day(
     token.mint(dave, twei(1), sender=deployer)
     token.approve(engagement, twei(1), sender=dave)
     with ape.reverts(engagement.LevelTooLow, account=dave.address, level=12, required=13):
-        engagement.comment(world["p1"], CONTENT, sender=dave)
+        engagement.comment(world["p1"], CONTENT, ANY_FEE, sender=dave)
     settle_until_claimed(job, day, outsider, travel, chain)
     assert chain.blocks.head.timestamp // DAY == day + 1
-    tx = engagement.comment(world["p1"], CONTENT, sender=dave)
+    tx = engagement.comment(world["p1"], CONTENT, ANY_FEE, sender=dave)
     assert [log.commenter for log in tx.events if log.event_name == "Commented"] == [dave.address]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engagement.helpers import new_id
+from tests.helpers import ANY_FEE
 from tests.settlement.conftest import today
 from twei.errors import StepNotDue
 from twei.settlement.day import DAY
@@ -23,7 +24,7 @@ def test_fetch__leaves_the_last_blocks_unread_and_settles_only_when_deep_enough(
     token.approve(engagement, twei(5), sender=alice)
     day = today(chain) + 1
     travel(day * DAY + 60)
-    post = new_id(engagement.publishPost(b"\x11" * 32, 1_190, sender=alice))
+    post = new_id(engagement.publishPost(b"\x11" * 32, 1_190, ANY_FEE, sender=alice))
     post_block = chain.blocks.height
     travel((day + 1) * DAY + 60)  # past the day's end
     end_block = next(b.number for b in chain.blocks.range(post_block, chain.blocks.height + 1) if b.timestamp >= (day + 1) * DAY)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engagement.helpers import new_id
-from tests.helpers import CHALLENGE_PERIOD
+from tests.helpers import ANY_FEE, CHALLENGE_PERIOD
 from tests.settlement.conftest import FakeReads, today
 from twei.breakdown import Breakdown, breakdown_path
 from twei.errors import SettlementError, StepNotDue
@@ -43,8 +43,8 @@ def revoke_world(chain, platform, make_job, travel, deployer, alice, bob, carol)
     travel(day * DAY + 60)
     token.mint(alice, twei(10), sender=deployer)
     token.approve(engagement, twei(10), sender=alice)
-    short = new_id(engagement.publishPost(CONTENT, SHORT, sender=alice))
-    long = new_id(engagement.publishPost(CONTENT, LONG, sender=alice))
+    short = new_id(engagement.publishPost(CONTENT, SHORT, ANY_FEE, sender=alice))
+    long = new_id(engagement.publishPost(CONTENT, LONG, ANY_FEE, sender=alice))
     reads = FakeReads()
     reads.add(carol, short, 300, day * DAY + 3600)  # 0.5 TWEI, honest
     reads.add(bob, long, 15_000, day * DAY + 3601)  # 25 TWEI: the bad record the guardian catches

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.engagement.helpers import new_id
-from tests.helpers import CHALLENGE_PERIOD
+from tests.helpers import ANY_FEE, CHALLENGE_PERIOD
 from tests.settlement.conftest import today
 from twei.deploy import Deployment, deployment_path
 from twei.oracle.store.base import Batch, PostRecord, SessionRecord
@@ -54,7 +54,7 @@ def site(chain, platform, travel, deployer, alice, carol, oracle_keys, tmp_path,
     travel(day * DAY + 60)
     token.mint(alice, twei(5), sender=deployer)
     token.approve(engagement, twei(5), sender=alice)
-    post = new_id(engagement.publishPost(b"\x11" * 32, 1_190, sender=alice))
+    post = new_id(engagement.publishPost(b"\x11" * 32, 1_190, ANY_FEE, sender=alice))
     engagement.plus(post, sender=carol)
     oracle = SQLiteStore(tmp_path / "oracle.db")
     qualified = (day * DAY + 3600) * 1000

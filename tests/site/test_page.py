@@ -14,6 +14,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
+from tests.helpers import ANY_FEE
 from twei.flows import FlowCategory as C
 from twei.report import build_report, fetch_flows, published_breakdowns
 from twei.site.serve import wallet_rpc_url
@@ -66,7 +67,7 @@ def test_page__an_on_chain_payment_shows_on_the_next_render(client, day, project
     critic = accounts[4]
     before = amounts(client.get(f"/posts/{result.post_id}", params={"account": critic.address}).text)["PnL Reports"]
     token.approve(engagement, 10**18, sender=critic)
-    engagement.buyReport(result.post_id, sender=critic)
+    engagement.buyReport(result.post_id, ANY_FEE, sender=critic)
     live = client.get(f"/posts/{result.post_id}/live", params={"account": critic.address}).json()
     after = amounts('id="pnl"' + live["sections"]["pnl"])["PnL Reports"]
     assert (before, after) == ("0", "1")
@@ -95,7 +96,7 @@ def test_page__shows_a_text_only_when_its_keccak_is_the_hash_on_chain(client, vi
     commenter = accounts[2]
     token = project.TweiToken.at(result.addresses["TweiToken"])
     token.approve(engagement, 10**18, sender=commenter)
-    engagement.comment(result.post_id, keccak(text="what the chain says"), sender=commenter)
+    engagement.comment(result.post_id, keccak(text="what the chain says"), ANY_FEE, sender=commenter)
     view.texts.add("what someone else says")  # kept, but under its own hash: never shown here
     html = client.get(f"/posts/{result.post_id}").text
     assert "what someone else says" not in html
@@ -213,7 +214,7 @@ def test_rpc_url__only_a_loopback_dev_node_is_offered_to_wallets(node, offered):
 def test_fees__a_scheduled_change_is_announced_and_the_price_stays_until_it_applies(client, day, project, accounts):
     result, _ = day
     engagement = project.Engagement.at(result.addresses["Engagement"])
-    engagement.setReportPrice(10**24, sender=accounts[0])  # the admin schedules a 1,000,000 Twei report
+    engagement.setReportPrice(10**21, sender=accounts[0])  # the admin schedules a 1,000 Twei report (MAX_FEE)
     html = client.get(f"/posts/{result.post_id}").text
     assert 'id="report-price">1 Twei<' in html
-    assert re.search(r"Scheduled: from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, a report instance costs 1000000 Twei", html)
+    assert re.search(r"Scheduled: from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, a report instance costs 1000 Twei", html)

@@ -54,9 +54,10 @@ def test_minter_role__is_administered_by_default_admin(token):
 
 def test_seal__makes_the_minters_final_with_event(token, deployer, minter, alice):
     assert not token.mintersSealed()
-    tx = token.sealMinters(sender=deployer)
-    assert tx.events == [token.MintersSealed(deployer)]
+    tx = token.sealMinters(minter, sender=deployer)
+    assert tx.events == [token.MintersSealed(deployer, minter)]
     assert token.mintersSealed()
+    assert token.sealedMinter() == minter.address
     role = token.MINTER_ROLE()
     # The admin can no longer mint around the distributor: no new minter, itself included...
     for account in (alice, deployer):
@@ -69,22 +70,50 @@ def test_seal__makes_the_minters_final_with_event(token, deployer, minter, alice
         token.renounceRole(role, minter, sender=minter)
     assert token.hasRole(role, minter)
     assert not token.hasRole(role, alice)
+    assert token.getRoleMemberCount(role) == 1
 
 
-def test_seal__leaves_other_roles_to_the_admin(token, deployer, alice):
-    token.sealMinters(sender=deployer)
+def test_seal__with_a_second_minter_reverts(token, deployer, minter, alice):
+    """A second minter sealed in could take the cap's headroom from under a pending root."""
+    role = token.MINTER_ROLE()
+    token.grantRole(role, alice, sender=deployer)
+    for named in (minter, alice):
+        with ape.reverts(token.MinterSetNotSole, minter=named, count=2):
+            token.sealMinters(named, sender=deployer)
+    assert not token.mintersSealed()
+    token.revokeRole(role, alice, sender=deployer)
+    token.sealMinters(minter, sender=deployer)
+    assert token.sealedMinter() == minter.address
+
+
+def test_seal__naming_an_account_that_is_not_the_minter_reverts(token, deployer, alice):
+    with ape.reverts(token.MinterSetNotSole, minter=alice, count=1):
+        token.sealMinters(alice, sender=deployer)
+    assert not token.mintersSealed()
+
+
+def test_seal__with_no_minter_reverts(create_token, deployer, alice):
+    """Sealing before the distributor holds the role would leave nobody able to pay a root."""
+    bare = create_token()
+    with ape.reverts(bare.MinterSetNotSole, minter=alice, count=0):
+        bare.sealMinters(alice, sender=deployer)
+    assert bare.sealedMinter() == "0x0000000000000000000000000000000000000000"
+
+
+def test_seal__leaves_other_roles_to_the_admin(token, deployer, minter, alice):
+    token.sealMinters(minter, sender=deployer)
     token.grantRole(DEFAULT_ADMIN_ROLE, alice, sender=deployer)
     token.revokeRole(DEFAULT_ADMIN_ROLE, alice, sender=deployer)
     assert not token.hasRole(DEFAULT_ADMIN_ROLE, alice)
 
 
-def test_seal__twice_reverts(token, deployer):
-    token.sealMinters(sender=deployer)
+def test_seal__twice_reverts(token, deployer, minter):
+    token.sealMinters(minter, sender=deployer)
     with ape.reverts(token.MintersAlreadySealed):
-        token.sealMinters(sender=deployer)
+        token.sealMinters(minter, sender=deployer)
 
 
-def test_seal__by_non_admin_reverts(token, alice):
+def test_seal__by_non_admin_reverts(token, minter, alice):
     with ape.reverts(token.AccessControlUnauthorizedAccount, account=alice, neededRole=DEFAULT_ADMIN_ROLE):
-        token.sealMinters(sender=alice)
+        token.sealMinters(minter, sender=alice)
     assert not token.mintersSealed()

@@ -24,6 +24,8 @@ const MESSAGES = {
   PostNotFound: ([id]) => `Post ${id} does not exist.`,
   CommentNotFound: ([id]) => `Comment ${id} does not exist.`,
   EmptyPost: () => "A post needs at least one word.",
+  FeeAboveAgreed: ([fee, agreed]) =>
+    `The price changed to ${twei(fee)}, above the ${twei(agreed)} you agreed to; nothing was paid. Reload the page to see the new price.`,
   // Token (OpenZeppelin 5)
   ERC20InsufficientBalance: ([, balance, needed]) =>
     `Not enough Twei: you have ${twei(balance)} and this needs ${twei(needed)}.`,

@@ -133,9 +133,12 @@ async function signPermit(client, cfg, tokenAbi, amount) {
 }
 
 /**
- * A paying Engagement action: `plain` = [functionName, args] when the allowance covers the fee,
- * else `withPermit` = [functionName, args] followed by (deadline, v, r, s). The fee is the page's
- * `amount` unless the contract's `fee` getter says otherwise now (a scheduled change took effect).
+ * A paying Engagement action: `plain` = [functionName, args] when the allowance covers the fee
+ * (the page's `amount` is appended as the `maxFee` the user agreed to: the contract refuses to
+ * charge more, whatever takes effect before the transaction lands), else `withPermit` =
+ * [functionName, args] followed by (deadline, v, r, s), a permit for exactly the fee. The fee is
+ * the contract's `fee` getter now; above the page's `amount` the action is refused before the
+ * wallet is asked (a scheduled change took effect since the page was rendered).
  */
 export async function pay(client, cfg, { verb, amount, fee, plain, withPermit }) {
   const abi = await loadAbis();
@@ -147,12 +150,17 @@ export async function pay(client, cfg, { verb, amount, fee, plain, withPermit })
     readContract(client, { ...token, functionName: "allowance", args: [owner, cfg.engagement] }),
     fee ? readContract(client, { address: cfg.engagement, abi: abi.Engagement, functionName: fee }) : amount,
   ]);
+  const agreed = amount;
+  if (current > agreed) {
+    throw new Refusal(`The ${verb} now costs ${twei(current)}, not the ${twei(agreed)} this page shows; reload it to see the new price.`);
+  }
   amount = current;
-  if (allowance >= amount) return sendAndWait(client, await run(...plain), verb);
+  const plainCall = [plain[0], [...plain[1], agreed]];
+  if (allowance >= amount) return sendAndWait(client, await run(...plainCall), verb);
   // Without a permit the call must fail for the allowance alone: any other refusal shows now,
   // before the wallet is asked to sign anything.
   try {
-    await run(...plain);
+    await run(...plainCall);
   } catch (e) {
     const revert = revertOf(e);
     if (!revert || revert.errorName !== "ERC20InsufficientAllowance") throw e;
