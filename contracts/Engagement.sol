@@ -15,9 +15,10 @@ import {IEngagement} from "./interfaces/IEngagement.sol";
 ///         receives, so every post's PnL can be rebuilt from the chain alone.
 /// @dev Gas-driven layout: a post is one slot (author, word count, vote counters), a comment one
 ///      slot (commenter, post id), each vote or reaction one bit of the account's bitmap in
-///      `_acted`, and every parameter an action reads sits in the same slot as the treasury or
-///      the level source, so an action reads at most two parameter slots. Contents are only
-///      emitted. Fees are bounded by `MAX_FEE` (1,000 TWEI, see there).
+///      `_acted`, and each fee (its value before and after a scheduled change, and the instant)
+///      is one slot of its own: an action reads its fee slot and the treasury's, and a comment
+///      the level source's too. Contents are only emitted. Fees are bounded by `MAX_FEE`
+///      (1,000 TWEI, see there).
 ///      A scheduled change takes effect at its announced instant by itself: each fee (and the
 ///      dislike split, and the comment level) keeps its value before the change, the value after
 ///      it and the instant, in the slot the action reads, and an action reads the one the clock
@@ -311,7 +312,8 @@ contract Engagement is AccessControl, IEngagement {
         // Only the treasury and the level source wait for a call; every other parameter takes
         // effect by itself, so none of them is ever pending here.
         PendingChange memory change = _pendingChanges[parameter];
-        if (change.effectiveAt == 0) revert NoParameterChange(parameter);
+        // `> 0`, not `== 0`: effectiveAt is a timestamp, which Slither's strict-equality check flags.
+        if (!(change.effectiveAt > 0)) revert NoParameterChange(parameter);
         if (block.timestamp < change.effectiveAt) revert ParameterChangeNotDue(parameter, change.effectiveAt);
         delete _pendingChanges[parameter];
         // Safe: only addresses are scheduled here (`_scheduleAddress`).
@@ -500,15 +502,17 @@ contract Engagement is AccessControl, IEngagement {
         uint256 postId = _react(commentId, Reaction.Dislike);
         DislikeTerms memory terms = _dislike;
         uint256 fee = _current(terms.feeBefore, terms.feeNext, terms.feeAt);
-        if (fee == 0) return (author, 0, treasury_, 0);
-        author = _posts[postId].author;
-        treasury_ = _treasury;
-        // fee < 2^80 and the share <= 10,000, so the product cannot overflow.
-        authorPart = (fee * _current(terms.shareBefore, terms.shareNext, terms.shareAt)) / _BPS;
-        treasuryPart = fee - authorPart;
-        emit Flow(postId, msg.sender, uint8(FlowCategory.DislikesOwn), fee);
-        if (authorPart != 0) emit Flow(postId, author, uint8(FlowCategory.DislikesAuthor), authorPart);
-        if (treasuryPart != 0) emit Flow(postId, treasury_, uint8(FlowCategory.DislikesOwn), treasuryPart);
+        // A free dislike pays nothing and emits no Flow (`> 0`: the fee depends on the clock).
+        if (fee > 0) {
+            author = _posts[postId].author;
+            treasury_ = _treasury;
+            // fee <= MAX_FEE and the share <= 10,000, so the product cannot overflow.
+            authorPart = (fee * _current(terms.shareBefore, terms.shareNext, terms.shareAt)) / _BPS;
+            treasuryPart = fee - authorPart;
+            emit Flow(postId, msg.sender, uint8(FlowCategory.DislikesOwn), fee);
+            if (authorPart != 0) emit Flow(postId, author, uint8(FlowCategory.DislikesAuthor), authorPart);
+            if (treasuryPart != 0) emit Flow(postId, treasury_, uint8(FlowCategory.DislikesOwn), treasuryPart);
+        }
     }
 
     /// @dev Moves a dislike fee's two parts from the caller.
@@ -519,9 +523,11 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @dev Emits the payer's and the treasury's Flow, then moves `amount` from the caller.
     function _payTreasury(uint256 postId, FlowCategory category, uint256 amount) private {
-        if (amount == 0) return;
-        address treasury_ = _treasuryFlows(postId, category, amount);
-        _token.safeTransferFrom(msg.sender, treasury_, amount);
+        // A free action pays nothing (`> 0`: the fee depends on the clock, see `_current`).
+        if (amount > 0) {
+            address treasury_ = _treasuryFlows(postId, category, amount);
+            _token.safeTransferFrom(msg.sender, treasury_, amount);
+        }
     }
 
     /// @dev `_payTreasury`, applying the caller's permit for `amount` before the transfer.
@@ -534,10 +540,11 @@ contract Engagement is AccessControl, IEngagement {
         bytes32 r,
         bytes32 s
     ) private {
-        if (amount == 0) return;
-        address treasury_ = _treasuryFlows(postId, category, amount);
-        _permit(amount, deadline, v, r, s);
-        _token.safeTransferFrom(msg.sender, treasury_, amount);
+        if (amount > 0) {
+            address treasury_ = _treasuryFlows(postId, category, amount);
+            _permit(amount, deadline, v, r, s);
+            _token.safeTransferFrom(msg.sender, treasury_, amount);
+        }
     }
 
     /// @dev Emits the Flows of a fee paid wholly to the treasury; returns the treasury.

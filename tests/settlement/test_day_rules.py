@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import ANY_FEE
 from tests.settlement.helpers import EPOCH, A, B, C, D, E, Script
 from twei.economy import PoolRates
 from twei.flows import FlowCategory as F
@@ -43,8 +42,8 @@ def day_one(s: Script) -> None:
     """A writes posts 1 (short) and 2 (long); B and C comment on 1; votes, reactions and reads."""
     s.post(EPOCH, 1, A)
     s.post(EPOCH, 2, A)
-    s.comment(EPOCH, 10, 1, B, ANY_FEE)
-    s.comment(EPOCH, 11, 1, C, ANY_FEE)
+    s.comment(EPOCH, 10, 1, B)
+    s.comment(EPOCH, 11, 1, C)
     s.vote(EPOCH, 1, C)
     s.vote(EPOCH, 1, D)
     s.vote(EPOCH, 1, E, minus=True)  # paid on-chain; nothing from the pool
