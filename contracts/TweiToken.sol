@@ -6,7 +6,6 @@ import {ERC20Burnable} from "@openzeppelin/contracts/token/ERC20/extensions/ERC2
 import {ERC20Capped} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Capped.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {ITweiToken} from "./interfaces/ITweiToken.sol";
 
@@ -16,14 +15,20 @@ import {ITweiToken} from "./interfaces/ITweiToken.sol";
 ///         (the reward distributor) may call; the deploy script seals the minters to exactly
 ///         the distributor (`sealMinters(distributor)`, which refuses any other minter set), after
 ///         which no role, the admin included, can change it.
-/// @dev A plain composition of OpenZeppelin 5 extensions; nothing here re-implements them.
-///      `AccessControlEnumerable` counts the minters, so the seal can prove there is one.
-contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControlEnumerable, ITweiToken {
+/// @dev A plain composition of OpenZeppelin 5 extensions; nothing here re-implements them but the
+///      count of minters (`_minterCount`, kept in `_grantRole`/`_revokeRole`), which lets the seal
+///      prove there is exactly one. Not `AccessControlEnumerable`: its four extra external
+///      functions made every `transfer` dearer by about 110 gas through the selector dispatch
+///      (a claim pays one; bench/distributor_gas.py), for enumeration the deploy gets from the
+///      `RoleGranted` events instead.
+contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessControl, ITweiToken {
     /// @inheritdoc ITweiToken
     bytes32 public constant MINTER_ROLE = keccak256("MINTER_ROLE");
 
-    /// @dev Set once by `sealMinters`: the sole minter, for good (zero until then).
-    address private _sealedMinter;
+    /// @dev Set once by `sealMinters`; from then on `MINTER_ROLE` never changes hands.
+    bool private _mintersSealed;
+    /// @dev How many accounts hold `MINTER_ROLE`.
+    uint256 private _minterCount;
 
     /// @param admin Receives `DEFAULT_ADMIN_ROLE` (grants `MINTER_ROLE` until it seals the minters).
     /// @param supplyCap The most tokens that may ever exist, in wei.
@@ -38,21 +43,16 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
 
     /// @inheritdoc ITweiToken
     function sealMinters(address minter) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_sealedMinter != address(0)) revert MintersAlreadySealed();
-        uint256 count = getRoleMemberCount(MINTER_ROLE);
+        if (_mintersSealed) revert MintersAlreadySealed();
+        uint256 count = _minterCount;
         if (count != 1 || !hasRole(MINTER_ROLE, minter)) revert MinterSetNotSole(minter, count);
-        _sealedMinter = minter;
+        _mintersSealed = true;
         emit MintersSealed(msg.sender, minter);
     }
 
     /// @inheritdoc ITweiToken
     function mintersSealed() external view returns (bool) {
-        return _sealedMinter != address(0);
-    }
-
-    /// @inheritdoc ITweiToken
-    function sealedMinter() external view returns (address) {
-        return _sealedMinter;
+        return _mintersSealed;
     }
 
     /// @inheritdoc ITweiToken
@@ -76,16 +76,22 @@ contract TweiToken is ERC20, ERC20Burnable, ERC20Capped, ERC20Permit, AccessCont
     }
 
     /// @dev Every grant passes here (`grantRole` and the constructor): after the seal, no new minter.
-    function _grantRole(bytes32 role, address account) internal override(AccessControlEnumerable) returns (bool) {
-        if (role == MINTER_ROLE && _sealedMinter != address(0)) revert MinterRoleSealed();
-        return super._grantRole(role, account);
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (role != MINTER_ROLE) return super._grantRole(role, account);
+        if (_mintersSealed) revert MinterRoleSealed();
+        bool granted = super._grantRole(role, account);
+        if (granted) ++_minterCount;
+        return granted;
     }
 
     /// @dev Every revocation passes here (`revokeRole` and `renounceRole`): after the seal, the
     ///      distributor keeps minting, so a published root can always be paid.
-    function _revokeRole(bytes32 role, address account) internal override(AccessControlEnumerable) returns (bool) {
-        if (role == MINTER_ROLE && _sealedMinter != address(0)) revert MinterRoleSealed();
-        return super._revokeRole(role, account);
+    function _revokeRole(bytes32 role, address account) internal override returns (bool) {
+        if (role != MINTER_ROLE) return super._revokeRole(role, account);
+        if (_mintersSealed) revert MinterRoleSealed();
+        bool revoked = super._revokeRole(role, account);
+        if (revoked) --_minterCount;
+        return revoked;
     }
 
     /// @dev Every balance change passes here; `ERC20Capped` checks the cap on mint.

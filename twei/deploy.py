@@ -265,11 +265,14 @@ def deploy_all(
         say(f"TweiToken: MINTER_ROLE granted to the distributor {distributor.address}")
     if not token.mintersSealed():
         # Every other minter goes first: the deployer, or the distributor of a run interrupted
-        # before its seal (re-run with other parameters, it deployed a new one). The token
-        # enumerates them; `sealMinters` refuses anything but the distributor alone.
-        for index in reversed(range(int(token.getRoleMemberCount(minter)))):
-            holder = str(token.getRoleMember(minter, index))
-            if holder.lower() != str(distributor.address).lower():
+        # before its seal (re-run with other parameters, it deployed a new one). They are the
+        # accounts of the token's `RoleGranted(MINTER_ROLE)` events that still hold the role;
+        # `sealMinters` then refuses anything but the distributor alone, so a missed one would
+        # stop the deploy here rather than be sealed in.
+        start = int(record.contracts.get("TweiToken", {}).get("block") or 0)
+        granted = token.RoleGranted.range(start, chain.blocks.height + 1, search_topics={"role": minter})
+        for holder in sorted({str(log.account) for log in granted}):
+            if holder.lower() != str(distributor.address).lower() and token.hasRole(minter, holder):
                 token.revokeRole(minter, holder, sender=deployer)
                 say(f"TweiToken: MINTER_ROLE revoked from {holder} (only the distributor mints)")
         token.sealMinters(distributor.address, sender=deployer)

@@ -4,7 +4,7 @@ pragma solidity ^0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {IAccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/IAccessControlEnumerable.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 /// @title ITweiToken
 /// @notice The Twei ERC-20: permit, burnable, capped, minted only by holders of `MINTER_ROLE`
@@ -12,7 +12,7 @@ import {IAccessControlEnumerable} from "@openzeppelin/contracts/access/extension
 ///         distributor, `MINTER_ROLE` can be neither granted nor revoked again, so nobody (the
 ///         admin included) can mint around the distributor's oracle quorum, nor take its minting
 ///         away and freeze its roots.
-interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit, IAccessControlEnumerable {
+interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit, IAccessControl {
     /// @notice `minter` is the sole `MINTER_ROLE` holder from now on.
     event MintersSealed(address indexed admin, address indexed minter);
 
@@ -32,9 +32,6 @@ interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit, IAccessControlEnum
 
     /// @notice Whether the set of minters is final.
     function mintersSealed() external view returns (bool);
-
-    /// @notice The sole minter once sealed, else the zero address.
-    function sealedMinter() external view returns (address);
 
     /// @notice The role allowed to mint; granted to the reward distributor.
     function MINTER_ROLE() external view returns (bytes32);

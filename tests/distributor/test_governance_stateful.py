@@ -328,9 +328,11 @@ def test_governance_machine__no_change_before_its_delay_and_vetoes_hold(harness)
         settings=settings(max_examples=min(EXAMPLES, profile.max_examples), stateful_step_count=STEPS),
     )
     print(_summary())
-    # What this run explored, not only that nothing failed.
-    assert STATS["runs"] >= 1
-    assert STATS["reverted: ChangeNotDue"] + STATS["reverted: NoScheduledChange"] >= 1
+    # What this run explored, not only that nothing failed: every example began mid-attack or
+    # mid-rotation, and went on from there.
+    runs = STATS["runs"]
+    assert runs >= 1
+    assert STATS["scheduled the attacker as quorum"] + STATS["scheduled a rotation"] >= runs
 
 
 def test_governance_machine__explores_vetoes_waits_and_the_attack(harness):
