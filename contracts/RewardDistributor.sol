@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ITweiToken} from "./interfaces/ITweiToken.sol";
 import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
@@ -100,10 +101,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         uint256 packed;
     }
 
-    /// @dev The last UTC day on which an activation minted, and what was minted on it.
+    /// @dev The rolling 24-hour cap's ledger: the time of the last minting activation, and what was
+    ///      minted since the last 24-hour gap between two mints (so, at least everything minted in
+    ///      the 24 hours before `lastMintAt`).
     struct MintLedger {
-        uint32 day;
-        uint224 minted;
+        uint40 lastMintAt;
+        uint216 minted;
     }
 
     ITweiToken private immutable _token;
@@ -120,6 +123,9 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @dev The whole active root, paused or not.
     bytes32 private _activeRoot;
     bytes32 private _pendingRoot;
+    /// @dev The root active before the active one, as an open-root slot (high 224 bits | epoch):
+    ///      claims against it are accepted too, so a proof stays good for a root's whole next day.
+    bytes32 private _previousRoot;
     MintLedger private _mintLedger;
 
     /// @dev keccak256(epoch, root, total) of every revoked root => true.
@@ -283,6 +289,49 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         }
     }
 
+    /// @inheritdoc IRewardDistributor
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external {
+        uint256 count = leaves.length;
+        bytes32[] memory hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            SweepLeaf calldata l = leaves[i];
+            hashes[i] = _leaf(l.account, l.cumulativeAmount, l.level);
+        }
+        // OpenZeppelin's multiproof: one set of sibling nodes for all the leaves, in the order the
+        // JS `StandardMerkleTree.getMultiProof` gives them.
+        bytes32 computed = MerkleProof.processMultiProofCalldata(proof, proofFlags, hashes);
+        bytes32 root = _openRoot;
+        uint256 epoch = uint256(root) & _EPOCH_MASK;
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (root, epoch) = _otherRoot(address(0), computed, root);
+        bool fromPrevious = (uint256(computed) ^ uint256(root)) >> 32 != 0;
+
+        // The token debit is batched: one `transferBatch` call pays every account owed something.
+        // `hashes` is reused for the amounts (a leaf hash is not read again).
+        address[] memory recipients = new address[](count);
+        uint256 paid = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            SweepLeaf calldata l = leaves[i];
+            (uint256 e, uint16 level) = (epoch, l.level);
+            if (fromPrevious) (e, level) = _notBefore(l.account, epoch, level);
+            uint256 amount = _record(l.account, l.cumulativeAmount, level, e);
+            if (amount != 0) {
+                recipients[paid] = l.account;
+                hashes[paid] = bytes32(amount);
+                ++paid;
+            }
+        }
+        if (paid != 0) {
+            uint256[] memory amounts;
+            assembly ("memory-safe") {
+                // Safe: shortens both arrays in place to their first `paid` entries (never longer).
+                mstore(recipients, paid)
+                mstore(hashes, paid)
+                amounts := hashes
+            }
+            _token.transferBatch(recipients, amounts);
+        }
+    }
+
     // ------------------------------------------------------------------------------------ views
 
     /// @inheritdoc IRewardDistributor
@@ -298,12 +347,13 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @inheritdoc ILevels
     function currentLevelOf(address account) external view returns (uint16 level, bool current) {
         State memory s = _state;
-        uint256 epoch = _isDue(s) ? s.pendingEpoch : s.activeEpoch;
+        uint256 epoch = _dueAndMintable(s) ? s.pendingEpoch : s.activeEpoch;
         uint256 record = _accounts[account].packed;
         level = uint16(record >> _LEVEL_SHIFT);
-        // A record's epoch is that of the root active when it was written, and epochs only grow:
-        // it is never above the active one, so "not below" means "equal".
-        current = (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
+        // A record's epoch is that of the root it was claimed from (the active or the previous
+        // one), and epochs only grow: it is never above the active one, so "not below" means
+        // "equal". While claims are paused no root's levels count.
+        current = !s.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
     }
 
     /// @inheritdoc ILevels
@@ -313,8 +363,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         returns (bool)
     {
         State memory s = _state;
-        bytes32 active = _isDue(s) ? _pendingRoot : _activeRoot;
-        return active != 0 && _processProof(_leaf(account, cumulativeAmount, level), proof) == active;
+        bytes32 active = _dueAndMintable(s) ? _pendingRoot : _activeRoot;
+        return !s.paused && active != 0 && _processProof(_leaf(account, cumulativeAmount, level), proof) == active;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -334,7 +384,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @inheritdoc IRewardDistributor
     function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total) {
         State memory s = _state;
-        if (_isDue(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
+        if (_dueAndMintable(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
         return (_activeRoot, s.activeEpoch, _totals.active);
     }
 
@@ -374,9 +424,18 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IRewardDistributor
-    function mintedOnLastDay() external view returns (uint64 day, uint256 minted) {
+    function previousRoot() external view returns (bytes32 rootHigh224, uint64 epoch) {
+        State memory s = _state;
+        uint256 slot = uint256(_previousRoot);
+        // Once a due root is mintable the views count it active, and the active root is previous.
+        if (_dueAndMintable(s)) slot = uint256(_openSlot(_activeRoot, s.activeEpoch));
+        return (bytes32(slot & ~_EPOCH_MASK), uint64(slot & _EPOCH_MASK));
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function mintWindow() external view returns (uint256 lastMintAt, uint256 minted) {
         MintLedger memory ledger = _mintLedger;
-        return (ledger.day, ledger.minted);
+        return (ledger.lastMintAt, ledger.minted);
     }
 
     /// @inheritdoc IRewardDistributor
@@ -403,11 +462,26 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     ) private returns (uint256 amount, bytes32 root) {
         bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
         root = openRoot;
-        // The open slot's low 32 bits are its epoch: compare the high 224. On success the pending
-        // root proved here is the open root.
-        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) root = _activateForClaim(account, computed);
-        if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
+        uint256 epoch = uint256(root) & _EPOCH_MASK;
+        // The open slot's low 32 bits are its epoch: compare the high 224.
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) {
+            (root, epoch) = _otherRoot(account, computed, root);
+            // Still not the open root: the previous one.
+            if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (epoch, level) = _notBefore(account, epoch, level);
+        }
+        amount = _record(account, cumulativeAmount, level, epoch);
+        if (amount != 0) _pay(account, amount);
+    }
 
+    /// @dev Records a proven leaf of the root of `epoch`: the claimed amount rises to
+    ///      `cumulativeAmount` (the difference is returned, for the caller to pay), and `level` is
+    ///      recorded with `epoch` (never an earlier epoch than the record's: `_otherRoot` sees to
+    ///      it). Emits `Claimed`. The common path reads and writes one storage slot.
+    function _record(address account, uint256 cumulativeAmount, uint16 level, uint256 epoch)
+        private
+        returns (uint256 amount)
+    {
+        if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
         AccountRecord storage slot = _accounts[account];
         uint256 record = slot.packed;
         uint256 already = record & _CLAIMED_MASK;
@@ -419,22 +493,39 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             }
             claimedNow = cumulativeAmount;
         }
-        uint256 updated =
-            (uint256(level) << _LEVEL_SHIFT) | ((uint256(root) & _EPOCH_MASK) << _EPOCH_SHIFT) | claimedNow;
+        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | (epoch << _EPOCH_SHIFT) | claimedNow;
         if (updated != record) slot.packed = updated;
-        if (amount != 0) _pay(account, amount);
         emit Claimed(account, amount, level);
     }
 
-    /// @dev The slow path of a claim whose proof does not reach the open root: claims are paused, or
-    ///      the proof is for the pending root that is now due (activate it), or the proof is wrong.
-    ///      Returns the new open-root slot.
-    function _activateForClaim(address account, bytes32 computed) private returns (bytes32) {
+    /// @dev The slow path of a proof (`computed` is where it leads) that does not reach the open
+    ///      root: claims are paused, or the proof is for the due pending root (activate it, within
+    ///      the cap), or for the previous active root, or it is wrong (`InvalidProof(account)`).
+    ///      Returns the open-root slot after it (which the proof reaches unless it was for the
+    ///      previous root) and the epoch of the root proved.
+    function _otherRoot(address account, bytes32 computed, bytes32 openRoot)
+        private
+        returns (bytes32 root, uint256 epoch)
+    {
         State memory s = _state;
         if (s.paused) revert ClaimsArePaused();
-        if (!_isDue(s) || computed != _pendingRoot) revert InvalidProof(account);
-        _activateAndMint(s);
-        return _openSlot(computed, s.activeEpoch);
+        if (_isDue(s) && computed == _pendingRoot) {
+            _activateAndMint(s);
+            return (_openSlot(computed, s.activeEpoch), s.activeEpoch);
+        }
+        uint256 previous = uint256(_previousRoot);
+        if (previous == 0 || (uint256(computed) ^ previous) >> 32 != 0) revert InvalidProof(account);
+        return (openRoot, previous & _EPOCH_MASK);
+    }
+
+    /// @dev The epoch and level a claim from the previous root records: its own, unless the
+    ///      account's record holds a later root's (a claim from the previous root, which anyone may
+    ///      send, must not make a current level stale). Only claims from the previous root need
+    ///      this; the hot path never compares epochs.
+    function _notBefore(address account, uint256 epoch, uint16 level) private view returns (uint256, uint16) {
+        uint256 record = _accounts[account].packed;
+        uint256 recorded = (record >> _EPOCH_SHIFT) & _EPOCH_MASK;
+        return recorded > epoch ? (recorded, uint16(record >> _LEVEL_SHIFT)) : (epoch, level);
     }
 
     /// @dev Activates the due pending root, stores the state, then mints the increment.
@@ -456,16 +547,16 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             minted = totals.pending - totals.active;
         }
         if (minted != 0) {
-            uint256 day = block.timestamp / 1 days;
             MintLedger memory ledger = _mintLedger;
-            // The ledger's day is never after today: an earlier day's mint does not count.
-            uint256 already = ledger.day < day ? 0 : ledger.minted;
+            uint256 already = _mintedInWindow(ledger);
             if (already + minted > s.dailyCap) {
-                revert DailyCapReached(uint64(day), already, minted, s.dailyCap);
+                revert DailyCapReached(ledger.lastMintAt + 1 days, already, minted, s.dailyCap);
             }
-            // Safe casts: day < 2**32 for eleven million years; already + minted <= dailyCap < 2**96.
-            _mintLedger = MintLedger({day: uint32(day), minted: uint224(already + minted)});
+            // Safe casts: a timestamp < 2**40 for 30,000 years; already + minted <= dailyCap < 2**96.
+            _mintLedger = MintLedger({lastMintAt: uint40(block.timestamp), minted: uint216(already + minted)});
         }
+        bytes32 previous = _activeRoot;
+        if (previous != 0) _previousRoot = _openSlot(previous, s.activeEpoch);
         _activeRoot = root;
         if (!s.paused) _openRoot = _openSlot(root, s.pendingEpoch);
         _pendingRoot = 0;
@@ -513,6 +604,24 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     /// @dev Whether a root is pending (activatesAt is a timestamp, so only 0 when none is).
     function _hasPending(State memory s) private pure returns (bool) {
         return s.pendingActivatesAt > 0;
+    }
+
+    /// @dev What counts against the rolling 24-hour cap now: everything minted since the last
+    ///      24-hour gap between mints, or nothing once 24 hours have passed since the last mint.
+    ///      A 24-hour window holding mints from both sides of such a gap would be longer than 24
+    ///      hours, so every window's mints are counted together, and no window mints more than
+    ///      `dailyCap` (conservative: an activation may wait for the gap, at most 24 hours).
+    function _mintedInWindow(MintLedger memory ledger) private view returns (uint256) {
+        return block.timestamp >= uint256(ledger.lastMintAt) + 1 days ? 0 : ledger.minted;
+    }
+
+    /// @dev Whether the pending root is due and its activation would fit the rolling cap now: only
+    ///      then do the views count it active (a claim would activate it; otherwise it reverts).
+    function _dueAndMintable(State memory s) private view returns (bool) {
+        if (!_isDue(s)) return false;
+        Totals memory totals = _totals;
+        uint256 increment = totals.pending - totals.active;
+        return increment == 0 || _mintedInWindow(_mintLedger) + increment <= s.dailyCap;
     }
 
     /// @dev Whether a pending root exists and its challenge period has passed.

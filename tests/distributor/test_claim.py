@@ -1,4 +1,5 @@
-"""claim and claimMany: pay the account the difference, record its level, only under the active root."""
+"""claim and claimMany: pay the account the difference, record its level, only under the active root
+(or the previous one: tests/distributor/test_previous_root.py)."""
 
 import ape
 import pytest
@@ -73,11 +74,14 @@ def test_claim__next_day_pays_only_the_increment(
     assert distributor.levelOf(alice) == 14
 
 
-def test_claim__old_leaf_after_new_root_reverts(distributor, active_day1, publish_active, alice, bob):
+def test_claim__leaf_two_roots_old_reverts(distributor, active_day1, publish_active, alice, bob):
     distributor.claim(*claim_args(active_day1, 1), sender=bob)  # activates day 1
     day2 = make_tree([(alice, 11 * ONE, 13), (bob, 4 * ONE, 2)])
     publish_active(distributor, 2, day2)
-    distributor.claim(*claim_args(day2, 1), sender=bob)  # activates day 2
+    distributor.claim(*claim_args(day2, 1), sender=bob)  # activates day 2: day 1 is the previous root
+    day3 = make_tree([(alice, 12 * ONE, 13), (bob, 5 * ONE, 2)])
+    publish_active(distributor, 3, day3)
+    distributor.claim(*claim_args(day3, 1), sender=bob)  # activates day 3: day 1 is out of reach
     with ape.reverts(distributor.InvalidProof, account=alice.address):
         distributor.claim(*claim_args(active_day1, 0), sender=alice)
 
