@@ -4,11 +4,11 @@ pragma solidity 0.8.30;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ITweiToken} from "./interfaces/ITweiToken.sol";
 import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
 import {ILevels} from "./interfaces/ILevels.sol";
+import {MultiProofCalldata} from "./utils/MultiProofCalldata.sol";
 
 /// @title RewardDistributor
 /// @notice Pays the daily reward pool through one cumulative Merkle root per UTC day (SPEC §5).
@@ -298,8 +298,8 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
             hashes[i] = _leaf(l.account, l.cumulativeAmount, l.level);
         }
         // OpenZeppelin's multiproof: one set of sibling nodes for all the leaves, in the order the
-        // JS `StandardMerkleTree.getMultiProof` gives them.
-        bytes32 computed = MerkleProof.processMultiProofCalldata(proof, proofFlags, hashes);
+        // JS `StandardMerkleTree.getMultiProof` gives them (processed as `MerkleProof` does).
+        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlags);
         bytes32 root = _openRoot;
         uint256 epoch = uint256(root) & _EPOCH_MASK;
         if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (root, epoch) = _otherRoot(address(0), computed, root);
@@ -462,15 +462,32 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
     ) private returns (uint256 amount, bytes32 root) {
         bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
         root = openRoot;
-        uint256 epoch = uint256(root) & _EPOCH_MASK;
         // The open slot's low 32 bits are its epoch: compare the high 224.
-        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) {
+        uint256 epoch;
+        if ((uint256(computed) ^ uint256(root)) >> 32 == 0) {
+            epoch = uint256(root) & _EPOCH_MASK;
+        } else {
             (root, epoch) = _otherRoot(account, computed, root);
             // Still not the open root: the previous one.
             if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (epoch, level) = _notBefore(account, epoch, level);
         }
-        amount = _record(account, cumulativeAmount, level, epoch);
+        // `_record`, written out again: the call costs the hot path about 100 gas.
+        if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
+        AccountRecord storage slot = _accounts[account];
+        uint256 record = slot.packed;
+        uint256 already = record & _CLAIMED_MASK;
+        uint256 claimedNow = already;
+        if (cumulativeAmount > already) {
+            // Safe: strictly greater, checked just above.
+            unchecked {
+                amount = cumulativeAmount - already;
+            }
+            claimedNow = cumulativeAmount;
+        }
+        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | (epoch << _EPOCH_SHIFT) | claimedNow;
+        if (updated != record) slot.packed = updated;
         if (amount != 0) _pay(account, amount);
+        emit Claimed(account, amount, level);
     }
 
     /// @dev Records a proven leaf of the root of `epoch`: the claimed amount rises to

@@ -183,17 +183,18 @@ def test_daily_cap__a_backlog_mints_at_most_the_cap_in_any_24_hours(
     assert distributor.mintWindow() == (later, 100)
 
 
-def test_daily_cap__two_full_caps_cannot_mint_within_an_hour_across_midnight(
+def test_daily_cap__two_full_caps_cannot_mint_within_hours_across_midnight(
     chain, distributor, publish_root, deployer, outsider, token, start_of_next_day
 ):
-    """The audit's case: a full cap at 23:30 UTC and another at 00:30 was possible per UTC day."""
+    """The audit's case: a full cap at 23:30 UTC and another soon after midnight was possible per
+    UTC day."""
     distributor.setDailyCap(100, sender=deployer)
     day = start_of_next_day(DAY - 2 * CHALLENGE_PERIOD)  # 22:00 UTC
     publish_root(distributor, day - 2, ROOT_A, total=100)
     chain.mine(timestamp=day * DAY + DAY - 1_800)  # 23:30
     minted_at = distributor.activatePendingRoot(sender=outsider).timestamp
     publish_root(distributor, day - 1, ROOT_B, total=200)
-    chain.mine(timestamp=(day + 1) * DAY + 1_800)  # 00:30 the next UTC day
+    chain.mine(timestamp=(day + 1) * DAY + 3_600)  # 01:00 the next UTC day: the root is due
     with ape.reverts(distributor.DailyCapReached, availableAt=minted_at + DAY):
         distributor.activatePendingRoot(sender=outsider)
     assert token.totalSupply() == 100
