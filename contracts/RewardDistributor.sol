@@ -464,12 +464,12 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         root = openRoot;
         // The open slot's low 32 bits are its epoch: compare the high 224.
         uint256 epoch;
-        if ((uint256(computed) ^ uint256(root)) >> 32 == 0) {
-            epoch = uint256(root) & _EPOCH_MASK;
-        } else {
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) {
             (root, epoch) = _otherRoot(account, computed, root);
             // Still not the open root: the previous one.
             if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (epoch, level) = _notBefore(account, epoch, level);
+        } else {
+            epoch = uint256(root) & _EPOCH_MASK;
         }
         // `_record`, written out again: the call costs the hot path about 100 gas.
         if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);

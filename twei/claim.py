@@ -164,15 +164,6 @@ def plan_claim(distributor: Any, source: SettlementSource, account: str) -> Clai
                 f"No reward root is active yet: the root for epoch {int(pending_epoch)} activates at"
                 f" {utc(int(activates_at))}; claim after that."
             )
-        due_epoch, _ = distributor.dueRoot()
-        if int(due_epoch):
-            from twei.settlement.timeline import utc
-
-            last_mint_at, _ = distributor.mintWindow()
-            return (
-                f"No reward root is active yet: the root for epoch {int(due_epoch)} waits for the rolling daily"
-                f" cap until {utc(int(last_mint_at) + 86_400)} (24 hours after the last mint); claim after that."
-            )
         return "No reward root is active yet: none is published (the settlement publishes one after the first day)."
     tree = source.tree_for_root(int(epoch), root_hex)
     index = find_leaf(tree, account)
