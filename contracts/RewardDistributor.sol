@@ -17,8 +17,9 @@ import {MultiProofCalldata} from "./utils/MultiProofCalldata.sol";
 /// oracle key can publish nothing. A root is pending for `challengePeriod` (at least an hour, under
 /// a day), during which a guardian may revoke it, for good: the same (epoch, root, total) can never
 /// be published again, so resending the first transaction's signatures starts no revoke race. The
-/// distributor mints at most `dailyCap` per UTC day, however many epochs a backlog publishes, which
-/// bounds what even a compromised quorum could mint before a guardian reacts.
+/// distributor mints at most `dailyCap` in any 24 hours (rolling, wherever midnight falls), however
+/// many epochs a backlog publishes, which bounds what even a compromised quorum could mint before a
+/// guardian reacts.
 ///
 /// Pending then active: at most one root is pending. A root becomes active when its period has
 /// passed: the daily job (or anyone) calls `activatePendingRoot` right after it, so claims find it
@@ -29,16 +30,24 @@ import {MultiProofCalldata} from "./utils/MultiProofCalldata.sol";
 ///
 /// Never wedged: `publishRoot` refuses a total whose increment the token's cap could not mint, and
 /// a root's increment is at most `dailyCap` (which cannot be lowered below a pending root's
-/// increment), so every accepted root can be activated (on a later UTC day at worst, when the
-/// day's cap is spent) and every later root published.
+/// increment), so every accepted root can be activated (24 hours after the last mint at worst,
+/// when the cap is spent) and every later root published.
 ///
 /// Money: when a root activates, its increment over the previous active total is minted to this
 /// contract, so the contract's balance is the active total minus everything paid: no claim can
 /// ever pay past the active root's `total`, whatever the tree holds. A claim is a transfer.
 ///
-/// Levels: a claim records the account's level with the epoch of the root it came from, so
-/// `currentLevelOf` tells whether the record is the active root's; `isActiveLeaf` proves any
-/// account's level in the active root without a claim (the engagement contract's comment form).
+/// Views: a due root counts as active in every view only once its activation fits the cap, exactly
+/// when a claim from it would succeed. No proof goes stale: a claim may also prove its leaf in the
+/// previous active root (amounts are cumulative: it is paid the difference).
+///
+/// Levels: a claim records the account's level with the epoch of the root it came from (never over
+/// a later root's), so `currentLevelOf` tells whether the record is the active root's;
+/// `isActiveLeaf` proves any account's level in the active root without a claim (the engagement
+/// contract's comment form). While claims are paused no level counts.
+///
+/// Sweep: the operator claims for many accounts with one OpenZeppelin multiproof and one token
+/// `transferBatch` (see `MultiProofCalldata` for why its loop is written by hand).
 ///
 /// Gas (see bench/distributor_gas.py): a claim reads the account's slot (claimed amount, root epoch
 /// and level packed) and one root slot, which holds the active root's first 224 bits and its epoch
@@ -554,7 +563,7 @@ contract RewardDistributor is IRewardDistributor, AccessControl, EIP712 {
         if (minted != 0) _token.mint(address(this), minted);
     }
 
-    /// @dev Makes the (due) pending root the active one, within the UTC day's cap. Updates `s` and
+    /// @dev Makes the (due) pending root the active one, within the rolling cap. Updates `s` and
     ///      `totals` in memory; the caller stores them, then mints the returned increment to this
     ///      contract.
     function _activate(State memory s, Totals memory totals) private returns (uint256 minted) {

@@ -45,7 +45,7 @@ interface IRewardDistributor is ILevels {
     /// @notice The oracle set and the number of distinct signatures a root needs changed.
     event OraclesSet(address[] oracles, uint8 threshold);
 
-    /// @notice The most the distributor may mint in one UTC day (and one root may add) changed.
+    /// @notice The most the distributor may mint in any 24 hours (and one root may add) changed.
     event DailyCapSet(uint256 dailyCap);
 
     /// @notice How long a published root stays pending changed (applies to roots published later).
@@ -168,7 +168,7 @@ interface IRewardDistributor is ILevels {
     /// @notice Replaces the oracle set and the signature threshold; only the admin.
     function setOracles(address[] calldata oracles, uint8 threshold) external;
 
-    /// @notice Sets the most the distributor may mint per UTC day (and one root may add); only the admin.
+    /// @notice Sets the most the distributor may mint in any 24 hours (and one root may add); only the admin.
     function setDailyCap(uint96 dailyCap) external;
 
     /// @notice Sets the challenge period (an hour or more, below one day) of roots published from
