@@ -12,6 +12,15 @@ next ``publishRoot`` finds the previous root already activated. The claim rows a
 way. The fallback paths are measured too: a ``publishRoot`` that still has to activate (and mint)
 the previous root, and a claim that activates the root because nobody has yet. "first mint" is the
 very first activation (zero balances and ledger become non-zero); every other mint is a later one.
+The sweep (the operator's daily `sweep`, one OpenZeppelin multiproof for many accounts) is
+measured with multiproofs from two real trees of 1,048,576 leaves (``--sweep-leaves``), for 100
+accounts picked three ways: at random across the tree (the worst case: each account brings about
+13 proof nodes of its own), every 10th leaf in heap order (a day where one account in ten has
+something to claim), and 100 neighbours (the job's own order when every account has). "new" rows
+pay the accounts' first Twei (their token balance and record go from zero); "repeat" rows sweep
+the same accounts again from the next day's tree. The previous-root fallback is a claim whose
+proof is for the root before the active one (a wallet holding yesterday's file).
+
 Morpho URD's "97,635 + 38,736" reads as two transactions (submitting a root, then accepting it
 after the timelock), so it compares with publishRoot + activatePendingRoot together.
 """
@@ -35,6 +44,7 @@ PEERS = {
     "first claim (new holder)": ("95,561", "98,506", 95_000),
     "repeat claim": ("61,363", "64,279", 61_000),
     "claimMany per repeat account @100": ("-", "-", 30_000),
+    "sweep per repeat account @100 (random leaves of 1,048,576)": ("-", "-", 26_000),
     "publishRoot 3 signatures (previous root already activated)": ("-", "97,635 + 38,736", 100_000),
 }
 CHALLENGE_PERIOD = 3600  # the contract's minimum
@@ -59,7 +69,23 @@ class DeepTree:
         return account, int(amount), int(level), self.tree.proof_nodes(index) + self.pad
 
 
-def measure(network_choice: str) -> dict[str, int]:
+def big_tree(n: int, day: int, seed: int = 7) -> StandardMerkleTree:
+    """A real tree of ``n`` leaves: deterministic addresses, amounts growing with ``day``."""
+    import numpy
+
+    rng = numpy.random.default_rng(seed)
+    raw = rng.bytes(20 * n)
+    values = [("0x" + raw[20 * i : 20 * i + 20].hex(), 1_000 * day + i % 997, 1 + day % 7) for i in range(n)]
+    return StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+
+
+def sweep_args(tree: StandardMerkleTree, indices) -> tuple:
+    proof = tree.get_multi_proof(indices)
+    leaves = [(a, int(v), int(lv)) for a, v, lv in proof.values]
+    return leaves, proof.proof, proof.proof_flags
+
+
+def measure(network_choice: str, sweep_leaves: int) -> dict[str, int]:
     from ape import accounts, chain, networks, project
 
     results: dict[str, int] = {}
@@ -163,14 +189,73 @@ def measure(network_choice: str) -> dict[str, int]:
         wait()
         fallback_claim = d.claim(*d4.claim(10), sender=sender)
         results["claim that activates the root (fallback, repeat holder)"] = fallback_claim.gas_used
+
+        # A proof for the previous root (day 4 is active, the file is day 3's): the fallback.
+        results["repeat claim from the previous root (fallback)"] = d.claim(*d3.claim(120), sender=sender).gas_used
+        d5 = day(5)
+        publish(d, 5, d5, 2)
+        wait()
+        activate(d)
+        results["claimMany per repeat account @100, previous-root proofs"] = (
+            d.claimMany([d4.claim(i) for i in range(10, 110)], sender=sender).gas_used // 100
+        )
+
+        # The sweep, with multiproofs from two real trees of `sweep_leaves` leaves.
+        import random
+
+        t1, t2 = big_tree(sweep_leaves, 1), big_tree(sweep_leaves, 2)
+        for t in (t1, t2):
+            t.total = sum(int(v[1]) for v in t.values)  # noqa: B010 (what publish reads)
+        picks = random.Random(26).sample(range(sweep_leaves), 200)
+
+        def groups(tree):
+            # Neighbours and every 10th leaf in the tree's own heap order (the job's order).
+            by_heap = sorted(range(sweep_leaves), key=lambda i: tree.tree_indices[i], reverse=True)
+            middle = sweep_leaves // 2
+            return {
+                "random leaves": picks[:100],
+                "every 10th leaf": by_heap[middle - 1_000 : middle : 10],
+                "neighbours": by_heap[middle + 1_000 : middle + 1_100],
+            }
+
+        size = f"{sweep_leaves:,}"
+        sd = deploy(2)
+        publish(sd, 1, t1, 2)
+        wait()
+        activate(sd)
+        for name, indices in groups(t1).items():
+            args = sweep_args(t1, indices)
+            results[f"sweep per new account @100 ({name} of {size})"] = sd.sweep(*args, sender=sender).gas_used // 100
+        new_many = sd.claimMany(
+            [(t1.values[i][0], int(t1.values[i][1]), int(t1.values[i][2]), t1.get_proof(i)) for i in picks[100:200]],
+            sender=sender,
+        )
+        results[f"claimMany per new account @100 (random leaves of {size})"] = new_many.gas_used // 100
+        for indices in groups(t2).values():  # make tomorrow's groups holders (not measured)
+            sd.sweep(*sweep_args(t1, indices), sender=sender)
+        publish(sd, 2, t2, 2)
+        wait()
+        activate(sd)
+        for name, indices in groups(t2).items():
+            args = sweep_args(t2, indices)
+            multiproof = sd.sweep(*args, sender=sender)
+            results[f"sweep per repeat account @100 ({name} of {size})"] = multiproof.gas_used // 100
+            results[f"  (its multiproof: nodes, {name})"] = len(args[1])
+            results[f"  (its multiproof: flags, {name})"] = len(args[2])
+        repeat_many = sd.claimMany(
+            [(t2.values[i][0], int(t2.values[i][1]), int(t2.values[i][2]), t2.get_proof(i)) for i in picks[100:200]],
+            sender=sender,
+        )
+        results[f"claimMany per repeat account @100 (random leaves of {size})"] = repeat_many.gas_used // 100
     return results
 
 
 @click.command()
 @click.option("--network", "network_choices", multiple=True, default=("ethereum:local:test", "ethereum:local:foundry"))
-def main(network_choices):
+@click.option("--sweep-leaves", default=1 << 20, show_default=True, help="Leaves of the sweep's trees.")
+def main(network_choices, sweep_leaves):
     os.environ["PATH"] = f"{ROOT_DIR / 'node_modules' / '.bin'}:{os.environ['PATH']}"
-    columns = {choice: measure(choice) for choice in network_choices}
+    columns = {choice: measure(choice, sweep_leaves) for choice in network_choices}
     names = list(next(iter(columns.values())))
     header = ["operation (20-level proofs)"] + [c.split(":")[-1] for c in network_choices] + ["1inch", "Morpho URD", "target"]
     rows = []

@@ -9,6 +9,7 @@ import {ITweiToken} from "./interfaces/ITweiToken.sol";
 import {IRewardDistributor} from "./interfaces/IRewardDistributor.sol";
 import {IDistributorGovernance} from "./interfaces/IDistributorGovernance.sol";
 import {ILevels} from "./interfaces/ILevels.sol";
+import {MultiProofCalldata} from "./utils/MultiProofCalldata.sol";
 
 /// @title RewardDistributor
 /// @notice Pays the daily reward pool through one cumulative Merkle root per UTC day (SPEC §5).
@@ -17,8 +18,9 @@ import {ILevels} from "./interfaces/ILevels.sol";
 /// oracle key can publish nothing. A root is pending for `challengePeriod` (at least an hour, under
 /// a day), during which a guardian may revoke it, for good: the same (epoch, root, total) can never
 /// be published again, so resending the first transaction's signatures starts no revoke race. The
-/// distributor mints at most `dailyCap` per UTC day, however many epochs a backlog publishes, which
-/// bounds what even a compromised quorum could mint before a guardian reacts.
+/// distributor mints at most `dailyCap` in any 24 hours (rolling, wherever midnight falls), however
+/// many epochs a backlog publishes, which bounds what even a compromised quorum could mint before a
+/// guardian reacts.
 ///
 /// Pending then active: at most one root is pending. A root becomes active when its period has
 /// passed: the daily job (or anyone) calls `activatePendingRoot` right after it, so claims find it
@@ -29,16 +31,24 @@ import {ILevels} from "./interfaces/ILevels.sol";
 ///
 /// Never wedged: `publishRoot` refuses a total whose increment the token's cap could not mint, and
 /// a root's increment is at most `dailyCap` (which cannot be lowered below a pending root's
-/// increment), so every accepted root can be activated (on a later UTC day at worst, when the
-/// day's cap is spent) and every later root published.
+/// increment), so every accepted root can be activated (24 hours after the last mint at worst,
+/// when the cap is spent) and every later root published.
 ///
 /// Money: when a root activates, its increment over the previous active total is minted to this
 /// contract, so the contract's balance is the active total minus everything paid: no claim can
 /// ever pay past the active root's `total`, whatever the tree holds. A claim is a transfer.
 ///
-/// Levels: a claim records the account's level with the epoch of the root it came from, so
-/// `currentLevelOf` tells whether the record is the active root's; `isActiveLeaf` proves any
-/// account's level in the active root without a claim (the engagement contract's comment form).
+/// Views: a due root counts as active in every view only once its activation fits the cap, exactly
+/// when a claim from it would succeed. No proof goes stale: a claim may also prove its leaf in the
+/// previous active root (amounts are cumulative: it is paid the difference).
+///
+/// Levels: a claim records the account's level with the epoch of the root it came from (never over
+/// a later root's), so `currentLevelOf` tells whether the record is the active root's;
+/// `isActiveLeaf` proves any account's level in the active root without a claim (the engagement
+/// contract's comment form). While claims are paused no level counts.
+///
+/// Sweep: the operator claims for many accounts with one OpenZeppelin multiproof and one token
+/// `transferBatch` (see `MultiProofCalldata` for why its loop is written by hand).
 ///
 /// Gas (see bench/distributor_gas.py): a claim reads the account's slot (claimed amount, root epoch
 /// and level packed) and one root slot, which holds the active root's first 224 bits and its epoch
@@ -115,10 +125,12 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         uint256 packed;
     }
 
-    /// @dev The last UTC day on which an activation minted, and what was minted on it.
+    /// @dev The rolling 24-hour cap's ledger: the time of the last minting activation, and what was
+    ///      minted since the last 24-hour gap between two mints (so, at least everything minted in
+    ///      the 24 hours before `lastMintAt`).
     struct MintLedger {
-        uint32 day;
-        uint224 minted;
+        uint40 lastMintAt;
+        uint216 minted;
     }
 
     /// @dev What governance has scheduled (one slot): a daily-cap raise and when an oracle set
@@ -145,6 +157,9 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     /// @dev The whole active root, paused or not.
     bytes32 private _activeRoot;
     bytes32 private _pendingRoot;
+    /// @dev The root active before the active one, as an open-root slot (high 224 bits | epoch):
+    ///      claims against it are accepted too, so a proof stays good for a root's whole next day.
+    bytes32 private _previousRoot;
     MintLedger private _mintLedger;
 
     /// @dev keccak256(epoch, root, total) of every revoked root => true.
@@ -167,7 +182,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     /// @param token_ The Twei token; this contract needs its `MINTER_ROLE`.
     /// @param oracles_ The oracle signers.
     /// @param threshold_ Distinct oracle signatures a root needs.
-    /// @param dailyCap_ The most minted per UTC day (and added by one root), and for good the
+    /// @param dailyCap_ The most minted in any 24 hours (and added by one root), and for good the
     ///        most `dailyCap` may ever be raised to (`maxDailyCap`).
     /// @param challengePeriod_ Seconds a root stays pending: an hour or more, below one day.
     constructor(
@@ -416,6 +431,49 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         }
     }
 
+    /// @inheritdoc IRewardDistributor
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external {
+        uint256 count = leaves.length;
+        bytes32[] memory hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            SweepLeaf calldata l = leaves[i];
+            hashes[i] = _leaf(l.account, l.cumulativeAmount, l.level);
+        }
+        // OpenZeppelin's multiproof: one set of sibling nodes for all the leaves, in the order the
+        // JS `StandardMerkleTree.getMultiProof` gives them (processed as `MerkleProof` does).
+        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlags);
+        bytes32 root = _openRoot;
+        uint256 epoch = uint256(root) & _EPOCH_MASK;
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (root, epoch) = _otherRoot(address(0), computed, root);
+        bool fromPrevious = (uint256(computed) ^ uint256(root)) >> 32 != 0;
+
+        // The token debit is batched: one `transferBatch` call pays every account owed something.
+        // `hashes` is reused for the amounts (a leaf hash is not read again).
+        address[] memory recipients = new address[](count);
+        uint256 paid = 0;
+        for (uint256 i = 0; i < count; ++i) {
+            SweepLeaf calldata l = leaves[i];
+            (uint256 e, uint16 level) = (epoch, l.level);
+            if (fromPrevious) (e, level) = _notBefore(l.account, epoch, level);
+            uint256 amount = _record(l.account, l.cumulativeAmount, level, e);
+            if (amount != 0) {
+                recipients[paid] = l.account;
+                hashes[paid] = bytes32(amount);
+                ++paid;
+            }
+        }
+        if (paid != 0) {
+            uint256[] memory amounts;
+            assembly ("memory-safe") {
+                // Safe: shortens both arrays in place to their first `paid` entries (never longer).
+                mstore(recipients, paid)
+                mstore(hashes, paid)
+                amounts := hashes
+            }
+            _token.transferBatch(recipients, amounts);
+        }
+    }
+
     // ------------------------------------------------------------------------------------ views
 
     /// @inheritdoc IRewardDistributor
@@ -431,12 +489,13 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     /// @inheritdoc ILevels
     function currentLevelOf(address account) external view returns (uint16 level, bool current) {
         State memory s = _state;
-        uint256 epoch = _isDue(s) ? s.pendingEpoch : s.activeEpoch;
+        uint256 epoch = _dueAndMintable(s) ? s.pendingEpoch : s.activeEpoch;
         uint256 record = _accounts[account].packed;
         level = uint16(record >> _LEVEL_SHIFT);
-        // A record's epoch is that of the root active when it was written, and epochs only grow:
-        // it is never above the active one, so "not below" means "equal".
-        current = (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
+        // A record's epoch is that of the root it was claimed from (the active or the previous
+        // one), and epochs only grow: it is never above the active one, so "not below" means
+        // "equal". While claims are paused no root's levels count.
+        current = !s.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
     }
 
     /// @inheritdoc ILevels
@@ -446,8 +505,8 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         returns (bool)
     {
         State memory s = _state;
-        bytes32 active = _isDue(s) ? _pendingRoot : _activeRoot;
-        return active != 0 && _processProof(_leaf(account, cumulativeAmount, level), proof) == active;
+        bytes32 active = _dueAndMintable(s) ? _pendingRoot : _activeRoot;
+        return !s.paused && active != 0 && _processProof(_leaf(account, cumulativeAmount, level), proof) == active;
     }
 
     /// @inheritdoc IRewardDistributor
@@ -467,7 +526,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     /// @inheritdoc IRewardDistributor
     function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total) {
         State memory s = _state;
-        if (_isDue(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
+        if (_dueAndMintable(s)) return (_pendingRoot, s.pendingEpoch, _totals.pending);
         return (_activeRoot, s.activeEpoch, _totals.active);
     }
 
@@ -529,9 +588,18 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     }
 
     /// @inheritdoc IRewardDistributor
-    function mintedOnLastDay() external view returns (uint64 day, uint256 minted) {
+    function previousRoot() external view returns (bytes32 rootHigh224, uint64 epoch) {
+        State memory s = _state;
+        uint256 slot = uint256(_previousRoot);
+        // Once a due root is mintable the views count it active, and the active root is previous.
+        if (_dueAndMintable(s)) slot = uint256(_openSlot(_activeRoot, s.activeEpoch));
+        return (bytes32(slot & ~_EPOCH_MASK), uint64(slot & _EPOCH_MASK));
+    }
+
+    /// @inheritdoc IRewardDistributor
+    function mintWindow() external view returns (uint256 lastMintAt, uint256 minted) {
         MintLedger memory ledger = _mintLedger;
-        return (ledger.day, ledger.minted);
+        return (ledger.lastMintAt, ledger.minted);
     }
 
     /// @inheritdoc IRewardDistributor
@@ -558,11 +626,17 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     ) private returns (uint256 amount, bytes32 root) {
         bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
         root = openRoot;
-        // The open slot's low 32 bits are its epoch: compare the high 224. On success the pending
-        // root proved here is the open root.
-        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) root = _activateForClaim(account, computed);
+        // The open slot's low 32 bits are its epoch: compare the high 224.
+        uint256 epoch;
+        if ((uint256(computed) ^ uint256(root)) >> 32 != 0) {
+            (root, epoch) = _otherRoot(account, computed, root);
+            // Still not the open root: the previous one.
+            if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (epoch, level) = _notBefore(account, epoch, level);
+        } else {
+            epoch = uint256(root) & _EPOCH_MASK;
+        }
+        // `_record`, written out again: the call costs the hot path about 100 gas.
         if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
-
         AccountRecord storage slot = _accounts[account];
         uint256 record = slot.packed;
         uint256 already = record & _CLAIMED_MASK;
@@ -574,22 +648,65 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
             }
             claimedNow = cumulativeAmount;
         }
-        uint256 updated =
-            (uint256(level) << _LEVEL_SHIFT) | ((uint256(root) & _EPOCH_MASK) << _EPOCH_SHIFT) | claimedNow;
+        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | (epoch << _EPOCH_SHIFT) | claimedNow;
         if (updated != record) slot.packed = updated;
         if (amount != 0) _pay(account, amount);
         emit Claimed(account, amount, level);
     }
 
-    /// @dev The slow path of a claim whose proof does not reach the open root: claims are paused, or
-    ///      the proof is for the pending root that is now due (activate it), or the proof is wrong.
-    ///      Returns the new open-root slot.
-    function _activateForClaim(address account, bytes32 computed) private returns (bytes32) {
+    /// @dev Records a proven leaf of the root of `epoch`: the claimed amount rises to
+    ///      `cumulativeAmount` (the difference is returned, for the caller to pay), and `level` is
+    ///      recorded with `epoch` (never an earlier epoch than the record's: `_otherRoot` sees to
+    ///      it). Emits `Claimed`. The common path reads and writes one storage slot.
+    function _record(address account, uint256 cumulativeAmount, uint16 level, uint256 epoch)
+        private
+        returns (uint256 amount)
+    {
+        if (cumulativeAmount > _CLAIMED_MASK) revert AmountTooLarge(account, cumulativeAmount);
+        AccountRecord storage slot = _accounts[account];
+        uint256 record = slot.packed;
+        uint256 already = record & _CLAIMED_MASK;
+        uint256 claimedNow = already;
+        if (cumulativeAmount > already) {
+            // Safe: strictly greater, checked just above.
+            unchecked {
+                amount = cumulativeAmount - already;
+            }
+            claimedNow = cumulativeAmount;
+        }
+        uint256 updated = (uint256(level) << _LEVEL_SHIFT) | (epoch << _EPOCH_SHIFT) | claimedNow;
+        if (updated != record) slot.packed = updated;
+        emit Claimed(account, amount, level);
+    }
+
+    /// @dev The slow path of a proof (`computed` is where it leads) that does not reach the open
+    ///      root: claims are paused, or the proof is for the due pending root (activate it, within
+    ///      the cap), or for the previous active root, or it is wrong (`InvalidProof(account)`).
+    ///      Returns the open-root slot after it (which the proof reaches unless it was for the
+    ///      previous root) and the epoch of the root proved.
+    function _otherRoot(address account, bytes32 computed, bytes32 openRoot)
+        private
+        returns (bytes32 root, uint256 epoch)
+    {
         State memory s = _state;
         if (s.paused) revert ClaimsArePaused();
-        if (!_isDue(s) || computed != _pendingRoot) revert InvalidProof(account);
-        _activateAndMint(s);
-        return _openSlot(computed, s.activeEpoch);
+        if (_isDue(s) && computed == _pendingRoot) {
+            _activateAndMint(s);
+            return (_openSlot(computed, s.activeEpoch), s.activeEpoch);
+        }
+        uint256 previous = uint256(_previousRoot);
+        if (previous == 0 || (uint256(computed) ^ previous) >> 32 != 0) revert InvalidProof(account);
+        return (openRoot, previous & _EPOCH_MASK);
+    }
+
+    /// @dev The epoch and level a claim from the previous root records: its own, unless the
+    ///      account's record holds a later root's (a claim from the previous root, which anyone may
+    ///      send, must not make a current level stale). Only claims from the previous root need
+    ///      this; the hot path never compares epochs.
+    function _notBefore(address account, uint256 epoch, uint16 level) private view returns (uint256, uint16) {
+        uint256 record = _accounts[account].packed;
+        uint256 recorded = (record >> _EPOCH_SHIFT) & _EPOCH_MASK;
+        return recorded > epoch ? (recorded, uint16(record >> _LEVEL_SHIFT)) : (epoch, level);
     }
 
     /// @dev Activates the due pending root, stores the state, then mints the increment.
@@ -601,7 +718,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         if (minted != 0) _token.mint(address(this), minted);
     }
 
-    /// @dev Makes the (due) pending root the active one, within the UTC day's cap. Updates `s` and
+    /// @dev Makes the (due) pending root the active one, within the rolling cap. Updates `s` and
     ///      `totals` in memory; the caller stores them, then mints the returned increment to this
     ///      contract.
     function _activate(State memory s, Totals memory totals) private returns (uint256 minted) {
@@ -611,16 +728,16 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
             minted = totals.pending - totals.active;
         }
         if (minted != 0) {
-            uint256 day = block.timestamp / 1 days;
             MintLedger memory ledger = _mintLedger;
-            // The ledger's day is never after today: an earlier day's mint does not count.
-            uint256 already = ledger.day < day ? 0 : ledger.minted;
+            uint256 already = _mintedInWindow(ledger);
             if (already + minted > s.dailyCap) {
-                revert DailyCapReached(uint64(day), already, minted, s.dailyCap);
+                revert DailyCapReached(ledger.lastMintAt + 1 days, already, minted, s.dailyCap);
             }
-            // Safe casts: day < 2**32 for eleven million years; already + minted <= dailyCap < 2**96.
-            _mintLedger = MintLedger({day: uint32(day), minted: uint224(already + minted)});
+            // Safe casts: a timestamp < 2**40 for 30,000 years; already + minted <= dailyCap < 2**96.
+            _mintLedger = MintLedger({lastMintAt: uint40(block.timestamp), minted: uint216(already + minted)});
         }
+        bytes32 previous = _activeRoot;
+        if (previous != 0) _previousRoot = _openSlot(previous, s.activeEpoch);
         _activeRoot = root;
         if (!s.paused) _openRoot = _openSlot(root, s.pendingEpoch);
         _pendingRoot = 0;
@@ -668,6 +785,24 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     /// @dev Whether a root is pending (activatesAt is a timestamp, so only 0 when none is).
     function _hasPending(State memory s) private pure returns (bool) {
         return s.pendingActivatesAt > 0;
+    }
+
+    /// @dev What counts against the rolling 24-hour cap now: everything minted since the last
+    ///      24-hour gap between mints, or nothing once 24 hours have passed since the last mint.
+    ///      A 24-hour window holding mints from both sides of such a gap would be longer than 24
+    ///      hours, so every window's mints are counted together, and no window mints more than
+    ///      `dailyCap` (conservative: an activation may wait for the gap, at most 24 hours).
+    function _mintedInWindow(MintLedger memory ledger) private view returns (uint256) {
+        return block.timestamp >= uint256(ledger.lastMintAt) + 1 days ? 0 : ledger.minted;
+    }
+
+    /// @dev Whether the pending root is due and its activation would fit the rolling cap now: only
+    ///      then do the views count it active (a claim would activate it; otherwise it reverts).
+    function _dueAndMintable(State memory s) private view returns (bool) {
+        if (!_isDue(s)) return false;
+        Totals memory totals = _totals;
+        uint256 increment = totals.pending - totals.active;
+        return increment == 0 || _mintedInWindow(_mintLedger) + increment <= s.dailyCap;
     }
 
     /// @dev Whether a pending root exists and its challenge period has passed.

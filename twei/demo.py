@@ -270,7 +270,7 @@ def run_demo(
     say(f"   epoch {today}: {', '.join(outcome.done)} done; root active after the {challenge} s challenge period")
     _wait(chain, challenge + 1)
     sent = job.claim(today, deployer, progress=False)
-    say(f"   claimed for {sent} accounts in claimMany batches")
+    say(f"   claimed for {sent} accounts in multiproof sweeps")
     balances = {name: int(token.balanceOf(account)) for account, name in names.items()}
     say(f"   what each account earned and paid today (each started with {format_twei(START)} TWEI):")
     for account, name in names.items():

@@ -9,7 +9,9 @@ able to load the published file. So this module reproduces the library byte for 
 * leaves sorted by hash ascending, then stored from the END of a flat heap array
   (``tree[len-1-i]`` is the i-th smallest leaf), so the tree's last slots hold leaves in descending
   hash order; node ``i`` has children ``2i+1`` and ``2i+2`` (``core.js: makeMerkleTree``);
-* proofs list siblings from the leaf up (``core.js: getProof``);
+* proofs list siblings from the leaf up (``core.js: getProof``); a multiproof for many leaves
+  (``core.js: getMultiProof``) takes them in descending heap order and lists the siblings no
+  other leaf's path supplies, with one flag per hashing step (``MerkleProof.processMultiProof``);
 * ``dump()`` is ``{"format": "standard-v1", "leafEncoding": [...], "tree": [hex...],
   "values": [{"value": [...], "treeIndex": n}...]}`` with values in input order.
 
@@ -28,8 +30,10 @@ from __future__ import annotations
 
 import gc
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -54,6 +58,8 @@ __all__ = [
     "keccak",
     "leaf_hash",
     "node_hash",
+    "MultiProof",
+    "process_multi_proof",
     "process_proof",
     "verify",
 ]
@@ -143,6 +149,42 @@ def process_proof(leaf: bytes, proof: Iterable[bytes]) -> bytes:
     for sibling in proof:
         leaf = node_hash(leaf, sibling)
     return leaf
+
+
+def process_multi_proof(leaves: Sequence[bytes], proof: Sequence[bytes], proof_flags: Sequence[bool]) -> bytes:
+    """The root a multiproof leads to: OpenZeppelin's ``MerkleProof.processMultiProof`` (and the JS
+    ``processMultiProof``), step for step; :class:`MerkleError` if the sizes do not fit."""
+    if len(leaves) + len(proof) != len(proof_flags) + 1:
+        raise MerkleError("invalid multiproof: leaves + proof must be flags + 1")
+    queue = deque(leaves)
+    siblings = deque(proof)
+    for flag in proof_flags:
+        a = queue.popleft()
+        if flag:
+            if not queue:
+                raise MerkleError("invalid multiproof: a flag consumes a missing node")
+            b = queue.popleft()
+        else:
+            if not siblings:
+                raise MerkleError("invalid multiproof: a sibling is missing")
+            b = siblings.popleft()
+        queue.append(node_hash(a, b))
+    if siblings and proof_flags:
+        raise MerkleError("invalid multiproof: unused siblings")
+    if proof_flags:
+        return queue[-1]
+    return leaves[0] if leaves else proof[0]
+
+
+@dataclass(frozen=True)
+class MultiProof:
+    """One proof for several leaves: ``values`` in the order the proof takes them (what
+    ``RewardDistributor.sweep`` takes), ``proof`` the sibling nodes, ``proof_flags`` one per step."""
+
+    values: list[list[Any]]
+    leaves: list[bytes]
+    proof: list[bytes]
+    proof_flags: list[bool]
 
 
 def verify(root: bytes | str, encoding: Sequence[str], value: Sequence[Any], proof: Iterable[bytes | str]) -> bool:
@@ -528,6 +570,35 @@ class StandardMerkleTree:
                     columns.append(part)
                 by_heap.extend(zip(*columns))
             return list(map(by_heap.__getitem__, map((n - 1).__rsub__, self.tree_indices)))
+
+    def get_multi_proof(self, indices: Iterable[int]) -> MultiProof:
+        """One multiproof for the values at ``indices`` (input order), the JS ``getMultiProof``
+        exactly: leaves in descending heap order, siblings and flags from the bottom up."""
+        pairs = sorted(((self.tree_indices[i], i) for i in indices), reverse=True)
+        heap_indices = [t for t, _ in pairs]
+        if any(a == b for a, b in zip(heap_indices, heap_indices[1:])):
+            raise MerkleError("cannot prove a duplicated index")
+        stack = deque(heap_indices)
+        proof: list[bytes] = []
+        flags: list[bool] = []
+        while stack and stack[0] > 0:
+            j = stack.popleft()
+            sibling = j + 1 if j % 2 else j - 1
+            if stack and stack[0] == sibling:
+                flags.append(True)
+                stack.popleft()
+            else:
+                flags.append(False)
+                proof.append(self._node(sibling))
+            stack.append((j - 1) // 2)
+        if not heap_indices:
+            proof.append(self._node(0))
+        return MultiProof(
+            values=[self.values[i] for _, i in pairs],
+            leaves=[self._node(t) for t in heap_indices],
+            proof=proof,
+            proof_flags=flags,
+        )
 
     def leaf_lookup(self, value: Sequence[Any]) -> int:
         """The index of ``value``; :class:`MerkleError` if it is not in the tree."""

@@ -14,11 +14,12 @@ interface ILevels {
 
     /// @notice `account`'s recorded level and whether it is current: `current` is true when the
     ///         record comes from the active root (a claim since that root activated), or when no
-    ///         root has ever activated (every level is then 0).
+    ///         root has ever activated (every level is then 0); never while claims are paused (a
+    ///         paused root grants neither Twei nor levels).
     function currentLevelOf(address account) external view returns (uint16 level, bool current);
 
     /// @notice Whether `(account, cumulativeAmount, level)` is a leaf of the active root, as
-    ///         `proof` shows; false while no root is active.
+    ///         `proof` shows; false while no root is active or claims are paused.
     function isActiveLeaf(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
         external
         view

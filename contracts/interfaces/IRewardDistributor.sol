@@ -18,6 +18,13 @@ interface IRewardDistributor is ILevels {
         bytes32[] proof;
     }
 
+    /// @notice One leaf of a `sweep`: an account, its cumulative amount and level.
+    struct SweepLeaf {
+        address account;
+        uint256 cumulativeAmount;
+        uint16 level;
+    }
+
     // ---------------------------------------------------------------- events
 
     /// @notice A root with enough oracle signatures was accepted; it activates at `activatesAt`.
@@ -38,7 +45,7 @@ interface IRewardDistributor is ILevels {
     /// @notice The oracle set and the number of distinct signatures a root needs changed.
     event OraclesSet(address[] oracles, uint8 threshold);
 
-    /// @notice The most the distributor may mint in one UTC day (and one root may add) changed.
+    /// @notice The most the distributor may mint in any 24 hours (and one root may add) changed.
     event DailyCapSet(uint256 dailyCap);
 
     /// @notice How long a published root stays pending changed (applies to roots published later).
@@ -80,7 +87,8 @@ interface IRewardDistributor is ILevels {
     /// @notice There is no pending root to revoke.
     error NoPendingRoot();
 
-    /// @notice The proof does not lead from `account`'s leaf to the active root.
+    /// @notice The proof does not lead from `account`'s leaf to the active root nor to the previous
+    ///         one (`account` is zero for a `sweep`'s multiproof).
     error InvalidProof(address account);
 
     /// @notice A leaf's cumulative amount does not fit the claimed-amount record.
@@ -117,9 +125,10 @@ interface IRewardDistributor is ILevels {
     ///         allows to mint (`mintable`): such a root could never be paid.
     error TotalAboveSupplyCap(uint256 increment, uint256 mintable);
 
-    /// @notice Activating the due root would mint `increment` on UTC day `day`, where `minted` was
-    ///         already minted, beyond `dailyCap`; it can be activated on a later day.
-    error DailyCapReached(uint64 day, uint256 minted, uint256 increment, uint256 dailyCap);
+    /// @notice Activating the due root would mint `increment` within 24 hours of mints counting
+    ///         `minted`, beyond `dailyCap`; it can be activated from `availableAt` (24 hours after
+    ///         the last mint).
+    error DailyCapReached(uint256 availableAt, uint256 minted, uint256 increment, uint256 dailyCap);
 
     // ---------------------------------------------------------------- roots
 
@@ -149,7 +158,8 @@ interface IRewardDistributor is ILevels {
     ///         `PendingRootNotDue` or `DailyCapReached`.
     function activatePendingRoot() external;
 
-    /// @notice Pauses claims; only a `GUARDIAN_ROLE` holder. Roots still publish and activate.
+    /// @notice Pauses claims; only a `GUARDIAN_ROLE` holder. Roots still publish and activate. While
+    ///         paused no level counts: `currentLevelOf` is not current and `isActiveLeaf` false.
     function pause() external;
 
     /// @notice Resumes claims; only the admin.
@@ -159,8 +169,8 @@ interface IRewardDistributor is ILevels {
     ///         `GOVERNANCE_DELAY` unless a guardian vetoes it (IDistributorGovernance).
     function setOracles(address[] calldata oracles, uint8 threshold) external;
 
-    /// @notice Sets the most the distributor may mint per UTC day (and one root may add); only the
-    ///         admin. Lowering is immediate, raising waits `GOVERNANCE_DELAY`, up to `maxDailyCap`.
+    /// @notice Sets the most the distributor may mint in any 24 hours (and one root may add); only
+    ///         the admin. Lowering is immediate, raising waits `GOVERNANCE_DELAY`, up to `maxDailyCap`.
     function setDailyCap(uint96 dailyCap) external;
 
     /// @notice Sets the challenge period (an hour or more, below one day) of roots published from
@@ -169,8 +179,11 @@ interface IRewardDistributor is ILevels {
 
     // ---------------------------------------------------------------- claims
 
-    /// @notice Pays `account` what it has earned and not yet claimed under the active root and records
-    ///         its level; anyone may call, the Twei always goes to `account`.
+    /// @notice Pays `account` what it has earned and not yet claimed under the active root, or under
+    ///         the previous one (a proof stays good for one more root: amounts are cumulative, so
+    ///         the difference from what was claimed is paid), and records the level with that
+    ///         root's epoch, unless a later root's level is recorded already; anyone may call, the
+    ///         Twei always goes to `account`.
     /// @return amount The Twei paid now (0 if everything was already claimed).
     function claim(address account, uint256 cumulativeAmount, uint16 level, bytes32[] calldata proof)
         external
@@ -178,6 +191,11 @@ interface IRewardDistributor is ILevels {
 
     /// @notice `claim` for many accounts in one transaction.
     function claimMany(Claim[] calldata claims) external;
+
+    /// @notice `claim` for many accounts of one root with one OpenZeppelin multiproof
+    ///         (`StandardMerkleTree.getMultiProof`: `leaves` in the order it returns them), paid by
+    ///         one token `transferBatch`; the operator's daily sweep. Anyone may call.
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external;
 
     // ---------------------------------------------------------------- views
 
@@ -196,12 +214,15 @@ interface IRewardDistributor is ILevels {
         view
         returns (bytes32);
 
-    /// @notice The root claims use now (a pending root that passed its period counts as active).
+    /// @notice The root claims use now: a pending root that passed its period counts as active only
+    ///         when its activation fits the rolling daily cap now, as a claim from it would activate
+    ///         it (otherwise that claim reverts `DailyCapReached`).
     function activeRoot() external view returns (bytes32 root, uint64 epoch, uint256 total);
 
     /// @notice The root whose challenge period is over but that nobody has activated yet, and the
     ///         increment its activation will mint (epoch 0 if none): what `activatePendingRoot`
-    ///         would do now.
+    ///         would try now (it reverts `DailyCapReached` when the rolling cap blocks it; see
+    ///         `mintWindow`).
     function dueRoot() external view returns (uint64 epoch, uint256 increment);
 
     /// @notice The root waiting for its challenge period to end (zero root if none).
@@ -220,11 +241,18 @@ interface IRewardDistributor is ILevels {
     /// @notice Distinct oracle signatures a root needs.
     function threshold() external view returns (uint8);
 
-    /// @notice The most the distributor mints in one UTC day, and the most one root may add.
+    /// @notice The most the distributor mints in any 24 hours (rolling, not per UTC day), and the
+    ///         most one root may add.
     function dailyCap() external view returns (uint256);
 
-    /// @notice The last UTC day on which a root's activation minted, and how much it minted then.
-    function mintedOnLastDay() external view returns (uint64 day, uint256 minted);
+    /// @notice The rolling cap's ledger: the last minting activation's time, and what was minted
+    ///         since the last 24-hour gap between mints (it counts against the cap until 24 hours
+    ///         after `lastMintAt`, then nothing does).
+    function mintWindow() external view returns (uint256 lastMintAt, uint256 minted);
+
+    /// @notice The root before the active one (as `activeRoot()` counts it), whose proofs claims
+    ///         still accept: its high 224 bits (claims compare those) and its epoch; zero if none.
+    function previousRoot() external view returns (bytes32 rootHigh224, uint64 epoch);
 
     /// @notice How long a root published now stays pending, in seconds.
     function challengePeriod() external view returns (uint32);

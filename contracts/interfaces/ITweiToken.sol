@@ -49,4 +49,11 @@ interface ITweiToken is IERC20, IERC20Metadata, IERC20Permit, IAccessControl {
 
     /// @notice Destroys `amount` tokens of `account`, spending the caller's allowance.
     function burnFrom(address account, uint256 amount) external;
+
+    /// @notice The batch's `to` and `values` differ in length.
+    error BatchLengthMismatch(uint256 recipients, uint256 values);
+
+    /// @notice Transfers `values[i]` from the caller to `to[i]` for every i, in one call (the
+    ///         distributor's sweep pays its accounts this way); emits a `Transfer` for each.
+    function transferBatch(address[] calldata to, uint256[] calldata values) external;
 }

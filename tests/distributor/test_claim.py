@@ -1,4 +1,5 @@
-"""claim and claimMany: pay the account the difference, record its level, only under the active root."""
+"""claim and claimMany: pay the account the difference, record its level, only under the active root
+(or the previous one: tests/distributor/test_previous_root.py)."""
 
 import ape
 import pytest
@@ -73,11 +74,14 @@ def test_claim__next_day_pays_only_the_increment(
     assert distributor.levelOf(alice) == 14
 
 
-def test_claim__old_leaf_after_new_root_reverts(distributor, active_day1, publish_active, alice, bob):
+def test_claim__leaf_two_roots_old_reverts(distributor, active_day1, publish_active, alice, bob):
     distributor.claim(*claim_args(active_day1, 1), sender=bob)  # activates day 1
     day2 = make_tree([(alice, 11 * ONE, 13), (bob, 4 * ONE, 2)])
     publish_active(distributor, 2, day2)
-    distributor.claim(*claim_args(day2, 1), sender=bob)  # activates day 2
+    distributor.claim(*claim_args(day2, 1), sender=bob)  # activates day 2: day 1 is the previous root
+    day3 = make_tree([(alice, 12 * ONE, 13), (bob, 5 * ONE, 2)])
+    publish_active(distributor, 3, day3)
+    distributor.claim(*claim_args(day3, 1), sender=bob)  # activates day 3: day 1 is out of reach
     with ape.reverts(distributor.InvalidProof, account=alice.address):
         distributor.claim(*claim_args(active_day1, 0), sender=alice)
 
@@ -216,14 +220,16 @@ def test_claim_many__activates_a_due_root_mid_batch(
     assert (token.balanceOf(alice), token.balanceOf(bob), token.balanceOf(carol)) == (12 * ONE, 3 * ONE, ONE)
 
 
-def test_claim_many__old_root_reverts_after_the_batch_activates_the_next(
-    distributor, active_day1, publish_active, alice, bob, carol, outsider
+def test_claim_many__the_old_root_is_the_previous_one_after_the_batch_activates_the_next(
+    distributor, token, active_day1, publish_active, alice, bob, carol, outsider
 ):
     distributor.claim(*claim_args(active_day1, 2), sender=carol)  # activates day 1
     day2 = make_tree([(alice, 12 * ONE, 14), (bob, 4 * ONE, 2)])
     publish_active(distributor, 2, day2)
-    with ape.reverts(distributor.InvalidProof, account=bob.address):
-        distributor.claimMany([claim_args(day2, 0), claim_args(active_day1, 1)], sender=outsider)
+    distributor.claimMany([claim_args(day2, 0), claim_args(active_day1, 1)], sender=outsider)
+    assert token.balanceOf(bob) == 3 * ONE  # day 1's amount, from the previous root
+    assert distributor.currentLevelOf(bob) == (2, False)
+    assert distributor.currentLevelOf(alice) == (14, True)
 
 
 def test_claim_many__empty_does_nothing(distributor, active_day1, outsider):

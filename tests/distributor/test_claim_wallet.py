@@ -121,3 +121,21 @@ def test_claim_wallet__from_a_base_url(distributor, token, http_folder, chain, a
     with pytest.raises(ClaimError, match="no settlement file for epoch 7"):
         source.load(7)
 
+
+
+def test_claim_wallet__a_due_root_the_cap_blocks_is_not_offered(
+    distributor, token, published, publish_root, pass_challenge, chain, deployer, outsider, alice
+):
+    """Day 1 minted its total; day 2 is due within 24 hours but would go past a lowered cap: the
+    views, and so the plan, keep day 1, whose claim pays."""
+    distributor.activatePendingRoot(sender=outsider)  # day 1 mints 5 TWEI
+    distributor.setDailyCap(5 * ONE, sender=deployer)
+    day2 = make_tree([(alice, 9 * ONE, 14), (deployer, ONE, 1)])
+    publish_root(distributor, 2, day2)
+    pass_challenge()
+    assert distributor.dueRoot()[0] == 2
+    plan = plan_claim(distributor, SettlementSource(published, chain.chain_id), alice.address)
+    assert (plan.epoch, plan.cumulative) == (1, 4 * ONE)
+    send_claim(distributor, plan, alice)
+    assert token.balanceOf(alice) == 4 * ONE
+

@@ -99,11 +99,35 @@ def test_is_active_leaf__only_the_active_roots_leaves(distributor, publish_root,
     assert not distributor.isActiveLeaf(account, amount, GATE, proof)  # a forged level
 
 
-def test_is_active_leaf__while_paused(distributor, publish_active, guardian, day1, outsider):
+def test_levels__while_paused_no_level_counts_and_unpause_restores_them(
+    distributor, publish_active, guardian, deployer, day1, bob, outsider
+):
+    """The guardian pauses because it distrusts the active root: what the root grants, Twei and
+    levels alike, waits for the admin's unpause."""
     publish_active(distributor, 1, day1)
-    distributor.activatePendingRoot(sender=outsider)
+    distributor.claim(*claim_args(day1, 1), sender=outsider)
+    assert distributor.currentLevelOf(bob) == (20, True)
     distributor.pause(sender=guardian)
+    assert not distributor.isActiveLeaf(*claim_args(day1, 1))
+    assert distributor.currentLevelOf(bob) == (20, False)
+    distributor.unpause(sender=deployer)
     assert distributor.isActiveLeaf(*claim_args(day1, 1))
+    assert distributor.currentLevelOf(bob) == (20, True)
+
+
+def test_comment__while_claims_are_paused_a_level_gate_refuses_both_forms(
+    engagement, distributor, publish_active, post, commenters, guardian, deployer, day1, bob, outsider
+):
+    publish_active(distributor, 1, day1)
+    distributor.claim(*claim_args(day1, 1), sender=outsider)
+    engagement.comment(post, CONTENT, sender=bob)
+    distributor.pause(sender=guardian)
+    with ape.reverts(engagement.LevelNotCurrent, account=bob.address):
+        engagement.comment(post, CONTENT, sender=bob)
+    with ape.reverts(engagement.InvalidLevelProof, account=bob.address):
+        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), sender=bob)
+    distributor.unpause(sender=deployer)
+    engagement.comment(post, CONTENT, sender=bob)
 
 
 def test_comment__a_promoted_account_comments_at_once_with_its_leaf(

@@ -1,5 +1,5 @@
 """The distributor's safety valves (SPEC §5): a revoked root never publishes again, anyone may
-activate a due root, at most `dailyCap` is minted per UTC day, no root the token's cap cannot pay
+activate a due root, at most `dailyCap` is minted in any 24 hours (rolling), no root the token's cap cannot pay
 is accepted, and what happens when the token refuses to mint."""
 
 import ape
@@ -155,30 +155,52 @@ def test_activate__while_paused_keeps_claims_paused(
 # ------------------------------------------------------------------------------- daily cap
 
 
-def test_daily_cap__a_backlog_mints_at_most_the_cap_per_utc_day(
-    distributor, publish_root, pass_challenge, deployer, outsider, token, start_of_next_day
+def test_daily_cap__a_backlog_mints_at_most_the_cap_in_any_24_hours(
+    chain, distributor, publish_root, pass_challenge, deployer, outsider, token, start_of_next_day
 ):
     distributor.setDailyCap(100, sender=deployer)
     day = start_of_next_day()
     publish_root(distributor, day - 3, ROOT_A, total=100)
     pass_challenge()
-    distributor.activatePendingRoot(sender=outsider)
+    minted_at = distributor.activatePendingRoot(sender=outsider).timestamp
     publish_root(distributor, day - 2, ROOT_B, total=200)
     pass_challenge()
-    # The same UTC day: the day's 100 are minted, so the next 100 wait for tomorrow.
-    with ape.reverts(distributor.DailyCapReached, day=day, minted=100, increment=100, dailyCap=100):
+    # Within 24 hours of the last mint the next 100 wait, whatever the UTC day.
+    with ape.reverts(
+        distributor.DailyCapReached, availableAt=minted_at + DAY, minted=100, increment=100, dailyCap=100
+    ):
         distributor.activatePendingRoot(sender=outsider)
     with ape.reverts(distributor.DailyCapReached):
         publish_root(distributor, day - 1, ROOT_A, total=300)
     assert token.totalSupply() == 100
-    assert distributor.mintedOnLastDay() == (day, 100)
-    start_of_next_day()
-    distributor.activatePendingRoot(sender=outsider)
+    assert distributor.mintWindow() == (minted_at, 100)
+    start_of_next_day()  # a new UTC day, still within 24 hours
+    with ape.reverts(distributor.DailyCapReached, availableAt=minted_at + DAY):
+        distributor.activatePendingRoot(sender=outsider)
+    chain.mine(timestamp=minted_at + DAY)
+    later = distributor.activatePendingRoot(sender=outsider).timestamp
     assert token.totalSupply() == 200
-    assert distributor.mintedOnLastDay() == (day + 1, 100)
+    assert distributor.mintWindow() == (later, 100)
 
 
-def test_daily_cap__several_small_roots_share_the_day(
+def test_daily_cap__two_full_caps_cannot_mint_within_hours_across_midnight(
+    chain, distributor, publish_root, deployer, outsider, token, start_of_next_day
+):
+    """The audit's case: a full cap at 23:30 UTC and another soon after midnight was possible per
+    UTC day."""
+    distributor.setDailyCap(100, sender=deployer)
+    day = start_of_next_day(DAY - 2 * CHALLENGE_PERIOD)  # 22:00 UTC
+    publish_root(distributor, day - 2, ROOT_A, total=100)
+    chain.mine(timestamp=day * DAY + DAY - 1_800)  # 23:30
+    minted_at = distributor.activatePendingRoot(sender=outsider).timestamp
+    publish_root(distributor, day - 1, ROOT_B, total=200)
+    chain.mine(timestamp=(day + 1) * DAY + 3_600)  # 01:00 the next UTC day: the root is due
+    with ape.reverts(distributor.DailyCapReached, availableAt=minted_at + DAY):
+        distributor.activatePendingRoot(sender=outsider)
+    assert token.totalSupply() == 100
+
+
+def test_daily_cap__several_small_roots_share_the_24_hours(
     distributor, publish_root, pass_challenge, deployer, outsider, start_of_next_day
 ):
     distributor.setDailyCap(100, sender=deployer)
@@ -188,11 +210,11 @@ def test_daily_cap__several_small_roots_share_the_day(
     distributor.activatePendingRoot(sender=outsider)
     publish_root(distributor, day - 1, ROOT_B, total=100)
     pass_challenge()
-    distributor.activatePendingRoot(sender=outsider)
-    assert distributor.mintedOnLastDay() == (day, 100)
+    last = distributor.activatePendingRoot(sender=outsider).timestamp
+    assert distributor.mintWindow() == (last, 100)
 
 
-def test_daily_cap__a_root_adding_nothing_activates_on_a_spent_day(
+def test_daily_cap__a_root_adding_nothing_activates_when_the_cap_is_spent(
     distributor, publish_root, pass_challenge, deployer, outsider, start_of_next_day
 ):
     distributor.setDailyCap(100, sender=deployer)
@@ -202,6 +224,7 @@ def test_daily_cap__a_root_adding_nothing_activates_on_a_spent_day(
     distributor.activatePendingRoot(sender=outsider)
     publish_root(distributor, day - 1, ROOT_B, total=100)
     pass_challenge()
+    assert distributor.activeRoot() == (ROOT_B, day - 1, 100)  # due and mints nothing: active
     distributor.activatePendingRoot(sender=outsider)
     assert distributor.activeRoot() == (ROOT_B, day - 1, 100)
 

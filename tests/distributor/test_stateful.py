@@ -6,22 +6,28 @@ signatures, a stale or future epoch, a decreasing total, a total above the daily
 cap, a tree whose leaves add up to more than its total; or a revoked root sent again), wait
 (across challenge periods and UTC days), revoke (the guardian, or an outsider who may not),
 revoke-and-correct, pause, unpause, activatePendingRoot, claim (by the account or a relayer),
-claimMany, and claims that must fail. Every call that the model says must revert is checked for
-its exact custom error (and its arguments).
+claimMany, claims with the previous root's proof, the multiproof sweep (from the views' root or
+the previous one), and claims that must fail. Every call that the model says must revert is
+checked for its exact custom error (and its arguments).
 
 Invariants after every step: the token's supply is the active total (the distributor is its only
 minter, and sealed); the distributor holds the active total minus everything claimed; no account
-has claimed more than its leaf in the active tree; no UTC day mints more than the daily cap; a
-revoked (epoch, root, total) is never active; the model equals the chain (`activeRoot`,
-`pendingRoot`, `mintedOnLastDay`, `claimed`, balances, levels). At the end of every example: the
-distributor is not wedged, i.e. after waiting a day a root adding as much as may be minted
-publishes, activates and pays everyone.
+has claimed more than its leaf in the active tree; no 24 hours mint more than the daily cap
+(every mint is kept, every window summed); a revoked (epoch, root, total) is never active; the
+model equals the chain (`activeRoot`, `previousRoot`, `pendingRoot`, `dueRoot`, `mintWindow`,
+`claimed`, balances, levels); and for every account `currentLevelOf` and `isActiveLeaf` (its leaf
+of the root the views call active, and of the pending root) say what the model says: a level is
+current only when its record comes from that root and claims are not paused. At the end of every
+example: the distributor is not wedged, i.e. after waiting a day a root adding as much as may be
+minted publishes, activates and pays everyone.
 
 Each example starts from the same deployed state (a chain snapshot, restored in `teardown`), in one
 of three setups: empty with an unbounded token, or with an unclaimed root and a token close to its
 cap (two caps). Rules are never switched off per example (no swarm testing, see `__init__`).
 Interesting paths are labelled with `hypothesis.event` (see `--hypothesis-show-statistics`)
-and counted in `STATS`, which `test_machine__most_runs_pay_revoke_and_cross_a_day` checks.
+and counted in `STATS`, which both tests check: the statistics test over fixed scripted examples
+(`FIXED_EXAMPLES`: among them a revoked root sent again, a previous-root claim and sweep, a due
+root the cap blocks) and derandomized ones, the random test over what it drew.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from eth_abi import decode, encode
 from eth_account import Account
 from eth_utils import keccak
 from hexbytes import HexBytes
-from hypothesis import event, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies._internal.featureflags import FeatureFlags
 from hypothesis.stateful import (
@@ -50,7 +56,7 @@ from hypothesis.stateful import (
 )
 
 from tests.distributor.conftest import NO_DATA, make_tree
-from tests.helpers import CHALLENGE_PERIOD, ORACLE_KEYS
+from tests.helpers import CHALLENGE_PERIOD, ORACLE_KEYS, ZERO_ADDRESS
 from twei.params import TOKEN_SUPPLY_CAP
 from twei.signing import DailyRoot, sign_with_quorum
 
@@ -103,7 +109,11 @@ class Model:
     paused: bool = False
     claimed: list[int] = field(default_factory=lambda: [0] * PEOPLE)
     levels: list[int] = field(default_factory=lambda: [0] * PEOPLE)
-    ledger: tuple[int, int] = (0, 0)  # (UTC day, minted on it)
+    epochs: list[int] = field(default_factory=lambda: [0] * PEOPLE)  # the root epoch of each record
+    previous: Root | None = None  # the root active before `active`
+    ledger: tuple[int, int] = (0, 0)  # (last minting activation's time, minted since a 24 h gap)
+    mints: list = field(default_factory=list)  # every (time, amount) minted, for the window check
+    minting: bool = False  # an activation in the step's transaction: its time is the block's
     revoked: set = field(default_factory=set)  # (epoch, root, total)
     revoked_roots: list = field(default_factory=list)  # the revoked Roots, as they were sent
 
@@ -113,6 +123,8 @@ class Model:
             self,
             claimed=list(self.claimed),
             levels=list(self.levels),
+            epochs=list(self.epochs),
+            mints=list(self.mints),
             revoked=set(self.revoked),
             revoked_roots=list(self.revoked_roots),
         )
@@ -132,8 +144,34 @@ class Model:
     def due(self, now: int) -> bool:
         return self.pending is not None and now >= self.pending.activates_at
 
+    def window(self, now: int) -> int:
+        """What counts against the rolling cap at `now`."""
+        return self.ledger[1] if now < self.ledger[0] + DAY else 0
+
+    def mintable(self, now: int) -> bool:
+        """Whether the due root's activation fits the rolling cap at `now`."""
+        increment = self.pending.total - self.active_total
+        return increment == 0 or self.window(now) + increment <= DAILY_CAP
+
     def effective(self, now: int) -> Root | None:
-        return self.pending if self.due(now) else self.active
+        """The root the views call active: a due root only when the cap lets it activate."""
+        return self.pending if self.due(now) and self.mintable(now) else self.active
+
+    def previous_view(self, now: int) -> Root | None:
+        """The root the views call previous."""
+        return self.active if self.due(now) and self.mintable(now) else self.previous
+
+    def current(self, now: int, person: int) -> bool:
+        """`currentLevelOf`'s `current`."""
+        effective = self.effective(now)
+        return not self.paused and self.epochs[person] >= (effective.epoch if effective else 0)
+
+    def stamp(self, timestamp: int):
+        """The transaction whose activation the model predicted was mined at `timestamp`."""
+        if self.minting:
+            self.ledger = (timestamp, self.ledger[1])
+            self.mints[-1] = (timestamp, self.mints[-1][1])
+            self.minting = False
 
     def latest(self) -> Root | None:
         """The root the next one builds on (a pending root activates before it is accepted)."""
@@ -143,11 +181,15 @@ class Model:
         """Activate the due pending root; returns an expected error or None."""
         increment = self.pending.total - self.active_total
         if increment:
-            day = now // DAY
-            already = self.ledger[1] if self.ledger[0] == day else 0
+            already = self.window(now)
             if already + increment > DAILY_CAP:
-                return ("DailyCapReached", dict(day=day, minted=already, increment=increment, dailyCap=DAILY_CAP))
-            self.ledger = (day, already + increment)
+                available = self.ledger[0] + DAY
+                return ("DailyCapReached", dict(availableAt=available, minted=already, increment=increment, dailyCap=DAILY_CAP))
+            self.ledger = (now, already + increment)
+            self.mints.append((now, increment))
+            self.minting = True
+        if self.active is not None:
+            self.previous = self.active
         self.active, self.pending = self.pending, None
         return None
 
@@ -190,26 +232,59 @@ class Model:
             seen.add(signer)
         return None, activated
 
-    def claim(self, now: int, person: int, root: HexBytes | None, amount: int, level: int):
-        """Mirror `_claim` for a proof leading to `root` (None: to no root); returns
-        (error, paid, activated) and updates self."""
+    def prove(self, now: int, root: HexBytes | None):
+        """Which root a proof leading to `root` claims from, as `_claim` and `sweep` decide:
+        returns (error, epoch, from_previous, activated), activating a due root it proves."""
         open_root = None if self.paused or self.active is None else self.active.root
-        activated = False
-        if root is None or root != open_root:
-            if self.paused:
-                return ("ClaimsArePaused", {}), 0, False
-            if not self.due(now) or root != self.pending.root:
-                return ("InvalidProof", dict(account=None)), 0, False
+        if root is not None and root == open_root:
+            return None, self.active.epoch, False, False
+        if self.paused:
+            return ("ClaimsArePaused", {}), 0, False, False
+        if self.due(now) and root == self.pending.root:
             error = self.activate(now)
             if error:
-                return error, 0, False
-            activated = True
+                return error, 0, False, False
+            return None, self.active.epoch, False, True
+        if self.previous is None or root != self.previous.root:
+            return ("InvalidProof", dict(account=None)), 0, False, False
+        return None, self.previous.epoch, True, False
+
+    def record(self, person: int, amount: int, level: int, epoch: int, from_previous: bool) -> int:
+        """Record a proven leaf; returns what is owed (the caller pays it)."""
         pay = max(amount - self.claimed[person], 0)
-        if pay > self.distributor_balance:
-            return ("ERC20InsufficientBalance", dict(balance=self.distributor_balance, needed=pay)), 0, activated
         self.claimed[person] += pay
-        self.levels[person] = level
-        return None, pay, activated
+        if not (from_previous and self.epochs[person] > epoch):  # an old proof never undoes a newer level
+            self.levels[person], self.epochs[person] = level, epoch
+        return pay
+
+    def claim(self, now: int, person: int, root: HexBytes | None, amount: int, level: int):
+        """Mirror `_claim` for a proof leading to `root` (None: to no root); returns
+        (error, paid, activated, from_previous) and updates self."""
+        error, epoch, from_previous, activated = self.prove(now, root)
+        if error:
+            return error, 0, False, False
+        balance = self.distributor_balance
+        pay = self.record(person, amount, level, epoch, from_previous)
+        if pay > balance:
+            return ("ERC20InsufficientBalance", dict(balance=balance, needed=pay)), 0, activated, from_previous
+        return None, pay, activated, from_previous
+
+    def sweep(self, now: int, people: list[int], root: Root):
+        """Mirror `sweep` of `people`'s leaves of `root`: one proof check, every record, then the
+        token pays each account owed something, in order. Returns (error, owed, activated,
+        from_previous)."""
+        error, epoch, from_previous, activated = self.prove(now, root.root)
+        if error:
+            if error[0] == "InvalidProof":
+                error = ("InvalidProof", dict(account=ZERO_ADDRESS))
+            return error, [], False, False
+        balance = self.distributor_balance
+        owed = [self.record(p, root.leaves[p], root.levels[p], epoch, from_previous) for p in people]
+        for pay in owed:
+            if pay > balance:
+                return ("ERC20InsufficientBalance", dict(balance=balance, needed=pay)), [], activated, from_previous
+            balance -= pay
+        return None, owed, activated, from_previous
 
 
 # ----------------------------------------------------------------------------------- the harness
@@ -284,7 +359,8 @@ def _seasoned(harness, outsider):
     harness.mine_to(tx.timestamp + CHALLENGE_PERIOD)
     tx = harness.distributor.activatePendingRoot(sender=outsider)
     harness.model.active = Root(epoch, root, 750, leaves, levels, tree)
-    harness.model.ledger = (tx.timestamp // DAY, 750)
+    harness.model.ledger = (tx.timestamp, 750)
+    harness.model.mints = [(tx.timestamp, 750)]
     return harness
 
 
@@ -370,7 +446,7 @@ class DistributorMachine(RuleBasedStateMachine):
         the head's timestamp, the `now` of the model."""
         while True:
             now = self.h.head()
-            bounds = [(now // DAY + 1) * DAY]
+            bounds = [(now // DAY + 1) * DAY, self.m.ledger[0] + DAY]  # a UTC day, the rolling cap
             if self.m.pending is not None:
                 bounds.append(self.m.pending.activates_at)
             ahead = [b for b in bounds if now < b <= now + self.h.slack]
@@ -386,6 +462,8 @@ class DistributorMachine(RuleBasedStateMachine):
             self.note("crossed a UTC day")
         if self.m.pending is not None and before < self.m.pending.activates_at <= self.h.head():
             self.note("waited out a challenge period")
+            if not self.m.mintable(self.h.head()):
+                self.note("due root blocked by the cap")
         return after
 
     def expect(self, outcome, send, contract=None):
@@ -449,6 +527,7 @@ class DistributorMachine(RuleBasedStateMachine):
             return False
         # Accepted: the model demanded `THRESHOLD` distinct oracles of the current set.
         assert len(set(signers)) >= THRESHOLD and "stranger" not in signers
+        model.stamp(tx.timestamp)
         if activated:
             self.note("activated by publishRoot")
         model.pending = replace(
@@ -477,12 +556,18 @@ class DistributorMachine(RuleBasedStateMachine):
             root.tree.get_proof(person),
         )
 
-    def after_claims(self, outcomes, people):
-        for error, paid, activated in outcomes:
+    def after_claims(self, outcomes, people, tx=None):
+        if tx is not None:
+            self.m.stamp(tx.timestamp)
+        for error, paid, activated, from_previous in outcomes:
             if activated:
                 self.note("activated by a claim")
             if paid:
                 self.note("paid")
+                if from_previous:
+                    self.note("paid from the previous root")
+            if from_previous:
+                self.note("claimed from the previous root")
         for i in set(people):
             account = self.h.people[i]
             assert self.h.distributor.claimed(account) == self.m.claimed[i]
@@ -718,8 +803,9 @@ class DistributorMachine(RuleBasedStateMachine):
             error = ("PendingRootNotDue", dict(epoch=model.pending.epoch, activatesAt=model.pending.activates_at))
         else:
             error = model.activate(now)
-        self.expect(error, lambda: self.h.distributor.activatePendingRoot(sender=self.h.outsider))
+        tx = self.expect(error, lambda: self.h.distributor.activatePendingRoot(sender=self.h.outsider))
         if error is None:
+            model.stamp(tx.timestamp)
             self.m = model
             self.note("activated by activatePendingRoot")
         elif error[0] == "DailyCapReached":
@@ -737,10 +823,10 @@ class DistributorMachine(RuleBasedStateMachine):
         error = outcome[0]
         if error and error[0] == "InvalidProof":
             error = (error[0], dict(account=self.h.people[person].address))
-        self.expect(error, lambda: self.h.distributor.claim(*self.claim_args(root, person), sender=sender))
+        tx = self.expect(error, lambda: self.h.distributor.claim(*self.claim_args(root, person), sender=sender))
         if error is None:
             self.m = model
-            self.after_claims([outcome], [person])
+            self.after_claims([outcome], [person], tx)
         elif error[0] == "DailyCapReached":
             self.note("daily cap reached")
 
@@ -785,12 +871,57 @@ class DistributorMachine(RuleBasedStateMachine):
                 break
             outcomes.append(outcome)
         batch = [self.claim_args(root, p) for p in people]
-        self.expect(error, lambda: self.h.distributor.claimMany(batch, sender=self.h.outsider))
+        tx = self.expect(error, lambda: self.h.distributor.claimMany(batch, sender=self.h.outsider))
         if error is None:
             self.m = model
-            self.after_claims(outcomes, people)
-            if stored and root.root != self.m.effective(now).root:
-                self.note("claimed from the previous root")
+            self.after_claims(outcomes, people, tx)
+        elif error[0] == "DailyCapReached":
+            self.note("daily cap reached")
+
+    @rule(person=st.integers(0, PEOPLE - 1))
+    @step
+    def claim_previous(self, person):
+        """A wallet holding yesterday's file: a proof for the root the views call previous."""
+        now = self.settle()
+        root = self.m.previous_view(now)
+        if root is None:
+            return
+        model = self.m.copy()
+        outcome = self.claim_outcome(model, now, person, root)
+        error = outcome[0]
+        if error and error[0] == "InvalidProof":
+            error = (error[0], dict(account=self.h.people[person].address))
+        tx = self.expect(error, lambda: self.h.distributor.claim(*self.claim_args(root, person), sender=self.h.outsider))
+        if error is None:
+            self.m = model
+            self.after_claims([outcome], [person], tx)
+
+    @rule(data=st.data(), which=st.sampled_from(["active", "previous", "pending", "forged"]))
+    @step
+    def sweep(self, data, which):
+        """The operator's sweep: one multiproof for some accounts of the root the views call
+        active (or previous, or of the pending root; or with a forged amount)."""
+        now = self.settle()
+        root = {"active": self.m.effective(now), "previous": self.m.previous_view(now), "pending": self.m.pending,
+                "forged": self.m.effective(now)}[which]
+        if root is None:
+            return
+        people = data.draw(st.lists(st.integers(0, PEOPLE - 1), min_size=1, max_size=PEOPLE, unique=True))
+        proof = root.tree.get_multi_proof(people)
+        order = [root.tree.values.index(v) for v in proof.values]  # the multiproof's leaf order
+        leaves = [(a, int(v), int(lv)) for a, v, lv in proof.values]
+        model = self.m.copy()
+        if which == "forged":
+            leaves[0] = (leaves[0][0], leaves[0][1] + 1, leaves[0][2])
+            error, owed, activated, from_previous = model.sweep(now, order, replace(root, root=HexBytes(keccak(b"no such root"))))
+        else:
+            error, owed, activated, from_previous = model.sweep(now, order, root)
+        tx = self.expect(error, lambda: self.h.distributor.sweep(leaves, proof.proof, proof.proof_flags, sender=self.h.outsider))
+        if error is None:
+            self.m = model
+            self.note("swept")
+            outcomes = [(None, pay, activated and i == 0, from_previous) for i, pay in enumerate(owed)]
+            self.after_claims(outcomes, order, tx)
         elif error[0] == "DailyCapReached":
             self.note("daily cap reached")
 
@@ -820,10 +951,10 @@ class DistributorMachine(RuleBasedStateMachine):
         error = outcome[0]
         if error and error[0] == "InvalidProof":
             error = (error[0], dict(account=account.address))
-        self.expect(error, lambda: self.h.distributor.claim(*args, sender=account))
+        tx = self.expect(error, lambda: self.h.distributor.claim(*args, sender=account))
         if error is None:
             self.m = model
-            self.after_claims([outcome], [person])
+            self.after_claims([outcome], [person], tx)
 
     # -------------------------------------------------------------------------- invariants
 
@@ -845,12 +976,28 @@ class DistributorMachine(RuleBasedStateMachine):
         assert read(d, "pendingRoot") == expected_pending
         due = m.pending if m.due(now) else None
         assert read(d, "dueRoot") == ((due.epoch, due.total - m.active_total) if due else (0, 0))
-        assert read(d, "mintedOnLastDay") == m.ledger
+        assert read(d, "mintWindow") == m.ledger
+        previous = m.previous_view(now)
+        assert read(d, "previousRoot") == (
+            (HexBytes((int.from_bytes(previous.root, "big") >> 32 << 32).to_bytes(32, "big")), previous.epoch)
+            if previous else (ZERO32, 0)
+        )
+        # The level views, for every account: a record counts only if it comes from the root the
+        # views call active, and nothing counts while claims are paused; a leaf is active only in
+        # that root (the pending root's leaf too, when it is not yet that root).
+        for i, account in enumerate(self.h.people):
+            assert read(d, "currentLevelOf", account.address) == (m.levels[i], m.current(now, i))
+            for root in {effective, m.pending} - {None}:
+                _, amount, level, proof = self.claim_args(root, i)
+                expected = not m.paused and effective is not None and root.root == effective.root
+                assert read(d, "isActiveLeaf", account.address, amount, level, [HexBytes(p) for p in proof]) == (expected,)
         # Money: the distributor is the only minter, so the supply is what activations minted.
         assert read(token, "totalSupply") == (m.active_total,) and m.active_total <= m.token_cap
         assert read(token, "balanceOf", d.address) == (m.distributor_balance,) and m.distributor_balance >= 0
-        # The model's own promises.
+        # The model's own promises: no 24 hours mint more than the cap.
         assert m.ledger[1] <= DAILY_CAP
+        for t, _ in m.mints:
+            assert sum(a for u, a in m.mints if t - DAY < u <= t) <= DAILY_CAP
         leaves = m.active.leaves if m.active else (0,) * PEOPLE
         assert all(c <= leaf for c, leaf in zip(m.claimed, leaves))
         assert (active[1], bytes(active[0]), active[2]) not in m.revoked
@@ -883,7 +1030,7 @@ class DistributorMachine(RuleBasedStateMachine):
         now = self.settle()
         model = self.m.copy()
         assert model.activate(now) is None
-        h.distributor.activatePendingRoot(sender=h.outsider)
+        model.stamp(h.distributor.activatePendingRoot(sender=h.outsider).timestamp)
         self.m = model
         assert h.token.totalSupply() == model.active_total
         people = [i for i in range(PEOPLE) if model.claimed[i] < leaves[i]]
@@ -917,10 +1064,85 @@ def _summary() -> str:
     return f"{runs} runs: " + ", ".join(f"{label} {share:.0%}" for label, share in shares)
 
 
+#: Draws from the example's data (the scripts' rules that take `data`).
+DATA = object()
+
+#: Scripted examples the statistics test always runs, each a list of (rule, arguments) ending in
+#: the usual final check: paths a few random examples may miss, which a mutant must not survive.
+FIXED_EXAMPLES = {
+    # A compromised root revoked, then its transaction sent again (RootWasRevoked), then life goes on.
+    "revoked root sent again": [
+        ("start", dict(setup=1, offset=5_000)),
+        ("compromised_quorum_is_revoked", dict(data=DATA)),
+        ("resubmit_revoked", dict(data=DATA)),
+        ("resubmit_revoked", dict(data=DATA)),
+        ("wait_days", dict(days=1, seconds=0)),
+        ("publish_today", dict(data=DATA, signers=[0, 1])),
+        ("wait_for_challenge", dict(offset=1)),
+        ("claim_for_everyone", dict()),
+    ],
+    # Yesterday's proofs after today's root activated: a claim, a sweep, then today's root.
+    "previous root": [
+        ("start", dict(setup=1, offset=30_000)),
+        ("claim_own", dict(person=2)),
+        ("publish_today", dict(data=DATA, signers=[0, 1])),
+        ("wait_for_challenge", dict(offset=1)),
+        ("someone_activates", dict()),
+        ("claim_previous", dict(person=0)),
+        ("sweep", dict(data=DATA, which="previous")),
+        ("sweep", dict(data=DATA, which="active")),
+        ("claim_previous", dict(person=2)),
+        ("claim_own", dict(person=1)),
+    ],
+    # A full cap minted in the evening; the next root is due after midnight but the rolling cap
+    # blocks it: the views keep the old root, a claim from it pays, one from the due root
+    # reverts; a day later it activates. Then a pause: no level counts.
+    "due root blocked by the cap": [
+        ("start", dict(setup=0, offset=40_000)),
+        ("publish_today", dict(data=DATA, signers=[0, 1])),
+        ("wait_for_challenge", dict(offset=1)),
+        ("someone_activates", dict()),
+        ("claim_own", dict(person=3)),
+        ("wait_past_midnight", dict(offset=60)),
+        ("publish_today", dict(data=DATA, signers=[1, 2])),
+        ("wait_for_challenge", dict(offset=1)),
+        ("claim_own", dict(person=3)),
+        ("claim_wrongly", dict(person=3, kind="pending root")),
+        ("sweep", dict(data=DATA, which="pending")),
+        ("wait_days", dict(days=1, seconds=0)),
+        ("claim_own", dict(person=3)),
+        ("pause_or_unpause", dict(unpause=False)),
+        ("claim_previous", dict(person=3)),
+    ],
+}
+
+
+def _run_fixed(harnesses, script):
+    """Run one scripted example through the machine: every step, then the invariants, then the
+    final check (Hypothesis draws the scripts' `data`, derandomized: the same every time)."""
+
+    @settings(max_examples=1, derandomize=True, database=None, deadline=None)
+    @given(data=st.data())
+    def run(data):
+        machine = _machine(harnesses)()
+        try:
+            for name, arguments in script:
+                getattr(machine, name)(**{k: data if v is DATA else v for k, v in arguments.items()})
+                machine.matches_the_chain()
+        finally:
+            machine.teardown()
+
+    run()
+
+
 def test_machine__random_days_keep_every_invariant(harnesses):
     STATS.clear()
     run_state_machine_as_test(_machine(harnesses), settings=settings(stateful_step_count=STEPS))
     print(_summary())  # with -s: what this run explored
+    # What it explored: most examples ran to the final check, and published and paid.
+    assert STATS["runs"] >= settings().max_examples // 2
+    assert STATS["published"] + STATS["published (today)"] + STATS["published (backlog)"] >= 1
+    assert STATS["paid"] >= 1
 
 
 def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
@@ -931,6 +1153,19 @@ def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
     if harnesses[0].chain.provider.name != "test":
         pytest.skip("the exploration statistics do not depend on the chain: embedded only")
     STATS.clear()
+    for script in FIXED_EXAMPLES.values():
+        _run_fixed(harnesses, script)
+    assert STATS["runs"] == len(FIXED_EXAMPLES)  # each ran to its final check
+    for label in (
+        "revoked root resubmitted",
+        "reverted: RootWasRevoked",
+        "claimed from the previous root",
+        "paid from the previous root",
+        "swept",
+        "due root blocked by the cap",
+        "reverted: DailyCapReached",
+    ):
+        assert STATS[label] >= 1, label
     run_state_machine_as_test(
         _machine(harnesses),
         settings=settings(
@@ -940,7 +1175,7 @@ def test_machine__most_runs_pay_revoke_and_cross_a_day(harnesses):
     runs = STATS["runs"]
     share = {label: STATS[label] / runs for label in STATS if label != "runs"}
     print(_summary())
-    assert runs >= STATS_EXAMPLES // 2
+    assert runs >= STATS_EXAMPLES // 2 + len(FIXED_EXAMPLES)
     assert share.get("paid", 0) > 0.5
     assert share.get("revoked", 0) >= 0.2
     assert share.get("crossed a UTC day", 0) >= 0.4

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twei.errors import MerkleError
-from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree, leaf_hash, node_hash, process_proof
+from twei.merkle import (
+    DISTRIBUTOR_LEAF_ENCODING,
+    StandardMerkleTree,
+    leaf_hash,
+    node_hash,
+    process_multi_proof,
+    process_proof,
+)
 
 addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 leaves = st.tuples(addresses, st.integers(0, 2**256 - 1), st.integers(0, 2**16 - 1))
@@ -139,3 +146,37 @@ def test_merkle__equal_leaves_match_js(oz_merkle):
     theirs = oz_merkle({"cmd": "build", "encoding": list(DISTRIBUTOR_LEAF_ENCODING), "values": values})
     assert ours.dump() == theirs["dump"]
     assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
+
+
+@settings(max_examples=20)
+@given(values=trees, data=st.data())
+def test_merkle__multiproofs_match_js_get_multi_proof_and_verify_there(oz_merkle, values, data):
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    indices = data.draw(st.lists(st.integers(0, len(values) - 1), unique=True, max_size=len(values)))
+    ours = tree.get_multi_proof(indices)
+    check = {"leaves": ours.values, "proof": ["0x" + p.hex() for p in ours.proof], "proofFlags": ours.proof_flags}
+    js = oz_merkle({"cmd": "multiproof", "dump": tree.dump(), "indices": indices, "check": check})
+    assert js["multiproof"] == check
+    assert js["verified"] is True
+    assert "0x" + process_multi_proof(ours.leaves, ours.proof, ours.proof_flags).hex() == tree.root
+
+
+def test_merkle__a_multiproof_with_a_changed_leaf_fails_in_js_and_here(oz_merkle):
+    values = [("0x" + f"{i:040x}", i * 10, i % 7) for i in range(1, 40)]
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    ours = tree.get_multi_proof([3, 9, 10, 27])
+    forged = [list(v) for v in ours.values]
+    forged[1][1] = str(int(forged[1][1]) + 1)
+    check = {"leaves": forged, "proof": ["0x" + p.hex() for p in ours.proof], "proofFlags": ours.proof_flags}
+    assert oz_merkle({"cmd": "multiproof", "dump": tree.dump(), "indices": [], "check": check})["verified"] is False
+    leaves = [leaf_hash(DISTRIBUTOR_LEAF_ENCODING, v) for v in forged]
+    assert "0x" + process_multi_proof(leaves, ours.proof, ours.proof_flags).hex() != tree.root
+
+
+def test_merkle__a_multiproof_refuses_duplicates_and_bad_sizes():
+    tree = StandardMerkleTree.of([("0x" + f"{i:040x}", i, 0) for i in range(1, 9)], DISTRIBUTOR_LEAF_ENCODING)
+    with pytest.raises(MerkleError, match="duplicated"):
+        tree.get_multi_proof([2, 2])
+    proof = tree.get_multi_proof([1, 5])
+    with pytest.raises(MerkleError, match="flags"):
+        process_multi_proof(proof.leaves, proof.proof[:-1], proof.proof_flags)

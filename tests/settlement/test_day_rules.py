@@ -282,3 +282,19 @@ def test_farm_defence__a_reader_at_level_13_before_the_day_earns_the_whole_cap(s
     assert settle_day(day, PoolRates(), lambda a: 13).paid[E] == twei(50)
     assert settle_day(day, PoolRates(), lambda a: 0).paid[E] == twei(50) // 14
     assert settle_day(day, PoolRates()).paid[E] == twei(50)  # levels unknown: the whole cap
+
+
+def test_plan_sweeps__cover_every_leaf_once_within_the_gas_budget():
+    from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree, process_multi_proof
+    from twei.settlement.job import plan_sweeps, sweep_gas
+
+    tree = StandardMerkleTree.of([("0x" + f"{i + 1:040x}", i, i % 9) for i in range(300)], DISTRIBUTOR_LEAF_ENCODING)
+    wanted = list(range(0, 300, 3))
+    budget = 1_000_000
+    sweeps = plan_sweeps(tree, wanted, budget)
+    assert len(sweeps) > 1
+    swept = [tuple(v) for s in sweeps for v in s.values]
+    assert sorted(swept) == sorted(tuple(tree.values[i]) for i in wanted)
+    for s in sweeps:
+        assert sweep_gas(len(s.values), len(s.proof), len(s.proof_flags)) <= budget
+        assert "0x" + process_multi_proof(s.leaves, s.proof, s.proof_flags).hex() == tree.root

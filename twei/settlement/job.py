@@ -36,7 +36,7 @@ from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
 from twei.economy import PoolRates, settle_lines
 from twei.errors import SettlementError, StepNotDue
-from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, StandardMerkleTree
+from twei.merkle import DISTRIBUTOR_LEAF_ENCODING, MultiProof, StandardMerkleTree
 from twei.settlement.day import (
     DAY,
     advance_accounts_by,
@@ -57,7 +57,7 @@ from twei.settlement.files import (
 from twei.settlement.store import AccountState, EpochRecord, JobStore
 from twei.settlement.timeline import utc
 
-__all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches", "genesis_xp"]
+__all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches", "plan_sweeps", "sweep_gas", "genesis_xp"]
 
 
 class ReadsSource(Protocol):
@@ -93,6 +93,37 @@ def plan_batches(claims: Sequence[tuple], gas_budget: int) -> list[list[tuple]]:
     if batch:
         batches.append(batch)
     return batches
+
+
+def sweep_gas(accounts: int, proof_nodes: int, flags: int) -> int:
+    """A generous estimate of one `sweep`'s gas: per account a cold record and a token balance
+    that may both be new, two events and the leaf's calldata; per multiproof node its calldata and
+    hashing; per flag its calldata word and a step of the loop."""
+    return 40_000 + 62_000 * accounts + 900 * proof_nodes + 400 * flags
+
+
+def plan_sweeps(tree: StandardMerkleTree, indices: Sequence[int], gas_budget: int) -> list[MultiProof]:
+    """Split the leaves at ``indices`` into multiproofs whose estimated `sweep` gas fits the budget.
+
+    Leaves are taken in heap order, so each batch holds neighbours whose paths meet early (the
+    fewest proof nodes); a batch's size starts from a bound that assumes no shared node at all,
+    then grows while the real multiproof still fits."""
+    order = sorted(indices, key=lambda i: tree.tree_indices[i], reverse=True)
+    depth = max(1, (len(tree.tree) - 1).bit_length())
+    start_size = max(1, (gas_budget - 40_000) // (62_000 + 1_300 * depth))
+    sweeps: list[MultiProof] = []
+    lo = 0
+    while lo < len(order):
+        size = start_size
+        proof = tree.get_multi_proof(order[lo : lo + size])
+        while lo + size < len(order):
+            bigger = tree.get_multi_proof(order[lo : lo + size + max(1, size // 8)])
+            if sweep_gas(len(bigger.values), len(bigger.proof), len(bigger.proof_flags)) > gas_budget:
+                break
+            proof, size = bigger, len(bigger.values)
+        sweeps.append(proof)
+        lo += len(proof.values)
+    return sweeps
 
 
 @dataclass
@@ -407,12 +438,13 @@ class SettlementJob:
         due_epoch, increment = self.distributor.dueRoot()
         if int(due_epoch) != epoch:
             return False  # active already (or another epoch's business)
-        day, minted = self.distributor.mintedOnLastDay()
-        today = max(chain.pending_timestamp, chain.blocks.head.timestamp) // DAY
-        spent = int(minted) if int(day) == today else 0
+        last_mint_at, minted = self.distributor.mintWindow()
+        now = max(chain.pending_timestamp, chain.blocks.head.timestamp)
+        spent = int(minted) if now < int(last_mint_at) + DAY else 0
         if spent + int(increment) > int(self.distributor.dailyCap()):
             raise StepNotDue(
-                f"epoch {epoch}: the distributor's daily cap is spent for this UTC day; it activates after 00:00 UTC"
+                f"epoch {epoch}: the distributor's rolling daily cap is spent; it activates from"
+                f" {utc(int(last_mint_at) + DAY)}, 24 hours after the last mint"
             )
         try:
             self.distributor.activatePendingRoot(sender=sender)
@@ -425,8 +457,9 @@ class SettlementJob:
 
     # ------------------------------------------------------------------ claim
 
-    def pending_claims(self, epoch: int) -> list[tuple]:
-        """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain."""
+    def _pending(self, epoch: int) -> tuple[StandardMerkleTree, list[int]]:
+        """The epoch's tree and the indices of its leaves with Twei to claim or a level not yet
+        recorded on-chain."""
         tree = StandardMerkleTree.load(tree_path(self.settlements, self.chain_id, epoch))
         on_chain = claimed_totals(
             self.store, self.distributor, self.distributor_block, self.page_blocks, self.confirmations
@@ -435,11 +468,18 @@ class SettlementJob:
         for index, (account, amount, level) in tree.entries():
             claimed, recorded = on_chain.get(checksum(account), (0, 0))
             if claimed < int(amount) or recorded != int(level):
-                out.append((account, int(amount), int(level), tree.get_proof(index)))
-        return out
+                out.append(index)
+        return tree, out
+
+    def pending_claims(self, epoch: int) -> list[tuple]:
+        """Leaves of the epoch's tree with Twei to claim or a level not yet recorded on-chain, as
+        `claim` arguments (account, amount, level, proof)."""
+        tree, indices = self._pending(epoch)
+        return [(tree.values[i][0], int(tree.values[i][1]), int(tree.values[i][2]), tree.get_proof(i)) for i in indices]
 
     def claim(self, epoch: int, sender: Any, progress: bool = True) -> int:
-        """Claim for every account of the (active) epoch root in gas-budgeted `claimMany` batches."""
+        """Claim for every account of the (active) epoch root in gas-budgeted `sweep`s, each one
+        multiproof for its accounts (cheaper per account than `claimMany`'s proof each)."""
         record = self.store.epoch(epoch)
         assert record is not None
         (active_root, active_epoch), (_, pending_epoch, activates_at) = self._on_chain()
@@ -450,15 +490,16 @@ class SettlementJob:
                 self.store.record_step(epoch, "claimed")  # superseded: the later root pays it all
                 return 0
             raise SettlementError(f"the root of epoch {epoch} is not on the chain")
-        claims = self.pending_claims(epoch)
+        tree, indices = self._pending(epoch)
         from tqdm import tqdm
 
         sent = 0
-        with tqdm(total=len(claims), desc=f"claims {epoch}", unit="acct", disable=not progress) as bar:
-            for batch in plan_batches(claims, self.claim_gas_budget):
-                self.distributor.claimMany(batch, sender=sender)
-                sent += len(batch)
-                bar.update(len(batch))
+        with tqdm(total=len(indices), desc=f"claims {epoch}", unit="acct", disable=not progress) as bar:
+            for sweep in plan_sweeps(tree, indices, self.claim_gas_budget):
+                leaves = [(account, int(amount), int(level)) for account, amount, level in sweep.values]
+                self.distributor.sweep(leaves, sweep.proof, sweep.proof_flags, sender=sender)
+                sent += len(leaves)
+                bar.update(len(leaves))
                 self.checkpoint("claim_batch")
         self.checkpoint("claim")
         self.store.record_step(epoch, "claimed")

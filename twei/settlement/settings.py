@@ -30,7 +30,7 @@ class SettleSettings(BaseSettings):
     oracle_db: Path = Path("oracle/oracle.db")
     #: Blocks per eth_getLogs page.
     log_page_blocks: int = 2_000
-    #: Gas budget of one `claimMany` batch.
+    #: Gas budget of one `sweep` (one multiproof for a batch of accounts).
     claim_gas_budget: int = 8_000_000
     #: The reorg allowance: blocks below the head the job leaves unread, and how deep a block at
     #: or after a day's end must be before the day is settled. Unset: 0 on local dev chains,
