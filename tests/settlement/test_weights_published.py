@@ -169,3 +169,24 @@ def test_weighted_sql_path_equals_the_object_path_on_the_published_weights(job, 
     assert result.lines == reference.result.lines and result.paid == reference.result.paid
     assert changed == reference.changed
     assert sql.weights.unpaid == pure.weights.unpaid
+
+
+def test_report__the_weight_is_a_note_beside_the_13_lines_not_a_line(job, script):
+    from twei.breakdown import iter_breakdowns
+    from twei.flows import FlowCategory
+    from twei.report import build_report, render_text
+
+    three_days(script)
+    job.build(EPOCH + 2)
+    newcomer = build_report(N, 4, [], iter_breakdowns(job.settlements, CHAIN))
+    assert newcomer.lines == {F.EARNED_FOR_PLUSES: twei(4)}  # the two seeds' pluses, full weight
+    assert f"day {EPOCH + 2} was 100.0%" in newcomer.weight_note
+    assert "Held reading paid so far: 3 Twei" in newcomer.weight_note
+    ring = build_report(R1, 3, [], iter_breakdowns(job.settlements, CHAIN))
+    assert ring.lines == {} and ring.total == 0  # two ring pluses, weight 0
+    assert "was 0.0%" in ring.weight_note
+    reader = build_report(R2, 2, [], iter_breakdowns(job.settlements, CHAIN))
+    assert "Reading held until it is trusted: 5 Twei" in reader.weight_note
+    text = render_text(newcomer)
+    assert newcomer.weight_note in text
+    assert sum(1 for c in FlowCategory if c.display_name in text) == len(FlowCategory) == 13
