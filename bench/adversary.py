@@ -33,6 +33,7 @@ The strategies of the K ring wallets (cost: tributes; the design asks for no cap
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -211,6 +212,11 @@ def run(strategy: str | None, k: int, honest_n: int, days: int, seed: int = 7, p
     return out
 
 
+def _timed(strategy: str | None, k: int, honest: int, days: int) -> tuple[Outcome, float]:
+    start = time.perf_counter()
+    return run(strategy, k, honest, days), time.perf_counter() - start
+
+
 def _t(wei: int) -> str:
     return f"{wei / 10**18:,.0f}"
 
@@ -221,25 +227,28 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES), choices=STRATEGIES)
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once (processes)")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    base = run(None, 0, args.honest, args.days)
+    tasks = [(None, 0)] + [(s, k) for s in args.strategies for k in args.ks]
+    pool = multiprocessing.Pool(args.jobs)
+    pending = [pool.apply_async(_timed, (s, k, args.honest, args.days)) for s, k in tasks]
+    base, spent = pending[0].get()
     print(f"honest population {args.honest:,}, {args.days} days, no ring: pool paid {_t(base.paid_total)} TWEI,"
           f" honest {_t(base.honest)}; newcomer paid {_t(base.newcomer)} (reading {_t(base.newcomer_read)},"
           f" its first week's reading is worth {_t(base.newcomer_week_one)}), may comment from day"
-          f" {base.newcomer_comment_day}  [{time.perf_counter() - t0:.0f} s]")
+          f" {base.newcomer_comment_day}  [{spent:.0f} s]")
     print()
     print("| strategy | K | take | cost | net | share of pool | honest loss | newcomer paid (reading) | newcomer comments from |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for strategy in args.strategies:
-        for k in args.ks:
-            t1 = time.perf_counter()
-            o = run(strategy, k, args.honest, args.days)
-            share = o.take / max(1, o.paid_total)
-            loss = 1 - o.honest / max(1, base.honest)
-            print(f"| {strategy} | {k:,} | {_t(o.take)} | {_t(o.cost)} | {_t(o.take - o.cost)} | {share:.2%} |"
-                  f" {loss:.2%} | {_t(o.newcomer)} ({_t(o.newcomer_read)}) | day {o.newcomer_comment_day} |"
-                  f"  [{time.perf_counter() - t1:.0f} s]", flush=True)
+    for (strategy, k), job in zip(tasks[1:], pending[1:]):
+        o, spent = job.get()
+        share = o.take / max(1, o.paid_total)
+        loss = 1 - o.honest / max(1, base.honest)
+        print(f"| {strategy} | {k:,} | {_t(o.take)} | {_t(o.cost)} | {_t(o.take - o.cost)} | {share:.2%} |"
+              f" {loss:.2%} | {_t(o.newcomer)} ({_t(o.newcomer_read)}) | day {o.newcomer_comment_day} |"
+              f"  [{spent:.0f} s]", flush=True)
+    pool.close()
     print(f"\ncapital-holding ring: not run, the rule asks for no capital (nothing to lock).")
     print(f"total {time.perf_counter() - t0:.0f} s")
 
