@@ -27,7 +27,8 @@ that already have it:
    others' pluses give it weight, and a wallet that only reads is paid nothing.
 6. **Levels**: XP is weighted the same way (heartbeats of an untrusted wallet, pluses and likes
    from a ring, give no XP), and an account at full weight holds at least ``lift_level`` (13, the
-   level that may comment): a newcomer whose posts established accounts plus may comment.
+   level that may comment) unless it is a seed (a seed's weight is given, not earned: its level is
+   the genesis root's and its XP's): a newcomer whose posts established accounts plus may comment.
 
 Everything here is computed from public data: the chain's events (the graph, the day's budgets),
 the genesis tree file (the seeds) and the previous day's breakdown file (the held amounts). The
@@ -152,12 +153,14 @@ class TrustDay:
     weight: dict[str, int]
     held_before: dict[str, int]
     weights: DayWeights = field(default_factory=DayWeights)
+    #: The seeds themselves: their full weight is given, not earned, so it lifts no level.
+    seed_accounts: frozenset[str] = frozenset()
 
     def held_after(self) -> dict[str, int]:
         return held_after(self.held_before, self.weights, self.params)
 
     def lift(self) -> dict[str, int]:
-        return level_lift(self.weight, self.params)
+        return level_lift(self.weight, self.params, self.seed_accounts)
 
     def section(self) -> dict[str, object]:
         """What the breakdown publishes: the parameters and, per account of non-zero weight or
@@ -170,7 +173,7 @@ class TrustDay:
 
 def trust_day(
     weight: Mapping[str, int], seeds: int, pluses_given: Mapping[str, int], likes_given: Mapping[str, int],
-    held_before: Mapping[str, int], params: TrustParams,
+    held_before: Mapping[str, int], params: TrustParams, seed_accounts: Iterable[str] = (),
 ) -> TrustDay:
     """The day's :class:`DayWeights` from the accounts' weights, what each gave that day and
     what each holds: read weight, budgeted plus and like weights, and the held amounts released."""
@@ -181,7 +184,8 @@ def trust_day(
         like=budget_weights(weight, likes_given, params.like_budget),
         release={a: r for a, r in release.items() if r > 0},
     )
-    return TrustDay(params, seeds, dict(weight), {a: h for a, h in held_before.items() if h > 0}, weights)
+    held = {a: h for a, h in held_before.items() if h > 0}
+    return TrustDay(params, seeds, dict(weight), held, weights, frozenset(seed_accounts))
 
 
 def held_after(held_before: Mapping[str, int], weights: DayWeights, params: TrustParams) -> dict[str, int]:
@@ -196,6 +200,8 @@ def held_after(held_before: Mapping[str, int], weights: DayWeights, params: Trus
     return out
 
 
-def level_lift(weight: Mapping[str, int], params: TrustParams) -> dict[str, int]:
-    """Accounts at full weight hold at least ``lift_level`` that day."""
-    return {a: params.lift_level for a, w in weight.items() if w >= FULL_WEIGHT}
+def level_lift(weight: Mapping[str, int], params: TrustParams, seeds: Iterable[str] = ()) -> dict[str, int]:
+    """Accounts at full weight hold at least ``lift_level`` that day, but the seeds: their weight
+    is given (their levels are the genesis root's and their XP's), not earned from others."""
+    exempt = set(seeds)
+    return {a: params.lift_level for a, w in weight.items() if w >= FULL_WEIGHT and a not in exempt}

@@ -43,7 +43,7 @@ def script(store):
 def job(store, script, tmp_path):
     j = SettlementJob(chain_id=CHAIN, store=store, settlements=tmp_path / "s", reads=script, rates=RULES,
                       trust=TrustParams())  # fmt: skip
-    j.build_genesis(EPOCH - 1, {A: 13, B: 13, C: 13})  # the seeds
+    j.build_genesis(EPOCH - 1, {A: 13, B: 13, C: 13, D: 2})  # the seeds
     return j
 
 
@@ -60,6 +60,7 @@ def three_days(s: Script) -> None:
     s.comment(EPOCH, 10, 1, R2)
     s.react(EPOCH, 10, 1, R3)  # a like inside the ring
     s.read(EPOCH, C, 1, 600)  # 1 TWEI
+    s.read(EPOCH, D, 2, 60)  # a seed at LVL 2: full weight, but its level stays its own
     s.read(EPOCH, N, 1, 1_800)  # 3 TWEI, held: nobody trusts N yet
     s.read(EPOCH, R2, 2, 3_000)  # 5 TWEI, held
     s.end_day(EPOCH)
@@ -87,7 +88,7 @@ def test_weighted_day__a_ring_nobody_trusts_is_paid_nothing_and_its_reads_are_he
     assert trust["accounts"][A] == (FULL_WEIGHT, 0)
     assert trust["accounts"][N] == (0, twei(3))  # held for it
     assert trust["accounts"][R2] == (0, twei(5))
-    assert trust["params"]["alpha"] == TrustParams().alpha and trust["params"]["seeds"] == 3
+    assert trust["params"]["alpha"] == TrustParams().alpha and trust["params"]["seeds"] == 4
     levels = {a: int(lvl) for a, _, lvl in StandardMerkleTree.load(tree_path(job.settlements, CHAIN, EPOCH)).values}
     assert levels[R1] == levels[R2] == levels[R3] == 0  # in-ring pluses and likes give no XP
 
@@ -104,6 +105,7 @@ def test_newcomer__held_reads_are_paid_once_seeds_plus_its_post_and_it_may_comme
     assert held == 0
     assert store.accounts()[N].level == 13  # full weight: may comment
     assert store.accounts()[R2].level == 0
+    assert store.accounts()[D].level == 2  # a seed's full weight is given, not earned: no lift
 
 
 def test_recompute__weights_breakdown_and_root_from_events_and_published_files(job, script, store):

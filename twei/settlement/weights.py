@@ -86,4 +86,4 @@ def stored_trust_day(
         return None
     weight = weights_of(trust_edges(store, epoch, params), seeds, params)
     pluses, likes = given_counts(store, epoch)
-    return trust_day(weight, len(set(seeds)), pluses, likes, held_before, params)
+    return trust_day(weight, len(set(seeds)), pluses, likes, held_before, params, seeds)
