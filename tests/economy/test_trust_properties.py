@@ -59,7 +59,7 @@ def _inflow(trust, summed, ring):
     return sum(trust[a] * w / out[a] for (a, b), w in summed.items() if a not in ring and b in ring)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(grafted())
 def test_ring_trust__at_most_alpha_over_one_minus_alpha_times_what_reaches_it_from_outside(g):
     honest, seeds, ring, honest_edges, inbound, internal, outbound = g
