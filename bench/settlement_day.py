@@ -50,6 +50,24 @@ their targets; what remains is one Python step per read and per line (fetching t
 the lines dicts, the breakdown text) and SQLite's sort of the day's reads by (reader, post).
 
     .venv/bin/python -m bench.settlement_day --large --data /tmp/twei-large   # keeps the stores for the next run
+
+Session 3 (2026-12-07, issue 24: trust weights). The set-up now seeds a tenth of the accounts
+through a genesis root (``--seeds``), so the day computes the trust weights (twei.trust) over its
+pluses and likes. The same small stores, the code before (4d845de) and after, back to back,
+load average ~5.7 from other helpers (wall times inflated; CPU seconds fairer):
+
+    step (CPU s)            small before  small after
+    reads import                   4.42         4.51
+    trust weights (scipy)            —          2.18
+    day lines and XP (SQL)        23.57         9.59   (capped readers: no query per reader)
+    pool rules                     3.24         1.38
+    accounts                       0.56         0.51
+    breakdown file                 2.89         1.64
+    tree and its file              1.16         0.68
+    store commit                   1.55         1.43
+    total CPU                     37.43        21.95
+    total wall                    99.78        49.47
+    peak RSS MiB                    775          593
 """
 
 from __future__ import annotations
