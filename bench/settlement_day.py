@@ -50,6 +50,24 @@ their targets; what remains is one Python step per read and per line (fetching t
 the lines dicts, the breakdown text) and SQLite's sort of the day's reads by (reader, post).
 
     .venv/bin/python -m bench.settlement_day --large --data /tmp/twei-large   # keeps the stores for the next run
+
+Session 3 (2026-12-07, issue 24: trust weights). The set-up now seeds a tenth of the accounts
+through a genesis root (``--seeds``), so the day computes the trust weights (twei.trust) over its
+pluses and likes. The same small stores, the code before (4d845de) and after, back to back,
+load average ~5.7 from other helpers (wall times inflated; CPU seconds fairer):
+
+    step (CPU s)            small before  small after
+    reads import                   4.42         4.51
+    trust weights (scipy)            —          2.18
+    day lines and XP (SQL)        23.57         9.59   (capped readers: no query per reader)
+    pool rules                     3.24         1.38
+    accounts                       0.56         0.51
+    breakdown file                 2.89         1.64
+    tree and its file              1.16         0.68
+    store commit                   1.55         1.43
+    total CPU                     37.43        21.95
+    total wall                    99.78        49.47
+    peak RSS MiB                    775          593
 """
 
 from __future__ import annotations
@@ -68,8 +86,8 @@ from twei.addresses import checksum
 
 from twei.oracle.store.sqlite import SQLiteStore
 from twei.settlement.day import DAY
-from twei.settlement.job import SettlementJob
-from twei.settlement.store import JobStore
+from twei.settlement.job import SettlementJob, genesis_xp
+from twei.settlement.store import AccountState, JobStore
 
 EPOCH = 20_400
 
@@ -78,9 +96,11 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def populate(folder: Path, scale: float, seed: int = 1) -> None:
+def populate(folder: Path, scale: float, seed: int = 1, seeds: float = 0.1) -> None:
     """100k·scale accounts, 10k·scale posts, 1M·scale reads, 200k·scale events on day EPOCH,
-    written in chunks (so the set-up stays small even at ten times the day)."""
+    written in chunks (so the set-up stays small even at ten times the day). The first ``seeds``
+    of the accounts came in through a genesis root the day before (LVL 13): the trust weights'
+    seeds, so the day computes them over its pluses and likes."""
     rng = random.Random(seed)
     n_accounts, n_posts, n_reads = int(100_000 * scale), int(10_000 * scale), int(1_000_000 * scale)
     accounts = [checksum("0x" + rng.randbytes(20).hex()) for _ in range(n_accounts)]
@@ -102,6 +122,11 @@ def populate(folder: Path, scale: float, seed: int = 1) -> None:
         comment = comments[rng.randrange(len(comments))]
         reactions.append((block, i % 10, start + block, comment[0], comment[1], rng.choice(accounts), int(i % 5 == 0)))
     with store.transaction() as db:
+        genesis = {a: AccountState(0, genesis_xp(13), 13) for a in accounts[: int(len(accounts) * seeds)]}
+        if genesis:
+            store.save_accounts(db, genesis)
+            store.save_undo(db, EPOCH - 1, dict.fromkeys(genesis))
+            store.record_built(db, EPOCH - 1, "0x" + "00" * 32, 0, "0x", len(genesis), genesis=True)
         store.add_events(db, posts=posts, comments=comments, votes=votes, reactions=reactions)
         store.set_meta(db, "last_block", block)
         store.set_meta(db, "last_block_ts", start + DAY)
@@ -139,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="ten times the small day")
     parser.add_argument("--scale", type=float, default=None, help="another multiple of the small day")
+    parser.add_argument("--seeds", type=float, default=0.1, help="share of the accounts seeded by a genesis root")
     parser.add_argument(
         "--data", type=Path, default=None,
         help="keep the synthetic stores in this folder and reuse them on the next run (the large set-up"
@@ -152,7 +178,7 @@ def main() -> None:
         t0 = time.perf_counter()
         if not (data / "oracle.db").exists():
             data.mkdir(parents=True, exist_ok=True)
-            child = multiprocessing.Process(target=populate, args=(data, scale))  # its memory is its own
+            child = multiprocessing.Process(target=populate, args=(data, scale, 1, args.seeds))  # its memory is its own
             child.start()
             child.join()
         if data != folder:

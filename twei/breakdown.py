@@ -8,7 +8,11 @@ Format (amounts are decimal strings of wei, so no JSON reader loses precision)::
 
     {"format": "twei-breakdown-1", "chain_id": 1337, "epoch": 20418, "scaled": false,
      "pool": "...", "total": "...",
-     "accounts": {"0xAbC...": {"paid": "...", "lines": [[post_id, category, "amount"], ...]}}}
+     "accounts": {"0xAbC...": {"paid": "...", "lines": [[post_id, category, "amount"], ...]}},
+     "trust": {"params": {...}, "accounts": {"0xAbC...": [weight_millionths, "held wei"], ...}}}
+
+``trust`` (the day's weights, :mod:`twei.trust`) is there when the pool is weighted: under the
+signed dataHash with the lines it explains. Readers that do not know it ignore it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class Breakdown:
     pool: int
     lines: dict[str, dict[tuple[int, int], int]]  # account -> (post_id, category) -> wei
     paid: dict[str, int]
+    #: The day's trust weights: {"params": {...}, "accounts": {account: (weight ppm, held wei)}}.
+    trust: dict | None = None
 
     @property
     def total(self) -> int:
@@ -61,6 +67,11 @@ class Breakdown:
             "total": str(self.total),
             "accounts": accounts,
         }
+        if self.trust is not None:
+            doc["trust"] = {
+                "params": self.trust["params"],
+                "accounts": {checksum(a): [int(w), str(h)] for a, (w, h) in self.trust["accounts"].items()},
+            }
         return (json.dumps(doc, sort_keys=True, separators=(",", ":")) + "\n").encode()
 
     def fast_bytes(self) -> bytes:
@@ -81,8 +92,14 @@ class Breakdown:
             parts.append('%s:{"lines":[%s],"paid":"%d"}' % (encode_basestring_ascii(key), lines, paid.get(account, 0)))
         head = (
             f'{{"accounts":{{{",".join(parts)}}},"chain_id":{json.dumps(self.chain_id)},"epoch":{json.dumps(self.epoch)},'
-            f'"format":{json.dumps(FORMAT)},"pool":"{self.pool!s}","scaled":{json.dumps(self.scaled)},"total":"{self.total!s}"}}\n'
+            f'"format":{json.dumps(FORMAT)},"pool":"{self.pool!s}","scaled":{json.dumps(self.scaled)},"total":"{self.total!s}"'
         )
+        if self.trust is not None:
+            weights = {checksum(a): v for a, v in self.trust["accounts"].items()}
+            body = ",".join('%s:[%d,"%d"]' % (encode_basestring_ascii(a), *weights[a]) for a in sorted(weights))
+            params = json.dumps(self.trust["params"], sort_keys=True, separators=(",", ":"))
+            head += f',"trust":{{"accounts":{{{body}}},"params":{params}}}'
+        head += "}\n"
         return head.encode()
 
     def data_hash(self) -> bytes:
@@ -114,7 +131,13 @@ class Breakdown:
                 for account, entry in doc["accounts"].items()
                 if int(entry["paid"])
             }
-            return cls(doc["chain_id"], doc["epoch"], doc["scaled"], int(doc["pool"]), lines, paid)
+            trust = doc.get("trust")
+            if trust is not None:
+                trust = {
+                    "params": trust["params"],
+                    "accounts": {checksum(a): (int(w), int(h)) for a, (w, h) in trust["accounts"].items()},
+                }
+            return cls(doc["chain_id"], doc["epoch"], doc["scaled"], int(doc["pool"]), lines, paid, trust)
         except (ValueError, KeyError, TypeError) as err:
             raise ConfigError(f"not a Twei breakdown file: {err}") from err
 

@@ -12,6 +12,12 @@ Design choices where SPEC is silent, made as a user would expect:
   the day are paid in the order they qualified until the 50 TWEI daily cap is reached.
 * Netting: an account's dislike penalties of a day are deducted from its rewards of that day, and
   never take it below zero; the penalty lines then show what was actually deducted.
+* Weights (README, "The pool pays people, not keys"): with a :class:`DayWeights`, every pool
+  line is scaled by the weight, in millionths, of the account whose action made it (the reader,
+  the voter, the liker; penalties are not weighted), and the read rewards it holds back are
+  counted in :attr:`DayWeights.unpaid` (the settlement holds them for the reader). Amounts are
+  summed as weights and rounded down once per line, so both settlement paths agree to the wei;
+  with no weights every line is as before.
 * Pro-rata scaling, when the day's net sum exceeds the pool, rounds every line down (the pool is
   never exceeded); penalty lines absorb the rounding so that each account's lines add up to what
   it is paid.
@@ -42,7 +48,15 @@ __all__ = [
     "xp_deltas",
     "apply_xp",
     "gross_lines",
+    "DayWeights",
+    "FULL_WEIGHT",
+    "RELEASED_POST",
 ]
+
+#: A weight of 1 in millionths: the weights are whole numbers, so every machine gets the same wei.
+FULL_WEIGHT = 1_000_000
+#: The "post" of the line that pays held read rewards released (posts are numbered from 1).
+RELEASED_POST = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,24 @@ Lines = dict[tuple[int, int], int]  # (post_id, category) -> wei
 
 
 @dataclass
+class DayWeights:
+    """The day's weights (:mod:`twei.trust`), in millionths of :data:`FULL_WEIGHT`; an account
+    absent from a mapping weighs 0.
+
+    ``read``: a reader's weight on its read rewards (and reading XP). ``plus`` / ``like``: the
+    weight of each plus / like the account gives that day (its weight times its daily budget
+    share), on every line and XP point the plus or like makes. ``release``: held read rewards paid
+    today (wei), as a line on post :data:`RELEASED_POST`. ``unpaid`` is filled in: the read
+    rewards the weights held back today, per reader (wei)."""
+
+    read: Mapping[str, int] = field(default_factory=dict)
+    plus: Mapping[str, int] = field(default_factory=dict)
+    like: Mapping[str, int] = field(default_factory=dict)
+    release: Mapping[str, int] = field(default_factory=dict)
+    unpaid: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class DayResult:
     """What the day pays: per account, its lines and the total it is paid."""
 
@@ -148,62 +180,126 @@ def level_for_xp(xp: int) -> int:
     return level
 
 
-def xp_deltas(day: DayActivity) -> dict[str, int]:
-    """XP each account gains (or loses) from the day: SPEC §3's weights."""
+def xp_deltas(day: DayActivity, weights: DayWeights | None = None) -> dict[str, int]:
+    """XP each account gains (or loses) from the day: SPEC §3's weights, each event's XP scaled by
+    the weight of the account that acted (:class:`DayWeights`; penalties in full), summed in
+    millionths and rounded down once per account."""
+    full = FULL_WEIGHT
+    read_w = (lambda a: full) if weights is None else (lambda a: weights.read.get(a, 0))
+    plus_w = (lambda a: full) if weights is None else (lambda a: weights.plus.get(a, 0))
+    like_w = (lambda a: full) if weights is None else (lambda a: weights.like.get(a, 0))
     delta: dict[str, int] = defaultdict(int)
     for read in day.reads:
-        delta[read.reader] += read.credited_seconds // 60
+        delta[read.reader] += (read.credited_seconds // 60) * read_w(read.reader)
     for plus in day.pluses:
-        delta[plus.author] += 5
+        delta[plus.author] += 5 * plus_w(plus.voter)
     for like in day.likes:
-        delta[like.commenter] += 2
-        delta[like.liker] += 1
+        w = like_w(like.liker)
+        delta[like.commenter] += 2 * w
+        delta[like.liker] += 1 * w
     for dislike in day.dislikes:
-        delta[dislike.commenter] -= 2
-    return dict(delta)
+        delta[dislike.commenter] -= 2 * full
+    return {account: ppm // full for account, ppm in delta.items()}
 
 
-def apply_xp(xp: Mapping[str, int], day: DayActivity) -> dict[str, int]:
+def apply_xp(xp: Mapping[str, int], day: DayActivity, weights: DayWeights | None = None) -> dict[str, int]:
     """Cumulative XP after the day, never below zero."""
     out = dict(xp)
-    for account, change in xp_deltas(day).items():
+    for account, change in xp_deltas(day, weights).items():
         out[account] = max(0, out.get(account, 0) + change)
     return out
 
 
-def gross_lines(day: DayActivity, rates: PoolRates, level_of: LevelOf | None = None) -> dict[str, Lines]:
+def capped_read(amount: int, paid_so_far: int, cap: int) -> int:
+    """What a read of ``amount`` is paid when the reader has ``paid_so_far`` of its ``cap``."""
+    return max(0, min(amount, cap - paid_so_far))
+
+
+def weigh_reads(reader: str, amounts: Mapping[int, int], weights: DayWeights | None, lines: dict) -> None:
+    """Add a reader's capped read amounts (post -> wei) to its lines, weighted; count what the
+    weight holds back in ``weights.unpaid``."""
+    acc = lines[reader] if reader in lines else lines.setdefault(reader, {})
+    read_cat = FlowCategory.READ_REWARDS
+    if weights is None:
+        for post, amount in amounts.items():
+            if amount > 0:
+                key = (post, read_cat)
+                acc[key] = acc.get(key, 0) + amount
+        return
+    w = weights.read.get(reader, 0)
+    held = 0
+    for post, amount in amounts.items():
+        if amount > 0:
+            paid = amount * w // FULL_WEIGHT
+            held += amount - paid
+            key = (post, read_cat)
+            acc[key] = acc.get(key, 0) + paid
+    if held:
+        weights.unpaid[reader] = weights.unpaid.get(reader, 0) + held
+
+
+def gross_lines(
+    day: DayActivity, rates: PoolRates, level_of: LevelOf | None = None, weights: DayWeights | None = None
+) -> dict[str, Lines]:
     """Every account's pool lines for the day before netting and scaling. ``level_of`` gives a
-    reader's level for the farm defence (:func:`reader_read_cap`); without it, the whole cap."""
-    lines: dict[str, Lines] = defaultdict(lambda: defaultdict(int))
+    reader's level for the farm defence (:func:`reader_read_cap`); without it, the whole cap.
+    ``weights`` (:class:`DayWeights`) scale each line by the weight of whoever acted."""
+    lines: dict[str, Lines] = defaultdict(dict)
 
     read_paid: dict[str, int] = defaultdict(int)
     caps: dict[str, int] = {}
+    amounts: dict[str, dict[int, int]] = defaultdict(dict)
     for read in sorted(day.reads, key=lambda r: r.qualified_at):
         cap = caps.get(read.reader)
         if cap is None:
             level = level_of(read.reader) if level_of is not None else rates.read_cap_full_level
             cap = caps[read.reader] = reader_read_cap(level, rates)
-        amount = read.credited_seconds * rates.read_per_minute // 60
-        amount = min(amount, cap - read_paid[read.reader])
+        amount = capped_read(read.credited_seconds * rates.read_per_minute // 60, read_paid[read.reader], cap)
         if amount > 0:
             read_paid[read.reader] += amount
-            lines[read.reader][(read.post_id, FlowCategory.READ_REWARDS)] += amount
+            mine = amounts[read.reader]
+            mine[read.post_id] = mine.get(read.post_id, 0) + amount
+    for reader, posts in amounts.items():
+        weigh_reads(reader, posts, weights, lines)
 
+    full = FULL_WEIGHT
+    plus_w = (lambda a: full) if weights is None else (lambda a: weights.plus.get(a, 0))
+    like_w = (lambda a: full) if weights is None else (lambda a: weights.like.get(a, 0))
+    summed: dict[tuple[str, int, int], int] = defaultdict(int)  # weights summed per line, then rated
     for plus in day.pluses:
-        lines[plus.author][(plus.post_id, FlowCategory.EARNED_FOR_PLUSES)] += rates.plus_to_author
-
+        summed[(plus.author, plus.post_id, FlowCategory.EARNED_FOR_PLUSES)] += plus_w(plus.voter)
     for like in day.likes:
-        lines[like.liker][(like.post_id, FlowCategory.LIKES_OWN)] += rates.like_to_liker
-        lines[like.commenter][(like.post_id, FlowCategory.LIKES_COMMENTER)] += rates.like_to_commenter
-        lines[like.author][(like.post_id, FlowCategory.LIKES_AUTHOR)] += rates.like_to_author
+        w = like_w(like.liker)
+        summed[(like.liker, like.post_id, FlowCategory.LIKES_OWN)] += w
+        summed[(like.commenter, like.post_id, FlowCategory.LIKES_COMMENTER)] += w
+        summed[(like.author, like.post_id, FlowCategory.LIKES_AUTHOR)] += w
         if like.first_like_of_comment:
-            lines[like.commenter][(like.post_id, FlowCategory.COMMENT_REWARDS)] += rates.comment_reward
-
+            summed[(like.commenter, like.post_id, FlowCategory.COMMENT_REWARDS)] += w
     for dislike in day.dislikes:
-        key = (dislike.post_id, FlowCategory.DISLIKES_COMMENTER)
-        lines[dislike.commenter][key] += rates.dislike_penalty
+        summed[(dislike.commenter, dislike.post_id, FlowCategory.DISLIKES_COMMENTER)] += full
+    rate_of = _rates_by_category(rates)
+    for (account, post, category), wsum in summed.items():
+        key = (post, category)
+        lines[account][key] = lines[account].get(key, 0) + rate_of[category] * wsum // full
+
+    if weights is not None:
+        for account, amount in weights.release.items():
+            if amount > 0:
+                key = (RELEASED_POST, FlowCategory.READ_REWARDS)
+                lines[account][key] = lines[account].get(key, 0) + amount
 
     return {account: dict(acc_lines) for account, acc_lines in lines.items()}
+
+
+def _rates_by_category(rates: PoolRates) -> dict[int, int]:
+    return {
+        FlowCategory.EARNED_FOR_PLUSES: rates.plus_to_author,
+        FlowCategory.LIKES_OWN: rates.like_to_liker,
+        FlowCategory.LIKES_COMMENTER: rates.like_to_commenter,
+        FlowCategory.LIKES_AUTHOR: rates.like_to_author,
+        FlowCategory.COMMENT_REWARDS: rates.comment_reward,
+        FlowCategory.DISLIKES_COMMENTER: rates.dislike_penalty,
+    }
 
 
 def _split(amount: int, weights: Mapping[tuple[int, int], int]) -> Lines:
@@ -247,10 +343,11 @@ def _scale(lines: Lines, pool: int, total: int) -> Lines:
 
 
 def settle_day(
-    day: DayActivity, rates: PoolRates = PoolRates(), level_of: LevelOf | None = None
+    day: DayActivity, rates: PoolRates = PoolRates(), level_of: LevelOf | None = None,
+    weights: DayWeights | None = None,
 ) -> DayResult:
     """The day's per-account lines and payouts: gross, netted per account, scaled to the pool."""
-    return settle_lines(gross_lines(day, rates, level_of), rates)
+    return settle_lines(gross_lines(day, rates, level_of, weights), rates)
 
 
 def settle_lines(gross: Mapping[str, Lines], rates: PoolRates = PoolRates()) -> DayResult:

@@ -21,6 +21,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from twei.breakdown import Breakdown, breakdown_path, iter_breakdowns
+from twei.economy import FULL_WEIGHT, RELEASED_POST
 from twei.errors import ConfigError
 from twei.flows import FlowCategory, FlowRecord, Side
 from twei.units import format_twei
@@ -44,6 +45,8 @@ class PostReport:
     lines: dict[FlowCategory, int]
     #: Fees the account received as the treasury (not a PnL line: a receipt is never a loss).
     received: int = 0
+    #: Why the pool lines are what they are: the account's trust weight (:func:`weight_note`).
+    weight_note: str = ""
 
     def side(self, side: Side) -> list[tuple[FlowCategory, int]]:
         return [(c, self.lines.get(c, 0)) for c in FlowCategory if c.side is side]
@@ -79,6 +82,7 @@ class PostReport:
             "loss_subtotal": str(self.loss_subtotal),
             "total": str(self.total),
             "received_as_treasury": str(self.received),
+            "weight_note": self.weight_note,
         }
 
 
@@ -110,12 +114,43 @@ def build_report(
                 continue
             seen.add(key)
         lines[flow.category] = lines.get(flow.category, 0) + flow.amount
+    breakdowns = list(breakdowns)  # read twice: the lines, then the weight note
     for day in breakdowns:
         for (post, category), amount in day.lines.get(account, {}).items():
             if post == post_id:
                 cat = FlowCategory(category)
                 lines[cat] = lines.get(cat, 0) + amount
-    return PostReport(account, post_id, lines, received)
+    return PostReport(account, post_id, lines, received, weight_note(account, breakdowns))
+
+
+def weight_note(account: str, breakdowns: Iterable[Breakdown]) -> str:
+    """A sentence for beside the 13 lines: the account's trust weight on the last settled day
+    whose breakdown carries weights (README, "The pool pays people, not keys"), what it holds of
+    its reading, and what held reading it has been paid (a line of no post). Empty when no
+    breakdown is weighted."""
+    account = to_checksum_address(account)
+    last = None
+    released = 0
+    for day in breakdowns:
+        if day.trust is None:
+            continue
+        last = day
+        released += day.lines.get(account, {}).get((RELEASED_POST, FlowCategory.READ_REWARDS), 0)
+    if last is None:
+        return ""
+    weight, held = last.trust["accounts"].get(account, (0, 0))
+    note = (
+        f"Pool lines are weighted by trust from established accounts: this account's weight on day"
+        f" {last.epoch} was {weight / FULL_WEIGHT:.1%}"
+    )
+    if weight < FULL_WEIGHT:
+        note += " (pluses and likes it receives from trusted accounts raise it)"
+    note += "."
+    if held:
+        note += f" Reading held until it is trusted: {_amount(held)} {UNIT}."
+    if released:
+        note += f" Held reading paid so far: {_amount(released)} {UNIT} (on no post's lines)."
+    return note
 
 
 def published_breakdowns(settlements: Path, chain_id: int, active_epoch: int) -> list[Breakdown]:
@@ -193,6 +228,9 @@ def render_text(report: PostReport, price: int | None = None) -> str:
     if report.received:
         out.append("")
         out.append(f"  Fees received as the treasury: {_amount(report.received)} {UNIT} (receipts, not a PnL line)")
+    if report.weight_note:
+        out.append("")
+        out.append(f"  {report.weight_note}")
     return "\n".join(out)
 
 

@@ -87,6 +87,9 @@ def make_job(chain, platform, oracle_keys, tmp_path):
         # Amounts figured for fresh accounts: the farm defence (read cap by level) off here; its
         # own tests are in test_day_rules.py.
         kwargs.setdefault("rates", PoolRates(read_cap_full_level=0))
+        # The pool unweighted here (every category's rate at full weight); the trust weights have
+        # their own tests (tests/settlement/test_weights_published.py), which pass trust=.
+        kwargs.setdefault("trust", None)
         return SettlementJob(
             chain_id=chain.chain_id,
             store=JobStore(folder / str(chain.chain_id) / "job.db"),

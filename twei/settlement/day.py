@@ -25,7 +25,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from twei.economy import (
+    FULL_WEIGHT,
+    RELEASED_POST,
     DayActivity,
+    DayWeights,
+    capped_read,
+    weigh_reads,
     DayResult,
     Dislike,
     Like,
@@ -33,7 +38,6 @@ from twei.economy import (
     Plus,
     PoolRates,
     Read,
-    gross_lines,
     level_for_xp,
     reader_read_cap,
     settle_day,
@@ -123,24 +127,28 @@ def day_actors(store: JobStore, epoch: int) -> set[str]:
 
 
 def advance_accounts(
-    accounts: dict[str, AccountState], day: DayActivity, result: DayResult, actors: set[str] = frozenset()
+    accounts: dict[str, AccountState], day: DayActivity, result: DayResult, actors: set[str] = frozenset(),
+    weights: DayWeights | None = None, lift: Mapping[str, int] | None = None,
 ) -> dict[str, AccountState]:
     """The accounts whose state the day changes, with their new state (cumulative += paid; XP by
-    SPEC §3, never below zero; level from XP). Untouched accounts are left out."""
-    return advance_accounts_by(accounts, xp_deltas(day), result, actors)
+    SPEC §3, never below zero; level from XP, or ``lift`` if higher). Untouched accounts are left out."""
+    return advance_accounts_by(accounts, xp_deltas(day, weights), result, actors, lift)
 
 
 def advance_accounts_by(
-    accounts: Mapping[str, AccountState], deltas: Mapping[str, int], result: DayResult, actors: set[str] = frozenset()
+    accounts: Mapping[str, AccountState], deltas: Mapping[str, int], result: DayResult, actors: set[str] = frozenset(),
+    lift: Mapping[str, int] | None = None,
 ) -> dict[str, AccountState]:
     """:func:`advance_accounts` from the day's XP deltas (:func:`twei.economy.xp_deltas` or
-    :func:`day_xp_deltas`, which agree)."""
+    :func:`day_gross_and_xp`'s, which agree). ``lift``: a level the account holds that day
+    whatever its XP (:func:`twei.trust.level_lift`: full trust lifts to the comment level)."""
     changed: dict[str, AccountState] = {}
     blank = AccountState()
-    for account in set(deltas) | set(result.paid) | set(actors):
+    lift = lift or {}
+    for account in set(deltas) | set(result.paid) | set(actors) | set(lift):
         old = accounts.get(account, blank)
         xp = max(0, old.xp + deltas.get(account, 0))
-        new = AccountState(old.cumulative + result.paid.get(account, 0), xp, level_for_xp(xp))
+        new = AccountState(old.cumulative + result.paid.get(account, 0), xp, max(level_for_xp(xp), lift.get(account, 0)))
         if new != old or account not in accounts:
             changed[account] = new
     return changed
@@ -166,12 +174,15 @@ def levels_before(accounts: Mapping[str, AccountState]) -> Callable[[str], int]:
     return level_of
 
 
-def settle_stored_day(store: JobStore, epoch: int, rates: PoolRates = PoolRates()) -> DaySettlement:
+def settle_stored_day(
+    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), weights: DayWeights | None = None,
+    lift: Mapping[str, int] | None = None,
+) -> DaySettlement:
     """Compute the epoch from the store (no writes)."""
     activity = day_activity(store, epoch)
     accounts = store.accounts()
-    result = settle_day(activity, rates, levels_before(accounts))
-    changed = advance_accounts(accounts, activity, result, day_actors(store, epoch))
+    result = settle_day(activity, rates, levels_before(accounts), weights)
+    changed = advance_accounts(accounts, activity, result, day_actors(store, epoch), weights, lift)
     return DaySettlement(epoch, activity, result, changed)
 
 
@@ -184,21 +195,23 @@ def settle_stored_day(store: JobStore, epoch: int, rates: PoolRates = PoolRates(
 
 _DAY_EVENTS = """
 WITH likes AS (
-    SELECT r.post_id, r.reactor, c.commenter, p.author,
+    SELECT r.post_id, r.reactor, c.commenter, p.author, COALESCE(w.like_w, :unweighted) AS w,
         NOT EXISTS (SELECT 1 FROM reactions e WHERE e.comment_id = r.comment_id AND e.reaction = 0
             AND (e.block, e.log_index) < (r.block, r.log_index)) AS first
     FROM reactions r JOIN comments c ON c.comment_id = r.comment_id JOIN posts p ON p.post_id = r.post_id
+    LEFT JOIN temp.day_weights w ON w.account = r.reactor
     WHERE r.ts >= :start AND r.ts < :end AND r.reaction = 0
-), events (account, post_id, category, first) AS (
-    SELECT p.author, v.post_id, :plus, 0 FROM votes v JOIN posts p ON p.post_id = v.post_id
+), events (account, post_id, category, first, w) AS (
+    SELECT p.author, v.post_id, :plus, 0, COALESCE(w.plus_w, :unweighted) FROM votes v
+        JOIN posts p ON p.post_id = v.post_id LEFT JOIN temp.day_weights w ON w.account = v.voter
         WHERE v.ts >= :start AND v.ts < :end AND v.vote = 0
-    UNION ALL SELECT reactor, post_id, :own, 0 FROM likes
-    UNION ALL SELECT commenter, post_id, :commenter, first FROM likes
-    UNION ALL SELECT author, post_id, :author, 0 FROM likes
-    UNION ALL SELECT c.commenter, r.post_id, :dislike, 0 FROM reactions r JOIN comments c ON c.comment_id = r.comment_id
+    UNION ALL SELECT reactor, post_id, :own, 0, w FROM likes
+    UNION ALL SELECT commenter, post_id, :commenter, first, w FROM likes
+    UNION ALL SELECT author, post_id, :author, 0, w FROM likes
+    UNION ALL SELECT c.commenter, r.post_id, :dislike, 0, :full FROM reactions r JOIN comments c ON c.comment_id = r.comment_id
         WHERE r.ts >= :start AND r.ts < :end AND r.reaction = 1
 )
-SELECT account, post_id, category, COUNT(*), SUM(first) FROM events GROUP BY account, post_id, category
+SELECT account, post_id, category, SUM(w), SUM(first * w) FROM events GROUP BY account, post_id, category
 """
 
 _XP_WEIGHTS = {  # SPEC §3, as twei.economy.xp_deltas
@@ -209,32 +222,56 @@ _XP_WEIGHTS = {  # SPEC §3, as twei.economy.xp_deltas
 }  # a like earns its post's author no XP (and no entry: presence matters to advance_accounts)
 
 
-def event_counts(store: JobStore, epoch: int) -> list[tuple[str, int, int, int, int]]:
-    """(account, post, category, events, first likes among them) for the day's non-read lines."""
+def _load_weights(store: JobStore, weights: DayWeights | None) -> None:
+    """The day's per-plus and per-like weights as a temporary table the events query joins."""
+    db = store.db
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS day_weights (account TEXT PRIMARY KEY, plus_w INTEGER, like_w INTEGER)"
+        " WITHOUT ROWID"
+    )
+    db.execute("DELETE FROM temp.day_weights")
+    if weights is not None:
+        givers = set(weights.plus) | set(weights.like)
+        db.executemany(
+            "INSERT INTO temp.day_weights VALUES (?, ?, ?)",
+            ((a, weights.plus.get(a, 0), weights.like.get(a, 0)) for a in givers),
+        )
+
+
+def event_counts(
+    store: JobStore, epoch: int, weights: DayWeights | None = None
+) -> list[tuple[str, int, int, int, int]]:
+    """(account, post, category, summed weight of its events, summed weight of the first likes
+    among them) for the day's non-read lines; weights in millionths (unweighted: a million each)."""
     start, end = day_bounds(epoch)
+    _load_weights(store, weights)
     params = {
         "start": start, "end": end, "plus": int(FlowCategory.EARNED_FOR_PLUSES), "own": int(FlowCategory.LIKES_OWN),
         "commenter": int(FlowCategory.LIKES_COMMENTER), "author": int(FlowCategory.LIKES_AUTHOR),
-        "dislike": int(FlowCategory.DISLIKES_COMMENTER),
+        "dislike": int(FlowCategory.DISLIKES_COMMENTER), "full": FULL_WEIGHT,
+        "unweighted": FULL_WEIGHT if weights is None else 0,
     }
     return store.db.execute(_DAY_EVENTS, params).fetchall()
 
 
 def day_gross_and_xp(
     store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None,
-    level_of: Callable[[str], int] | None = None,
+    level_of: Callable[[str], int] | None = None, weights: DayWeights | None = None,
 ) -> tuple[dict[str, Lines], dict[str, int]]:
-    """``gross_lines(day_activity(store, epoch), rates)`` and ``xp_deltas(day_activity(...))``,
-    from SQL's per-(account, post, category) event counts and one pass over the day's reads.
+    """``gross_lines(day_activity(store, epoch), rates, level_of, weights)`` and
+    ``xp_deltas(day_activity(...), weights)``, from SQL's per-(account, post, category) sums and
+    one pass over the day's reads.
 
-    Reads arrive grouped by reader (the store's ``reads_day`` index is in that order). A reader
-    whose credited seconds add up to at most cap·60/rate cannot reach the daily cap (the sum of
-    floored amounts is at most the floor of the sum), so each of its reads is paid in full,
-    whatever the order, as its own line ((reader, post) is unique). The others (rare) go through
-    the economy's ordered loop: readers are independent of each other there.
+    Reads arrive grouped by reader (the store's ``reads_day`` index is in that order, and covers
+    the columns read). A reader whose credited seconds add up to at most its cap·60/rate cannot
+    reach its daily cap (the sum of floored amounts is at most the floor of the sum), so each of
+    its reads is paid in full, whatever the order. The others (with the farm defence's level cap,
+    most fresh readers) have their few reads sorted in the order they qualified, right there, and
+    paid until the cap: no second query per reader (that was 153 s of a 1M-account day).
     """
     lines: dict[str, Lines] = {}
-    deltas: dict[str, int] = {}
+    ppm: dict[str, int] = {}  # XP in millionths, rounded down once per account at the end
+    full = FULL_WEIGHT
     rate_of = {
         FlowCategory.EARNED_FOR_PLUSES: rates.plus_to_author,
         FlowCategory.LIKES_OWN: rates.like_to_liker,
@@ -243,48 +280,64 @@ def day_gross_and_xp(
         FlowCategory.DISLIKES_COMMENTER: rates.dislike_penalty,
     }
     comment_cat = FlowCategory.COMMENT_REWARDS
-    for account, post_id, category, n, first in counts if counts is not None else event_counts(store, epoch):
+    rows = counts if counts is not None else event_counts(store, epoch, weights)
+    for account, post_id, category, wsum, wfirst in rows:
         acc = lines.get(account)
         if acc is None:
             acc = lines[account] = {}
-        acc[(post_id, FlowCategory(category))] = n * rate_of[category]
-        if first:
-            acc[(post_id, comment_cat)] = first * rates.comment_reward
+        acc[(post_id, FlowCategory(category))] = rate_of[category] * wsum // full
+        if wfirst:
+            acc[(post_id, comment_cat)] = rates.comment_reward * wfirst // full
         weight = _XP_WEIGHTS.get(category)
         if weight is not None:
-            deltas[account] = deltas.get(account, 0) + n * weight
+            ppm[account] = ppm.get(account, 0) + wsum * weight
 
-    rate, cap = rates.read_per_minute, rates.reader_daily_cap
-    # No safe bound when the rate is not positive: then every reader goes through the ordered loop.
-    # The bound is the smallest cap any reader may have (the farm defence's level 0): a reader
-    # under it is paid in full whatever their level; the few above it go through the loop.
-    lowest = reader_read_cap(0, rates) if level_of is not None else cap
-    threshold = lowest * 60 // rate if rate > 0 else -1
-    read_cat = FlowCategory.READ_REWARDS
-    capped_readers: list[str] = []
+    rate, full_cap = rates.read_per_minute, rates.reader_daily_cap
+    caps: dict[int, tuple[int, int]] = {}  # level -> (cap, the seconds under which it cannot bind)
 
-    def finish(reader: str, xp: int, total: int, acc: dict) -> None:
-        deltas[reader] = deltas.get(reader, 0) + xp
-        if total > threshold:
-            capped_readers.append(reader)  # its lines are dropped: the ordered loop decides them
-        elif acc:
-            known = lines.get(reader)
-            if known is None:
-                lines[reader] = acc
-            else:
-                known.update(acc)
+    def cap_of(reader: str) -> tuple[int, int]:
+        level = level_of(reader) if level_of is not None else rates.read_cap_full_level
+        known = caps.get(level)
+        if known is None:
+            cap = reader_read_cap(level, rates) if level_of is not None else full_cap
+            # No safe bound when the rate is not positive: then every read goes through the cap.
+            known = caps[level] = (cap, cap * 60 // rate if rate > 0 else -1)
+        return known
+
+    read_w = (lambda a: full) if weights is None else (lambda a: weights.read.get(a, 0))
+
+    def finish(reader: str, xp: int, total: int, reads: list) -> None:
+        ppm[reader] = ppm.get(reader, 0) + xp * read_w(reader)
+        if not reads:
+            return
+        cap, threshold = cap_of(reader)
+        amounts: dict[int, int] = {}
+        if total <= threshold:
+            for _, post_id, seconds in reads:
+                amount = seconds * rate // 60
+                if amount > 0:
+                    amounts[post_id] = amount
+        else:  # the economy's ordered cap: in the order the reads qualified (then post id)
+            paid = 0
+            for _, post_id, seconds in sorted(reads):
+                amount = capped_read(seconds * rate // 60, paid, cap)
+                if amount > 0:
+                    paid += amount
+                    amounts[post_id] = amount
+        if amounts:
+            weigh_reads(reader, amounts, weights, lines)
 
     # The posts' authors in a dict rather than a join: a million index look-ups cost more than
     # loading every post (a few bytes each, far fewer than the accounts the job loads anyway).
     authors = dict(store.db.execute("SELECT post_id, author FROM posts"))
     author_of = authors.get
     # One pass, a few operations per read (this loop runs ten million times on a large day): the
-    # reader's lines, XP and credited seconds are summed as its reads go by.
+    # reader's reads, XP and credited seconds are gathered as its reads go by.
     current: str | None = None
     xp = total = 0
-    acc: dict = {}
-    for reader, post_id, credited_ms in store.db.execute(
-        "SELECT reader, post_id, credited_ms FROM reads INDEXED BY reads_day"
+    reads: list = []
+    for reader, post_id, credited_ms, qualified_ms in store.db.execute(
+        "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
         " WHERE epoch = ? ORDER BY reader",
         (epoch,),
     ):
@@ -292,40 +345,31 @@ def day_gross_and_xp(
             continue
         if reader != current:
             if current is not None:
-                finish(current, xp, total, acc)
-            current, xp, total, acc = reader, 0, 0, {}
+                finish(current, xp, total, reads)
+            current, xp, total, reads = reader, 0, 0, []
         seconds = credited_ms // 1000
         xp += seconds // 60
         if seconds > 0:
             total += seconds
-            amount = seconds * rate // 60
-            if amount > 0:
-                acc[(post_id, read_cat)] = amount
+            reads.append((qualified_ms, post_id, seconds))
     if current is not None:
-        finish(current, xp, total, acc)
-    capped: list[Read] = []
-    for reader in capped_readers:  # rare: readers who may reach the daily cap
-        capped.extend(
-            Read(reader, post_id, credited_ms // 1000, qualified)
-            for post_id, credited_ms, qualified in store.db.execute(
-                "SELECT post_id, credited_ms, qualified_ms FROM reads WHERE reader = ? AND epoch = ?", (reader, epoch)
-            )
-            if author_of(post_id, reader) != reader
-        )
-    if capped:
-        # day_activity's order: qualified_ms, reader, post_id (Python and SQLite compare str alike).
-        capped.sort(key=lambda r: (r.qualified_at, r.reader, r.post_id))
-        for reader, read_lines in gross_lines(DayActivity(reads=capped), rates, level_of).items():
-            lines.setdefault(reader, {}).update(read_lines)
-    return lines, deltas
+        finish(current, xp, total, reads)
+    if weights is not None:
+        key = (RELEASED_POST, FlowCategory.READ_REWARDS)
+        for account, amount in weights.release.items():
+            if amount > 0:
+                acc = lines.setdefault(account, {})
+                acc[key] = acc.get(key, 0) + amount
+    return lines, {account: value // full for account, value in ppm.items()}
 
 
 def settle_stored_day_sql(
-    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), accounts: Mapping[str, AccountState] | None = None
+    store: JobStore, epoch: int, rates: PoolRates = PoolRates(), accounts: Mapping[str, AccountState] | None = None,
+    weights: DayWeights | None = None, lift: Mapping[str, int] | None = None,
 ) -> tuple[DayResult, dict[str, AccountState]]:
     """:func:`settle_stored_day`'s result and changed accounts by the SQL path (no writes)."""
     if accounts is None:
         accounts = store.accounts()
-    gross, deltas = day_gross_and_xp(store, epoch, rates, level_of=levels_before(accounts))
+    gross, deltas = day_gross_and_xp(store, epoch, rates, level_of=levels_before(accounts), weights=weights)
     result = settle_lines(gross, rates)
-    return result, advance_accounts_by(accounts, deltas, result, day_actors(store, epoch))
+    return result, advance_accounts_by(accounts, deltas, result, day_actors(store, epoch), lift)

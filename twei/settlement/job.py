@@ -56,6 +56,8 @@ from twei.settlement.files import (
 )
 from twei.settlement.store import AccountState, EpochRecord, JobStore
 from twei.settlement.timeline import utc
+from twei.settlement.weights import held_from_breakdown, stored_trust_day
+from twei.trust import TrustDay, TrustParams
 
 __all__ = ["ReadsSource", "SettlementJob", "Outcome", "claim_gas", "plan_batches", "plan_sweeps", "sweep_gas", "genesis_xp"]
 
@@ -159,6 +161,9 @@ class SettlementJob:
     reads: ReadsSource | None = None
     keys: Sequence[str] = ()
     rates: PoolRates = PoolRates()
+    #: The pool's weighting (twei.trust; README "The pool pays people, not keys"). It needs seeds:
+    #: without a genesis root the pool is paid unweighted, and the job says so.
+    trust: TrustParams | None = TrustParams()
     start_block: int = 0
     page_blocks: int = 2_000
     #: The distributor's deployment block: its Claimed events are read from there.
@@ -242,21 +247,26 @@ class SettlementJob:
             # day_activity() + economy.settle_day(), without a Python object per read.
             with timer("accounts: load"):
                 accounts = self.store.accounts()  # levels before the day: the farm defence
+            with timer("trust weights (scipy.sparse)"):
+                trust = self._trust_day(epoch)
+            weights = trust.weights if trust is not None else None
             with timer("day lines and XP (SQL)"):
                 gross, deltas = day_gross_and_xp(
-                    self.store, epoch, self.rates, level_of=levels_before(accounts)
+                    self.store, epoch, self.rates, level_of=levels_before(accounts), weights=weights
                 )
                 actors = day_actors(self.store, epoch)
             with timer("pool rules (economy)"):
                 result = settle_lines(gross, self.rates)
                 del gross
             with timer("accounts: cumulative, XP, levels"):
-                changed = advance_accounts_by(accounts, deltas, result, actors)
+                changed = advance_accounts_by(
+                    accounts, deltas, result, actors, trust.lift() if trust is not None else None
+                )
                 before = {a: accounts[a] for a in changed if a in accounts}
                 accounts.update(changed)
             breakdown = Breakdown(
                 chain_id=self.chain_id, epoch=epoch, scaled=result.scaled, pool=self.rates.daily_pool,
-                lines=result.lines, paid=result.paid,
+                lines=result.lines, paid=result.paid, trust=trust.section() if trust is not None else None,
             )
             root, total, data_hash = self._write_files(epoch, accounts, breakdown)  # timed inside
             self.checkpoint("build")
@@ -266,6 +276,17 @@ class SettlementJob:
                 self.store.record_built(db, epoch, root, total, data_hash, len(accounts))
         self.say(f"epoch {epoch}: {len(result.paid)} accounts paid, {len(accounts)} leaves, root {root}")
         return self.store.epoch(epoch)  # type: ignore[return-value]
+
+    def _trust_day(self, epoch: int) -> TrustDay | None:
+        """The day's weights, from the chain's events, the genesis accounts and what the previous
+        day's published breakdown says each reader holds."""
+        if self.trust is None:
+            return None
+        held = held_from_breakdown(self.settlements, self.chain_id, self._previous_epoch(epoch))
+        trust = stored_trust_day(self.store, epoch, self.trust, held)
+        if trust is None:
+            self.say(f"epoch {epoch}: no genesis accounts to seed trust; the pool is paid unweighted")
+        return trust
 
     def _write_files(self, epoch: int, accounts: Mapping[str, AccountState], breakdown: Breakdown) -> tuple[str | None, int, str]:
         with self.timer("breakdown file"):
