@@ -65,12 +65,54 @@ class DistributorViews(Calls):
     def __init__(self, contract: Any, index: EngagementIndex) -> None:
         super().__init__(contract)
         self._index = index
-        self._root: tuple[int, Any] = (-1, None)
+        self._cache: dict[str, tuple[int, Any]] = {}
 
-    def activeRoot(self) -> Any:  # noqa: N802 (the contract's name)
-        if self._root[0] != self._index.block:
-            self._root = (self._index.block, self._contract.functions.activeRoot().call())
-        return self._root[1]
+    def _per_block(self, name: str) -> Any:
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self._index.block:
+            cached = (self._index.block, getattr(self._contract.functions, name)().call())
+            self._cache[name] = cached
+        return cached[1]
+
+    def activeRoot(self) -> Any:  # noqa: N802 (the contract's names)
+        return self._per_block("activeRoot")
+
+    def pendingRoot(self) -> Any:  # noqa: N802
+        return self._per_block("pendingRoot")
+
+    def paused(self) -> Any:
+        return self._per_block("paused")
+
+
+class _Known:
+    """The distributor's views with an account's ``claimed`` and ``levelOf`` already read (in
+    the batch of :meth:`SiteView.account_chain`), for :func:`plan_claim`."""
+
+    def __init__(self, views: DistributorViews, claimed: int, level: int) -> None:
+        self._views, self._claimed, self._level = views, claimed, level
+
+    def claimed(self, account: str) -> int:
+        return self._claimed
+
+    def levelOf(self, account: str) -> int:  # noqa: N802
+        return self._level
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._views, name)
+
+
+@dataclass(frozen=True)
+class AccountChain:
+    """One account's chain state, read in one batch and kept until an event names the account
+    (or concerns every account): what a signed-in page needs besides the index."""
+
+    block: int
+    root: Any
+    balance: int
+    allowance: int
+    level: int
+    level_current: bool
+    plan: ClaimPlan | str
 
 
 @dataclass
@@ -151,6 +193,10 @@ class SiteView:
         self._trees: dict[tuple[int, str], Any] = {}
         self._fees: tuple[int, dict[str, int]] = (-1, {})
         self._registered: set[int] = set()
+        self._accounts: dict[str, AccountChain] = {}
+        self._batches = True
+        self._listed: tuple[int, list[Breakdown] | ConfigError] = (-1, [])
+        self._global: tuple[int, dict[str, Any]] = (-1, {})
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
         self.engagement = Calls(contracts.engagement)
@@ -182,13 +228,75 @@ class SiteView:
             )
         return self._fees[1]
 
+    def treasury(self) -> str:
+        """The treasury, read once per indexed block."""
+        if self._global[0] != self.index.block:
+            self._global = (self.index.block, {"treasury": to_checksum_address(self.engagement.treasury())})
+        return self._global[1]["treasury"]
+
+    def account_chain(self, account: str) -> AccountChain:
+        """The account's balance, allowance, level and claim plan: from the cache while no
+        event since names it, else read again in one JSON-RPC batch (when the provider takes
+        batches) and kept."""
+        account = to_checksum_address(account)
+        root = self.distributor.activeRoot()
+        cached = self._accounts.get(account)
+        if cached is not None and cached.block >= self.index.touched_at(account) and cached.root == root:
+            return cached
+        block = self.index.block
+        c = self.contracts
+        calls = [
+            c.token.functions.balanceOf(account),
+            c.token.functions.allowance(account, c.engagement.address),
+            c.distributor.functions.currentLevelOf(account),
+            c.distributor.functions.claimed(account),
+            c.distributor.functions.levelOf(account),
+        ]
+        values = self._batch(calls)
+        balance, allowance, (level, current), claimed, recorded = values
+        try:
+            plan: ClaimPlan | str = plan_claim(_Known(self.distributor, int(claimed), int(recorded)), self.source, account)
+        except ClaimError as err:
+            plan = str(err)
+        state = AccountChain(block, root, int(balance), int(allowance), int(level), bool(current), plan)
+        if len(self._accounts) > 200_000:  # a bound: the cache holds the accounts of open pages
+            self._accounts.clear()
+        self._accounts[account] = state
+        return state
+
+    def _batch(self, calls: list[Any]) -> list[Any]:
+        web3 = self.contracts.web3
+        if self._batches:
+            try:
+                with web3.batch_requests() as batch:
+                    for call in calls:
+                        batch.add(call)
+                    return list(batch.execute())
+            except Exception as err:  # noqa: BLE001 - a provider without batches: one call each
+                log.info("JSON-RPC batches unavailable (%s): one call per view", type(err).__name__)
+                self._batches = False
+        return [call.call() for call in calls]
+
     # -- published files -------------------------------------------------------------------
     def active_epoch(self) -> int:
         return int(self.distributor.activeRoot()[1])
 
     def breakdowns(self) -> list[Breakdown]:
-        """Every published breakdown of the chain (parsed once per file version); ConfigError
-        without the active root's, as `ape run report` refuses."""
+        """Every published breakdown of the chain (parsed once per file version, the folder
+        looked at once per indexed block); ConfigError without the active root's, as `ape run
+        report` refuses."""
+        block = self.index.block
+        if self._listed[0] != block:
+            try:
+                self._listed = (block, self._read_breakdowns())
+            except ConfigError as err:
+                self._listed = (block, err)
+        found = self._listed[1]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+    def _read_breakdowns(self) -> list[Breakdown]:
         epoch = self.active_epoch()
         if epoch and not breakdown_path(self.settlements, self.contracts.chain_id, epoch).exists():
             raise ConfigError(
@@ -262,7 +370,8 @@ class SiteView:
         root's leaf ("leaf"), or not at all ("refused", with the level and the XP missing)."""
         account = to_checksum_address(account)
         need = self.fees()["min_level"]
-        level, current = self.distributor.currentLevelOf(account)
+        chain = self.account_chain(account)
+        level, current = chain.level, chain.level_current
         if current and int(level) >= need:
             return {"mode": "claimed", "level": int(level), "message": f"LVL {int(level)}: you can comment.", "leaf": None}
         leaf = self.leaf(account)
@@ -383,9 +492,10 @@ class SiteView:
         return page
 
     def _fill_account(self, page: PostPage, post: Any, account: str, names: dict[str, str]) -> None:
-        level, current = self.distributor.currentLevelOf(account)
+        chain = self.account_chain(account)
+        level, current = chain.level, chain.level_current
         leaf = self.leaf(account)
-        plan = self.claim_plan(account)
+        plan = chain.plan
         claimable = plan.claimable if isinstance(plan, ClaimPlan) else 0
         if not isinstance(plan, ClaimPlan):
             claim_message: str | None = plan
@@ -396,13 +506,13 @@ class SiteView:
         else:
             claim_message = None
         vote = post.voters.get(account)
-        treasury = to_checksum_address(self.engagement.treasury())
+        treasury = self.treasury()
         page.account = AccountView(
             address=account,
             short=short_address(account),
             name=names.get(account),
-            balance=int(self.token.balanceOf(account)),
-            allowance=int(self.token.allowance(account, self.contracts.engagement.address)),
+            balance=chain.balance,
+            allowance=chain.allowance,
             level=int(level),
             level_current=bool(current),
             leaf_level=leaf[1] if leaf else None,
