@@ -138,6 +138,7 @@ class EngagementIndex:
         self._lock = threading.Lock()
         self._touched: dict[str, int] = {}  # account -> the last block an event named it
         self.global_block = -1  # the last block with an event that concerns every page
+        self.timestamp = 0  # of the latest block seen
         self._changes = Changes()
         self._decoders: dict[tuple[str, bytes], tuple[str, str, Any]] = {}
         for kind, contract in (("engagement", contracts.engagement), ("token", contracts.token), ("distributor", contracts.distributor)):
@@ -161,6 +162,7 @@ class EngagementIndex:
                 return self.block
             eth = self.contracts.web3.eth
             latest = eth.get_block("latest")
+            self.timestamp = int(latest["timestamp"])
             if self._hash is not None and not (latest["number"] == self.block and bytes(latest["hash"]) == self._hash):
                 if latest["number"] < self.block or bytes(eth.get_block(self.block)["hash"]) != self._hash:
                     log.warning("the chain reorganised below block %s: indexing again", self.block)

@@ -24,8 +24,10 @@ misses nothing: its first event is the current state.
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 #: Sections rendered once per block per key (see the module), and the account's own ones.
 SHARED = ("votes", "comments")
 OWN = ("account", "read-to-earn", "pnl", "comment-level")
+
+#: A step slower than this is logged as a warning (the pages are late by that much).
+SLOW_STEP_S = float(os.environ.get("TWEI_SITE_SLOW_STEP_S", "1.0"))
 
 Render = Callable[[PostPage, tuple[str, ...]], dict[str, str]]
 
@@ -118,7 +123,9 @@ class LiveHub:
         while True:
             try:
                 await asyncio.sleep(self.tick_s)
-                if not self._subs:
+                if not self._subs:  # nobody to tell: what changed is in every new page's snapshot
+                    self.view.index.take_changes()
+                    self._extra = Changes()
                     continue
                 messages = await to_thread.run_sync(self.step)
                 for sub, block, data in messages:
@@ -139,7 +146,16 @@ class LiveHub:
         changes.accounts |= extra.accounts
         if not changes:
             return []
-        return self.fan_out(changes)
+        start = time.perf_counter()
+        out = self.fan_out(changes)
+        elapsed = time.perf_counter() - start
+        log.log(
+            logging.WARNING if elapsed > SLOW_STEP_S else logging.INFO,
+            "block %s: %d posts, %d accounts%s changed; %d of %d pages sent an update in %.0f ms",
+            changes.block, len(changes.posts), len(changes.accounts), " (everything)" if changes.everything else "",
+            len(out), self.open_pages, elapsed * 1000,
+        )
+        return out
 
     def fan_out(self, changes: Changes) -> list[tuple[Subscriber, int, str]]:
         shared: dict[tuple[Any, ...], str] = {}  # (post, section, key) -> html

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+import requests
+from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+from hexbytes import HexBytes
 
 from twei.breakdown import Breakdown, breakdown_path
 from twei.claim import ClaimPlan, SettlementSource, find_leaf, plan_claim
@@ -66,12 +69,17 @@ class DistributorViews(Calls):
         super().__init__(contract)
         self._index = index
         self._cache: dict[str, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
 
     def _per_block(self, name: str) -> Any:
         cached = self._cache.get(name)
         if cached is None or cached[0] != self._index.block:
-            cached = (self._index.block, getattr(self._contract.functions, name)().call())
-            self._cache[name] = cached
+            with self._lock:  # one reader asks the node; the threads behind it take its answer
+                cached = self._cache.get(name)
+                if cached is None or cached[0] != self._index.block:
+                    block = self._index.block
+                    cached = (block, getattr(self._contract.functions, name)().call())
+                    self._cache[name] = cached
         return cached[1]
 
     def activeRoot(self) -> Any:  # noqa: N802 (the contract's names)
@@ -99,6 +107,60 @@ class _Known:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._views, name)
+
+
+def _selector(contract: Any, name: str) -> bytes:
+    """The 4-byte selector of ``contract``'s function ``name`` (one overload)."""
+    item = next(i for i in contract.abi if i.get("type") == "function" and i["name"] == name)
+    return function_abi_to_4byte_selector(item)
+
+
+class RawCalls:
+    """``eth_call``s sent as one JSON-RPC batch over the node's HTTP endpoint, the calldata
+    encoded by the caller: web3.py's per-call layers (ABI lookup, middlewares, formatters) cost
+    a signed-in page more CPU than the node's answers. Without an HTTP endpoint (the embedded
+    chain) each is one ``eth_call``."""
+
+    def __init__(self, web3: Any) -> None:
+        self.web3 = web3
+        uri = getattr(web3.provider, "endpoint_uri", None)
+        self.uri = str(uri) if uri and str(uri).startswith("http") else None
+        self._session = requests.Session() if self.uri else None
+
+    def calls(self, calls: list[tuple[str, bytes]]) -> list[bytes]:
+        if self.uri is None:
+            return [bytes(self.web3.eth.call({"to": to, "data": HexBytes(data)})) for to, data in calls]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [{"to": to, "data": "0x" + data.hex()}, "latest"]}
+            for i, (to, data) in enumerate(calls)
+        ]
+        answers = self._session.post(self.uri, json=body, timeout=30).json()
+        if not isinstance(answers, list):
+            raise ConfigError(f"the node refused a JSON-RPC batch: {str(answers)[:200]}")
+        by_id = {a.get("id"): a for a in answers}
+        out = []
+        for i in range(len(calls)):
+            answer = by_id.get(i) or {}
+            if "result" not in answer:
+                raise ConfigError(f"eth_call failed: {str(answer.get('error', answer))[:200]}")
+            out.append(bytes(HexBytes(answer["result"])))
+        return out
+
+
+class CachedSource(SettlementSource):
+    """The published trees, each parsed once: a tree is named by its root (a hash of every
+    leaf), so the one found for a root stays right for that root."""
+
+    def __init__(self, location: Path, chain_id: int) -> None:
+        super().__init__(location, chain_id)
+        self._found: dict[tuple[int, str], Any] = {}
+
+    def tree_for_root(self, epoch: int, root: str) -> Any:
+        key = (int(epoch), root.lower())
+        tree = self._found.get(key)
+        if tree is None:
+            tree = self._found[key] = super().tree_for_root(epoch, root)
+        return tree
 
 
 @dataclass(frozen=True)
@@ -188,15 +250,20 @@ class SiteView:
         self.oracle = oracle
         self.job_db = job_db
         self.rules = rules
-        self.source = SettlementSource(self.settlements, contracts.chain_id)
+        self.source = CachedSource(self.settlements, contracts.chain_id)
         self._breakdowns: dict[Path, tuple[float, Breakdown]] = {}
         self._trees: dict[tuple[int, str], Any] = {}
-        self._fees: tuple[int, dict[str, int]] = (-1, {})
+        self._fees: tuple[int, int, dict[str, Any]] = (-2, 0, {})
+        self._global_lock = threading.Lock()
         self._registered: set[int] = set()
         self._accounts: dict[str, AccountChain] = {}
-        self._batches = True
+        self.rpc = RawCalls(contracts.web3)
+        self._selectors = {
+            **{n: _selector(contracts.token, n) for n in ("balanceOf", "allowance")},
+            **{n: _selector(contracts.distributor, n) for n in ("currentLevelOf", "claimed", "levelOf")},
+        }
         self._listed: tuple[int, list[Breakdown] | ConfigError] = (-1, [])
-        self._global: tuple[int, dict[str, Any]] = (-1, {})
+        self._global: tuple[int, dict[str, Any]] = (-2, {})
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
         self.engagement = Calls(contracts.engagement)
@@ -205,33 +272,39 @@ class SiteView:
     # -- chain parameters ------------------------------------------------------------------
     def fees(self) -> dict[str, Any]:
         """The prices the contract holds now, and the changes scheduled to them (``scheduled``:
-        what, new value, from when), read once per indexed block."""
-        block = self.index.block
-        if self._fees[0] != block:
+        what, new value, from when): read again only after an event that concerns every page
+        (a fee scheduled or set) or once a scheduled change's time has come (it applies then
+        without an event)."""
+        key, due, fees = self._fees
+        if key == self.index.global_block and self.index.timestamp < due:
+            return fees
+        with self._global_lock:
+            key, due, fees = self._fees
+            if key == self.index.global_block and self.index.timestamp < due:
+                return fees
+            global_block = self.index.global_block
             e = self.engagement
-            self._fees = (
-                block,
-                {
-                    "publish": int(e.publishTribute()),
-                    "comment": int(e.commentTribute()),
-                    "minus": int(e.minusFee()),
-                    "dislike": int(e.dislikeFee()),
-                    "report": int(e.reportPrice()),
-                    "min_level": int(e.commentMinLevel()),
-                    "scheduled": [
-                        {"what": what, "value": int(value), "at": utc(int(at))}
-                        for what, parameter in _PRICED
-                        for value, at in [e.pendingParameterChange(parameter)]
-                        if int(at)
-                    ],
-                },
-            )
-        return self._fees[1]
+            pending = [(what, e.pendingParameterChange(parameter)) for what, parameter in _PRICED]
+            fees = {
+                "publish": int(e.publishTribute()),
+                "comment": int(e.commentTribute()),
+                "minus": int(e.minusFee()),
+                "dislike": int(e.dislikeFee()),
+                "report": int(e.reportPrice()),
+                "min_level": int(e.commentMinLevel()),
+                "scheduled": [{"what": what, "value": int(value), "at": utc(int(at))} for what, (value, at) in pending if int(at)],
+            }
+            due = min((int(at) for _, (_, at) in pending if int(at)), default=2**63)
+            self._fees = (global_block, due, fees)
+            return fees
 
     def treasury(self) -> str:
-        """The treasury, read once per indexed block."""
-        if self._global[0] != self.index.block:
-            self._global = (self.index.block, {"treasury": to_checksum_address(self.engagement.treasury())})
+        """The treasury, read again only after an event that concerns every page."""
+        if self._global[0] != self.index.global_block:
+            with self._global_lock:
+                if self._global[0] != self.index.global_block:
+                    block = self.index.global_block
+                    self._global = (block, {"treasury": to_checksum_address(self.engagement.treasury())})
         return self._global[1]["treasury"]
 
     def account_chain(self, account: str) -> AccountChain:
@@ -245,17 +318,21 @@ class SiteView:
             return cached
         block = self.index.block
         c = self.contracts
-        calls = [
-            c.token.functions.balanceOf(account),
-            c.token.functions.allowance(account, c.engagement.address),
-            c.distributor.functions.currentLevelOf(account),
-            c.distributor.functions.claimed(account),
-            c.distributor.functions.levelOf(account),
-        ]
-        values = self._batch(calls)
-        balance, allowance, (level, current), claimed, recorded = values
+        word = bytes(12) + bytes.fromhex(account[2:])
+        sel = self._selectors
+        answers = self.rpc.calls(
+            [
+                (c.token.address, sel["balanceOf"] + word),
+                (c.token.address, sel["allowance"] + word + bytes(12) + bytes.fromhex(c.engagement.address[2:])),
+                (c.distributor.address, sel["currentLevelOf"] + word),
+                (c.distributor.address, sel["claimed"] + word),
+                (c.distributor.address, sel["levelOf"] + word),
+            ]
+        )
+        balance, allowance, claimed, recorded = (int.from_bytes(answers[i][:32], "big") for i in (0, 1, 3, 4))
+        level, current = int.from_bytes(answers[2][:32], "big"), bool(int.from_bytes(answers[2][32:64], "big"))
         try:
-            plan: ClaimPlan | str = plan_claim(_Known(self.distributor, int(claimed), int(recorded)), self.source, account)
+            plan: ClaimPlan | str = plan_claim(_Known(self.distributor, claimed, recorded), self.source, account)
         except ClaimError as err:
             plan = str(err)
         state = AccountChain(block, root, int(balance), int(allowance), int(level), bool(current), plan)
@@ -263,19 +340,6 @@ class SiteView:
             self._accounts.clear()
         self._accounts[account] = state
         return state
-
-    def _batch(self, calls: list[Any]) -> list[Any]:
-        web3 = self.contracts.web3
-        if self._batches:
-            try:
-                with web3.batch_requests() as batch:
-                    for call in calls:
-                        batch.add(call)
-                    return list(batch.execute())
-            except Exception as err:  # noqa: BLE001 - a provider without batches: one call each
-                log.info("JSON-RPC batches unavailable (%s): one call per view", type(err).__name__)
-                self._batches = False
-        return [call.call() for call in calls]
 
     # -- published files -------------------------------------------------------------------
     def active_epoch(self) -> int:
