@@ -63,6 +63,7 @@ class TextStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
+        self._known: dict[bytes, str] = {}
 
     def add(self, text: str) -> bytes:
         """Keep ``text``; its keccak256 (what the contract call must carry)."""
@@ -80,11 +81,18 @@ class TextStore:
         return digest
 
     def get(self, content_hash: bytes) -> str | None:
-        """The text whose keccak256 is ``content_hash``, checked again on the way out."""
+        """The text whose keccak256 is ``content_hash``, checked again on the way out (and
+        then kept in memory: a text under its hash never changes)."""
+        known = self._known.get(bytes(content_hash))
+        if known is not None:
+            return known
         with self._lock:
             row = self._db.execute("SELECT text FROM texts WHERE hash = ?", (bytes(content_hash),)).fetchone()
         if row is None or keccak(row[0].encode("utf-8")) != bytes(content_hash):
             return None
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._known[bytes(content_hash)] = row[0]
         return row[0]
 
     def set_name(self, name: str, signed_ms: int, signature: str, now_ms: int | None = None) -> str:
@@ -124,6 +132,8 @@ class TextStore:
             old = self._db.execute("SELECT hash FROM texts WHERE added_ms < ?", (now_ms - UNREFERENCED_TTL_MS,)).fetchall()
             drop = [(h,) for (h,) in old if bytes(h) not in referenced]
             self._db.executemany("DELETE FROM texts WHERE hash = ?", drop)
+            for (digest,) in drop:
+                self._known.pop(bytes(digest), None)
         return len(drop)
 
     def names(self, accounts: list[str]) -> dict[str, str]:

@@ -123,7 +123,10 @@ class RawCalls:
 
     def __init__(self, web3: Any) -> None:
         self.web3 = web3
-        uri = getattr(web3.provider, "endpoint_uri", None)
+        provider = web3.provider
+        if hasattr(provider, "_get_active_provider"):  # web3's AutoProvider (what Ape may hand over)
+            provider = provider._get_active_provider(use_cache=True) or provider  # noqa: SLF001
+        uri = getattr(provider, "endpoint_uri", None)
         self.uri = str(uri) if uri and str(uri).startswith("http") else None
         self._session = requests.Session() if self.uri else None
 
@@ -258,6 +261,7 @@ class SiteView:
         self._registered: set[int] = set()
         self._accounts: dict[str, AccountChain] = {}
         self.rpc = RawCalls(contracts.web3)
+        self._post_texts: dict[tuple[int, bytes], tuple[str, str]] = {}
         self._selectors = {
             **{n: _selector(contracts.token, n) for n in ("balanceOf", "allowance")},
             **{n: _selector(contracts.distributor, n) for n in ("currentLevelOf", "claimed", "levelOf")},
@@ -467,11 +471,17 @@ class SiteView:
         """The post's text if the platform holds the one on-chain (keccak256 equal to the
         hash), from the site's store or else the oracle's (`ape run publish` registers it
         there), and the title the oracle holds ("" if none)."""
+        key = (post_id, bytes(content_hash))
+        known = self._post_texts.get(key)
+        if known is not None:
+            return known
         record = self.oracle.get_post(post_id) if self.oracle is not None else None
         title = record.title if record is not None and record.title else ""
         text = self.texts.get(content_hash)
         if text is None and record is not None and record.body and keccak(text=record.body) == bytes(content_hash):
             text = record.body
+        if text is not None and record is not None:
+            self._post_texts[key] = (text, title)  # the oracle registers a post once: it stays
         return text, title
 
     def _prune_texts(self, every_s: float = 3_600) -> None:
