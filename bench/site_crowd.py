@@ -73,6 +73,7 @@ async def _crowd(base: str, accounts: list[str], conn) -> None:
     started = [0]
     stop = asyncio.Event()
     failures: list[str] = []
+    received = [0]
 
     async def one(i: int, session: aiohttp.ClientSession) -> None:
         url = f"{base}/posts/1/stream?account={accounts[i]}"
@@ -87,6 +88,7 @@ async def _crowd(base: str, accounts: list[str], conn) -> None:
             block = None
             async for raw in response.content:
                 line = raw.decode().rstrip("\r\n")
+                received[0] += len(raw)
                 if line.startswith("id:"):
                     block = int(line[3:].strip())
                 elif line.startswith("data:") and block is not None:
@@ -118,7 +120,7 @@ async def _crowd(base: str, accounts: list[str], conn) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    conn.send(("records", records, len(failures)))
+    conn.send(("records", records, received[0]))
 
 
 # -- the site process ------------------------------------------------------------------------
@@ -215,7 +217,7 @@ def main() -> None:
             busy = (proc.cpu_s() - cpu1) / (time.monotonic() - t1)
             rss = proc.rss_mb()
             ours.send("stop")
-            _, records, _ = ours.recv()
+            _, records, received = ours.recv()
             crowd_proc.join(30)
         finally:
             log = (Path(tmp) / "site.log").read_text() if (Path(tmp) / "site.log").exists() else ""
@@ -234,6 +236,7 @@ def main() -> None:
                 missing += 1
                 continue
             by_kind.setdefault(what, []).append(max(0.0, min(times) - at))
+    print(f"the crowd received {received / 2**20:,.0f} MiB in all")
     print(f"{len(sent)} actions, one every {args.gap} s; site CPU {busy * 100:.0f}% of a core, RSS {rss:.0f} MB;"
           f" pages that never showed an action: {missing}")
     print("update latency, from the receipt to the event on each page that must show it:")

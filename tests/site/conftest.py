@@ -47,6 +47,8 @@ def site(chain, day, contracts):
 
 @pytest.fixture
 def client(site):
+    """The site's client, with the per-client request counts of earlier tests forgotten."""
+    site[0].app.state.rate_counts.reset()
     return site[0]
 
 

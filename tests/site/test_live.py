@@ -15,7 +15,13 @@ import uvicorn
 
 
 def _messages(hub):
-    return {id(sub): (block, json.loads(data), data) for sub, block, data in hub.step()}
+    return {id(sub): (block, _data(data), data) for sub, block, data in hub.step()}
+
+
+def _data(event: bytes) -> dict:
+    """The JSON of one encoded Server-Sent Event."""
+    lines = event.decode().splitlines()
+    return json.loads("".join(line[len("data: "):] for line in lines if line.startswith("data: ")))
 
 
 def test_hub__a_vote_is_pushed_to_every_page_rendered_once_for_those_who_did_not_act(

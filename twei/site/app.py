@@ -35,8 +35,9 @@ from twei.flows import Side
 from twei.oracle.app import format_duration, validation_message
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
+from twei.site.guard import Limits, MemoryStorage, RequestGuard
 from twei.site.live import LiveHub
-from twei.site.view import PostPage, SiteView, side_lines
+from twei.site.view import PAUSED, PostPage, SiteView, side_lines
 from twei.units import format_twei
 
 __all__ = ["SiteInfo", "create_site"]
@@ -61,6 +62,9 @@ class SiteInfo:
     engagement: str
     distributor: str
     interval_ms: int = 15_000
+    #: The site's domain (the one sign-ins name, TWEI_ORACLE_SIWE_DOMAIN); None on a dev
+    #: machine: the request's Host then.
+    domain: str | None = None
 
 
 class TextIn(BaseModel):
@@ -69,6 +73,7 @@ class TextIn(BaseModel):
 
 class NameIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
+    account: str = Field(pattern=_ADDRESS, description="who signed (the signature must recover to it)")
     signed_ms: int = Field(ge=0, le=2**53, description="when the account signed, ms since the epoch (in the message)")
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
@@ -123,7 +128,7 @@ class _Refusals:
 STREAM_PING_S = 25
 
 
-def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = None) -> FastAPI:
+def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = None, limits: Limits | None = None) -> FastAPI:
     """The site's ASGI app; with ``oracle_app``, the oracle is served from the same origin
     (its lifespan runs inside the site's, and its Oracle is the one the page reads)."""
     templates = Jinja2Templates(directory=HERE / "templates")
@@ -233,15 +238,15 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else -1
         sub = hub.subscribe(post_id, account)
 
-        async def events() -> AsyncIterator[ServerSentEvent]:
+        async def events() -> AsyncIterator[ServerSentEvent | bytes]:
             try:
                 if seen < view.index.block:
                     first = await to_thread.run_sync(hub.snapshot, sub)
                     if first is not None:
                         yield ServerSentEvent(data=first[1], id=str(first[0]), retry=2_000)
                 while True:
-                    block, data = await sub.next()
-                    yield ServerSentEvent(data=data, id=str(block))
+                    _, event = await sub.next()
+                    yield event  # encoded once for every page it goes to
             finally:
                 hub.unsubscribe(sub)
 
@@ -270,10 +275,12 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         return {"hash": "0x" + digest.hex(), "words": word_count(body.text)}
 
     @app.post("/site/api/names")
-    def set_name(body: NameIn) -> dict[str, Any]:
-        """Take a display name, signed by the account (:func:`twei.site.texts.name_message`)."""
+    def set_name(request: Request, body: NameIn) -> dict[str, Any]:
+        """Take a display name, signed by the account for this site and chain
+        (:func:`twei.site.texts.name_message`)."""
+        domain = info.domain or request.headers.get("host", "")
         try:
-            account = view.texts.set_name(body.name, body.signed_ms, body.signature)
+            account = view.texts.set_name(body.name, body.signed_ms, body.signature, domain, signer=body.account)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
         hub.touch(account)
@@ -285,6 +292,8 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         plan = view.claim_plan(address)
         if not isinstance(plan, ClaimPlan):
             return {"claimable": "0", "message": plan, "args": None}
+        if view.distributor.paused():
+            return {"claimable": str(plan.claimable), "message": PAUSED, "args": None}
         if not plan.claimable:
             return {"claimable": "0", "message": "Nothing to claim: the published roots owe this account nothing more.", "args": None}
         return {
@@ -299,4 +308,6 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
 
     if oracle_app is not None:
         app.mount("/", oracle_app)
+    app.state.rate_counts = MemoryStorage()  # the guard's counts (a test resets them)
+    app.add_middleware(RequestGuard, limits=limits, storage=app.state.rate_counts)
     return app

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
+from sse_starlette import ServerSentEvent
 from eth_utils import to_checksum_address
 
 from twei.site.chain import Changes
@@ -54,21 +55,22 @@ Render = Callable[[PostPage, tuple[str, ...]], dict[str, str]]
 class Subscriber:
     """One open page: its post, its account, what it was last sent, and the next message."""
 
-    __slots__ = ("post_id", "account", "sent", "_next", "_wake")
+    __slots__ = ("post_id", "account", "sent", "keys", "_next", "_wake")
 
     def __init__(self, post_id: int, account: str | None) -> None:
         self.post_id = post_id
         self.account = to_checksum_address(account) if account else None
         self.sent: dict[str, str] = {}
-        self._next: tuple[int, str] | None = None
+        self.keys: tuple[Any, Any] | None = None  # what the shared sections read of the account
+        self._next: tuple[int, bytes] | None = None
         self._wake = asyncio.Event()
 
-    def push(self, block: int, data: str) -> None:
+    def push(self, block: int, data: bytes) -> None:
         """Keep the newest message only: a slow page skips to the latest state."""
         self._next = (block, data)
         self._wake.set()
 
-    async def next(self) -> tuple[int, str]:
+    async def next(self) -> tuple[int, bytes]:
         while self._next is None:
             self._wake.clear()
             await self._wake.wait()
@@ -137,7 +139,7 @@ class LiveHub:
                 log.exception("live update failed; retrying")
                 await asyncio.sleep(1)
 
-    def step(self) -> list[tuple[Subscriber, int, str]]:
+    def step(self) -> list[tuple[Subscriber, int, bytes]]:
         """One tick: refresh the index and compute the message of every page it changed."""
         self.view.index.refresh(force=True)
         changes = self.view.index.take_changes()
@@ -157,9 +159,9 @@ class LiveHub:
         )
         return out
 
-    def fan_out(self, changes: Changes) -> list[tuple[Subscriber, int, str]]:
+    def fan_out(self, changes: Changes) -> list[tuple[Subscriber, int, bytes]]:
         shared: dict[tuple[Any, ...], str] = {}  # (post, section, key) -> html
-        encoded: dict[tuple[Any, ...], str] = {}  # the sections sent -> the JSON message
+        encoded: dict[tuple[Any, ...], bytes] = {}  # the sections sent -> the event, encoded once
         block = self.view.index.block
         out = []
         for post_id, subs in list(self._subs.items()):
@@ -182,15 +184,19 @@ class LiveHub:
                 key = tuple((n, id(h)) for n, h in diff.items())
                 data = encoded.get(key)
                 if data is None:
-                    data = encoded[key] = json.dumps({"block": block, "sections": diff})
+                    text = json.dumps({"block": block, "sections": diff})
+                    data = encoded[key] = ServerSentEvent(data=text, id=str(block)).encode()
                 out.append((sub, block, data))
         return out
 
     def _sections(self, sub: Subscriber, own: bool, shared: dict[tuple[Any, ...], str]) -> dict[str, str] | None:
         if own:
+            sub.keys = None
             page = self.view.page(sub.post_id, sub.account)
             return None if page is None else self.render(page, SHARED + OWN)
-        keys = self._keys(sub)
+        keys = sub.keys  # an account's keys change only with an event naming it (then ``own``)
+        if keys is None:
+            keys = sub.keys = self._keys(sub)
         if keys is None:
             return None
         out: dict[str, str] = {}

@@ -39,6 +39,9 @@ __all__ = ["SiteView", "Calls", "PostPage", "xp_for_level", "side_lines"]
 log = logging.getLogger(__name__)
 
 
+PAUSED = "Claims are paused by the guardian for now; what you earned stays claimable."
+
+
 def xp_for_level(level: int) -> int:
     """SPEC §3: level L needs 10·L² XP."""
     return 10 * level * level
@@ -573,10 +576,10 @@ class SiteView:
         claimable = plan.claimable if isinstance(plan, ClaimPlan) else 0
         if not isinstance(plan, ClaimPlan):
             claim_message: str | None = plan
+        elif self.distributor.paused():  # a claim (even of a level alone) would revert
+            claim_message = PAUSED
         elif not claimable:
             claim_message = "Nothing to claim: the published roots owe this account nothing more."
-        elif self.distributor.paused():
-            claim_message = "Claims are paused by the guardian for now; what you earned stays claimable."
         else:
             claim_message = None
         vote = post.voters.get(account)
