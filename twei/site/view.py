@@ -617,7 +617,10 @@ class SiteView:
     def _earned(self, post_id: int, account: str, breakdowns: list[Breakdown]) -> dict[str, Any]:
         """*You earned*: settled Read Rewards (with the day), else the pending credit, else None."""
         settled, day = 0, None
+        active = self.active_epoch()
         for b in breakdowns:
+            if b.epoch > active:  # published, not activated yet: not claimable, not settled
+                continue
             amount = b.lines.get(account, {}).get((post_id, int(FlowCategory.READ_REWARDS)), 0)
             if amount:
                 settled += amount
