@@ -136,3 +136,33 @@ def test_live__an_unchanged_answer_is_a_304_for_its_etag(client, day):
     tag = first.headers["etag"]
     again = client.get(f"/posts/{result.post_id}/live", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""
+
+
+def test_reorg__the_index_is_rebuilt_beside_the_served_one_and_swapped_in(view, day, project, chain, accounts):
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    index = view.index
+    index.refresh(force=True)
+    before = index.posts[result.post_id].pluses
+    snapshot = chain.snapshot()
+    engagement.plus(result.post_id, sender=accounts[8])
+    index.refresh(force=True)
+    assert index.posts[result.post_id].pluses == before + 1
+    chain.restore(snapshot)  # the block with the plus is gone: a reorganisation
+    project.TweiToken.at(result.addresses["TweiToken"]).transfer(accounts[9], 1, sender=accounts[3])
+    chain.mine(2)
+    served: list[int] = []
+    apply = type(index)._apply
+
+    def watching(self, raw):  # while the new index is built, the served one still has the post
+        if self is not index:
+            served.append(index.posts[result.post_id].pluses)
+        return apply(self, raw)
+
+    type(index)._apply = watching
+    try:
+        index.refresh(force=True)
+    finally:
+        type(index)._apply = apply
+    assert served and all(n == before + 1 for n in served)  # the last good state, never a 404
+    assert index.posts[result.post_id].pluses == before  # the reorganised chain, swapped in

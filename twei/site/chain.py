@@ -165,19 +165,41 @@ class EngagementIndex:
             self.timestamp = int(latest["timestamp"])
             if self._hash is not None and not (latest["number"] == self.block and bytes(latest["hash"]) == self._hash):
                 if latest["number"] < self.block or bytes(eth.get_block(self.block)["hash"]) != self._hash:
-                    log.warning("the chain reorganised below block %s: indexing again", self.block)
-                    self._reset()
-            while self.block < latest["number"]:
-                start = self.block + 1
-                end = min(latest["number"], start + self.max_range - 1)
-                addresses = [self.contracts.engagement.address, self.contracts.token.address, self.contracts.distributor.address]
-                logs = eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end})
-                for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
-                    self._apply(raw)
-                self.block = end
-            self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
+                    log.warning("the chain reorganised below block %s: indexing again beside the served index", self.block)
+                    self._swap_in(self._rebuilt(latest))
+                    self._checked = time.monotonic()
+                    return self.block
+            self._catch_up(eth, latest)
             self._checked = time.monotonic()
             return self.block
+
+    _STATE = ("block", "_hash", "posts", "comments", "flows", "_touched", "global_block")
+
+    def _rebuilt(self, latest: Any) -> EngagementIndex:
+        """A new index of the chain as it is now, built while this one keeps answering (a page
+        asked meanwhile shows the last good state, never a 404)."""
+        fresh = type(self)(self.contracts, refresh_interval_s=self.refresh_interval_s, max_range=self.max_range)
+        fresh._catch_up(self.contracts.web3.eth, latest)
+        return fresh
+
+    def _swap_in(self, fresh: EngagementIndex) -> None:
+        for name in self._STATE:
+            setattr(self, name, getattr(fresh, name))
+        self.timestamp = fresh.timestamp or self.timestamp
+        self.global_block = self.block  # every account's state is read again
+        self._changes.everything = True
+
+    def _catch_up(self, eth: Any, latest: Any) -> None:
+        """Index the blocks after ``self.block`` up to ``latest``."""
+        while self.block < latest["number"]:
+            start = self.block + 1
+            end = min(latest["number"], start + self.max_range - 1)
+            addresses = [self.contracts.engagement.address, self.contracts.token.address, self.contracts.distributor.address]
+            logs = eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end})
+            for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
+                self._apply(raw)
+            self.block = end
+        self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
 
     def _reset(self) -> None:
         self.block = self.contracts.start_block - 1

@@ -117,6 +117,7 @@ class LiveHub:
             return None
         sections = self.render(page, SHARED + OWN)
         sub.sent.update(sections)
+        sub.keys = self._keys(sub)  # here, not in the first push after it: that one is for everybody
         return page.block, json.dumps({"block": page.block, "sections": sections})
 
     # -- the loop --------------------------------------------------------------------------

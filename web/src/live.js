@@ -145,7 +145,7 @@ function schedule() {
   clearTimeout(timer);
   if (document.visibilityState !== "visible") return;
   if (!streaming) timer = setTimeout(poll, PERIOD_MS);
-  else if (reading()) timer = setTimeout(poll, READING_MS);
+  else timer = setTimeout(() => (reading() ? poll() : schedule()), READING_MS); // a request only while reading
 }
 
 /** Polls at once; after a mined transaction, `block` is its block, so the answer shows it. */
