@@ -15,21 +15,21 @@ from twei.site.serve import build_site
 NAMES = ("TweiToken", "Engagement", "RewardDistributor")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def day(project, chain, accounts, tmp_path_factory):
     out = tmp_path_factory.mktemp("site") / "day"
     result = run_demo(project, chain, accounts, out, say=lambda line: None)
     return result, out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def contracts(project, chain, day) -> Contracts:
     result, _ = day
     abis = {name: abi_of(getattr(project, name)) for name in NAMES}
     return Contracts.connect(chain.provider.web3, chain.chain_id, result.addresses, abis)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def site(chain, day, contracts):
     """(TestClient, SiteView) over the demo's day; the client's lifespan runs the oracle."""
     _, out = day
