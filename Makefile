@@ -15,7 +15,7 @@ NODE_STAMP := node_modules/.installed
 APP_JS     := twei/site/static/app.js
 WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
-.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres haproxy bench-tools demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
@@ -81,10 +81,18 @@ browser:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
+# Debian's HAProxy (tests/ops/test_haproxy.py runs deploy/haproxy/twei.cfg) and wrk (the
+# per-request figures of bench/site_crowd.py).
+haproxy:
+	@test -x /usr/sbin/haproxy || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y haproxy)
+
+bench-tools: haproxy
+	@command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+
 test-embedded: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops
 
-test-ops: setup
+test-ops: setup haproxy
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
 
 # The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a

@@ -36,6 +36,7 @@ def cli(root, host, port, rpc_url, oracle_db):
 
     from twei.errors import ConfigError
     from twei.oracle.app import create_app
+    from twei.oracle.signin import require_domain
 
     if chain.provider.name == "test":
         raise ConfigError(
@@ -49,6 +50,7 @@ def cli(root, host, port, rpc_url, oracle_db):
     elif "TWEI_ORACLE_DB" not in os.environ and (root / "oracle.db").exists():
         overrides["db"] = root / "oracle.db"  # a demo folder keeps the oracle's store there
     settings = OracleSettings(**overrides)
+    require_domain(host, settings.siwe_domain)  # the site serves the sign-in too
     app, _ = build_site(
         contracts,
         root,
@@ -56,6 +58,7 @@ def cli(root, host, port, rpc_url, oracle_db):
         rpc_url=rpc_url or wallet_rpc_url(getattr(chain.provider, "uri", "") or ""),
         interval_ms=settings.heartbeat_interval_ms,
         job_db=root / "settlements" / str(chain.chain_id) / "job.db",
+        domain=settings.siwe_domain,
     )
     say(f"serving the site for chain {chain.chain_id} (Ctrl-C stops it)")
     click.echo(f"http://{host}:{port}/")

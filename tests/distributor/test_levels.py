@@ -120,12 +120,12 @@ def test_comment__while_claims_are_paused_a_level_gate_refuses_both_forms(
 ):
     publish_active(distributor, 1, day1)
     distributor.claim(*claim_args(day1, 1), sender=outsider)
-    engagement.comment(post, CONTENT, sender=bob)
+    engagement.comment(post, CONTENT, ANY_FEE, sender=bob)
     distributor.pause(sender=guardian)
     with ape.reverts(engagement.LevelNotCurrent, account=bob.address):
-        engagement.comment(post, CONTENT, sender=bob)
+        engagement.comment(post, CONTENT, ANY_FEE, sender=bob)
     with ape.reverts(engagement.InvalidLevelProof, account=bob.address):
-        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), sender=bob)
+        engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), ANY_FEE, sender=bob)
     distributor.unpause(sender=deployer)
     engagement.comment(post, CONTENT, sender=bob)
 

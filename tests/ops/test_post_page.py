@@ -221,6 +221,9 @@ def refused(person: Person, chain: Chain, click, message: str) -> None:
     click()
     person.page.locator("#status.error").filter(has_text=re.compile(message)).wait_for(timeout=15_000)
     assert person.wallet.mark() == marks and chain.nonce(person.address) == nonce
+    in_view = "() => { const r = document.querySelector('#status').getBoundingClientRect();" \
+              " return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; }"
+    assert person.page.evaluate(in_view), "the refusal is not where the reader is looking"
 
 
 def text(person: Person, selector: str) -> str:
@@ -289,7 +292,8 @@ def test_reader__comments_at_lvl_13(people, node):
                 "t => document.querySelector('#comment-to-earn').innerText.includes(t)", COMMENT)
     assert node.balance(reader.address) == 19 * TWEI
     assert text(reader, "#comment-count") == "1 Comment"
-    assert reader.page.locator("#comment-text").input_value() == ""
+    # the pushed comment may show before the script has its receipt; then the form empties
+    reader.page.wait_for_function("() => document.querySelector('#comment-text').value === ''", timeout=10_000)
 
 
 def test_reader__takes_a_display_name_signed_in_the_wallet_and_the_comment_shows_it(people, node):
@@ -377,6 +381,8 @@ def test_settle__the_day_settles_and_the_reader_claims_from_the_page(world, peop
     day = net.now() // DAY
     net.travel((day + 1) * DAY + 60 - net.now())
     ok(net.run(f".venv/bin/ape run settle --network {NETWORK}"))
+    reader.page.wait_for_timeout(3_000)  # the root is published, not yet active: nothing is settled
+    assert "Settled on" not in text(reader, "#earned-note")
     net.travel(3_601)
     ok(net.run(f".venv/bin/ape run settle --network {NETWORK}"))
     assert node.distributor.functions.activeRoot().call()[1] == day
@@ -387,6 +393,7 @@ def test_settle__the_day_settles_and_the_reader_claims_from_the_page(world, peop
     receipt = act_and_see(reader, node, "claim", lambda: reader.click_action("claim"),
                           "() => document.querySelector('#account-claimable').textContent.trim() === '0 Twei'")
     assert receipt["status"] == 1
+    reader.wait_text("#status", r"^Claimed \d+(\.\d{1,4})? Twei in block")  # 4 decimals at most, as the page
     gained = node.balance(reader.address) - before
     assert gained > 0 and shown == f"{format_twei(gained, 4)} Twei"
     # Read Rewards on the page's PnL block: what the published breakdown paid for this post.

@@ -25,10 +25,10 @@ def _iso(when: datetime) -> str:
 
 
 def message(clock, nonce: str, address: str = WALLET.address, domain: str = DOMAIN,
-            expires_in_s: float | None = 300) -> str:  # fmt: skip
+            expires_in_s: float | None = 300, chain_id: int = 1337, uri: str | None = None) -> str:  # fmt: skip
     now = datetime.fromtimestamp(clock.now, tz=UTC)
     fields = dict(
-        domain=domain, address=address, uri=f"http://{domain}/", version="1", chain_id=1337,
+        domain=domain, address=address, uri=uri or f"http://{domain}/", version="1", chain_id=chain_id,
         nonce=nonce, issued_at=_iso(now), statement="Sign in to read on Twei.",
     )  # fmt: skip
     if expires_in_s is not None:
@@ -107,6 +107,8 @@ def test_sign_in__a_replayed_message_is_refused(client, clock):
     [
         (dict(expires_in_s=-1), "the sign-in message has expired"),
         (dict(domain="evil.example"), "the message is for domain 'evil.example'"),
+        (dict(chain_id=1), "the message is for chain 1, this deployment is chain 1337"),
+        (dict(uri="https://evil.example/login"), "the message's URI 'https://evil.example/login' is not on 'testserver'"),
     ],
 )
 def test_sign_in__expired_or_other_domain_is_401(client, clock, change, detail):
@@ -152,3 +154,13 @@ def test_sign_in__forged_or_expired_tokens_are_401(client, clock, posted):
     clock.advance(301)
     r = start(client, token)
     assert r.status_code == 401 and r.json()["detail"] == "the sign-in token has expired: sign in again"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.5", "::"])
+def test_start__off_loopback_without_a_sign_in_domain_the_oracle_refuses_to_start(host, tmp_path):
+    from twei.errors import ConfigError
+    from twei.oracle import serve
+    from twei.oracle.settings import OracleSettings
+
+    with pytest.raises(ConfigError, match="set TWEI_ORACLE_SIWE_DOMAIN"):
+        serve(OracleSettings(_env_file=None, host=host, db=tmp_path / "o.db"))

@@ -150,10 +150,14 @@ def test_texts__stored_under_their_keccak_and_bad_input_is_a_4xx(client):
     assert client.post("/site/api/texts", content=b"{not json").status_code == 422
 
 
-def _name(client, account, name, signed_ms=None):
+def _name(client, account, name, signed_ms=None, domain="testserver", chain_id=None):
+    """POST a name signed by ``account`` for ``domain`` (TestClient's host) and ``chain_id``
+    (the site's by default)."""
     signed_ms = int(time.time() * 1000) if signed_ms is None else signed_ms
-    signature = Account.from_key(account.key).sign_message(encode_defunct(text=name_message(name, signed_ms))).signature
-    body = {"name": name, "signed_ms": signed_ms, "signature": "0x" + bytes(signature).hex()}
+    chain_id = client.app.state.hub.view.contracts.chain_id if chain_id is None else chain_id
+    message = name_message(name, signed_ms, domain, chain_id)
+    signature = Account.from_key(account.key).sign_message(encode_defunct(text=message)).signature
+    body = {"name": name, "account": account.address, "signed_ms": signed_ms, "signature": "0x" + bytes(signature).hex()}
     return client.post("/site/api/names", json=body), body
 
 
@@ -164,7 +168,7 @@ def test_names__an_account_signs_its_display_name_and_comments_show_it(client, d
     r, _ = _name(client, Account.from_key(accounts[2].private_key), "Grace")
     assert r.status_code == 200 and r.json()["account"] == accounts[2].address
     assert "Grace" in client.get(f"/posts/{result.post_id}").text
-    bad = client.post("/site/api/names", json={"name": "Mallory", "signed_ms": int(time.time() * 1000), "signature": "0x" + "00" * 65})
+    bad = client.post("/site/api/names", json={"name": "Mallory", "account": accounts[2].address, "signed_ms": int(time.time() * 1000), "signature": "0x" + "00" * 65})
     assert bad.status_code == 422 and "signature" in bad.json()["detail"]
 
 
@@ -218,3 +222,69 @@ def test_fees__a_scheduled_change_is_announced_and_the_price_stays_until_it_appl
     html = client.get(f"/posts/{result.post_id}").text
     assert 'id="report-price">1 Twei<' in html
     assert re.search(r"Scheduled: from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, a report instance costs 1000 Twei", html)
+
+
+def test_page__the_oracles_text_is_shown_only_when_its_keccak_is_the_posts_content_hash(client, view, day, project, accounts):
+    """The oracle takes any text sent with the backend key: the page checks it against the chain."""
+    result, _ = day
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    author = accounts[1]
+    token.approve(engagement, 10**20, sender=author)
+    shown = {}
+    for said, real in (("a forged body the chain never named", "the body the author hashed"), ("the honest body", "the honest body")):
+        receipt = engagement.publishPost(keccak(text=real), len(real.split()), ANY_FEE, sender=author)
+        post_id = int(receipt.decode_logs(engagement.PostPublished)[0].postId)
+        view.oracle.call("register_post", post_id, author.address, len(said.split()), "A title", said)
+        shown[said] = said in client.get(f"/posts/{post_id}").text
+    assert shown == {"a forged body the chain never named": False, "the honest body": True}
+
+
+def test_claim__a_paused_distributor_is_said_before_the_wallet_is_asked(client, day, project, accounts):
+    result, _ = day
+    distributor = project.RewardDistributor.at(result.addresses["RewardDistributor"])
+    admin, reader = accounts[0], accounts[3]
+    distributor.grantRole(distributor.GUARDIAN_ROLE(), admin, sender=admin)
+    distributor.pause(sender=admin)
+    try:
+        html = client.get(f"/posts/{result.post_id}", params={"account": reader.address}).text
+        assert 'data-action="claim" data-refusal="Claims are paused by the guardian' in html
+        assert "Claims are paused" in client.get(f"/site/api/accounts/{reader.address}/claim").json()["message"]
+    finally:
+        distributor.unpause(sender=admin)
+    html = client.get(f"/posts/{result.post_id}", params={"account": reader.address}).text
+    assert "Claims are paused" not in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0х3C44…93BC",  # a Cyrillic х
+        "０x3C44…93BC",  # a fullwidth ０
+        "Ox3C44…93BC",  # a Latin O for the zero
+        "0x\u200b3C44…93BC",  # a zero-width space
+        "\u202e CB39…44C3x0",  # a right-to-left override
+        "Gr\u200bace",  # invisible, in an otherwise plain name
+    ],
+)
+def test_names__a_lookalike_of_an_address_or_an_invisible_character_is_refused(client, name):
+    refused, _ = _name(client, Account.create(), name)
+    assert refused.status_code == 422, refused.json()
+    assert "address" in refused.json()["detail"] or "invisible" in refused.json()["detail"]
+
+
+def test_names__a_lookalike_of_another_accounts_name_is_refused_and_the_owner_keeps_it(client):
+    owner, mimic = Account.create(), Account.create()
+    assert _name(client, owner, "Satoshi Lin")[0].status_code == 200
+    for fake in ("Satoshi Lin", "Sаtoshi Lin", "SATOSHI L1N", "Satoshi Lіn"):  # Cyrillic а and і among them
+        refused, _ = _name(client, mimic, fake)
+        assert refused.status_code == 422 and "looks the same" in refused.json()["detail"], fake
+    assert _name(client, owner, "Satoshi Lin")[0].status_code == 200  # its own name again: fine
+
+
+def test_names__a_signature_made_for_another_site_or_chain_does_not_verify_here(client):
+    who = Account.create()
+    other_site, _ = _name(client, who, "Ada", domain="twei.example")
+    other_chain, _ = _name(client, who, "Ada", chain_id=1)
+    assert other_site.status_code == other_chain.status_code == 422
+    assert "signature" in other_site.json()["detail"] or "look" in other_site.json()["detail"]

@@ -48,7 +48,10 @@ def serve(settings: OracleSettings | None = None) -> None:
 
     from twei.oracle.app import create_app
 
+    from twei.oracle.signin import require_domain
+
     settings = settings or OracleSettings()
+    require_domain(settings.host, settings.siwe_domain)
     options = dict(
         host=settings.host,
         port=settings.port,

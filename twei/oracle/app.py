@@ -414,7 +414,7 @@ def create_app(
         and nobody used) and answer a token for its address."""
         now_ms = live[0].now_ms()
         parsed = verify_message(body.message, body.signature, expected_domain(request),
-                                now_utc(now_ms))  # fmt: skip
+                                now_utc(now_ms), chain_id=settings.chain_id)  # fmt: skip
         if not live[0].store.use_nonce(parsed.nonce, now_ms, settings.nonce_ttl_s * 1000):
             raise SignInRefused(
                 "the nonce was not issued by this oracle, has expired, or was used already"

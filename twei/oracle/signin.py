@@ -31,9 +31,24 @@ from datetime import UTC, datetime
 
 import siwe
 
-from twei.errors import NotSignedIn, SignInRefused, WrongReader
+from urllib.parse import urlsplit
 
-__all__ = ["SignIn", "TokenKey", "new_nonce", "verify_message", "make_token", "check_token"]
+from twei.errors import ConfigError, NotSignedIn, SignInRefused, WrongReader
+
+__all__ = ["SignIn", "TokenKey", "new_nonce", "verify_message", "make_token", "check_token", "require_domain"]
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def require_domain(host: str, domain: str | None) -> None:
+    """Off loopback, the sign-in domain must be configured: else the domain accepted is the
+    ``Host`` the client sends, and a message signed on a phishing page would sign its victim
+    in here. :class:`~twei.errors.ConfigError` saying so."""
+    if not domain and host not in _LOOPBACK:
+        raise ConfigError(
+            f"listening on {host}, off loopback: set TWEI_ORACLE_SIWE_DOMAIN to the public host name readers"
+            " see in their wallet's sign-in prompt (without it any Host would be accepted)"
+        )
 
 _TOKEN_VERSION = "v1"
 
@@ -68,10 +83,13 @@ def new_nonce() -> str:
     return siwe.generate_nonce()
 
 
-def verify_message(message: str, signature: str, domain: str, now: datetime) -> siwe.SiweMessage:
-    """The parsed message if ``signature`` by its address signs it for ``domain`` and it is
-    valid at ``now``; else :class:`~twei.errors.SignInRefused` saying why. (The nonce is the
-    caller's to check against the store: this function is pure.)"""
+def verify_message(
+    message: str, signature: str, domain: str, now: datetime, chain_id: int | None = None
+) -> siwe.SiweMessage:
+    """The parsed message if ``signature`` by its address signs it for ``domain`` (its URI on
+    that host too) and chain ``chain_id`` (when given) and it is valid at ``now``; else
+    :class:`~twei.errors.SignInRefused` saying why. (The nonce is the caller's to check against
+    the store: this function is pure.)"""
     try:
         parsed = siwe.SiweMessage.from_message(message)
     except Exception as err:  # noqa: BLE001 - the grammar's and pydantic's errors alike
@@ -94,6 +112,10 @@ def verify_message(message: str, signature: str, domain: str, now: datetime) -> 
         raise SignInRefused(f"sign-in refused: {type(err).__name__}") from None
     except (ValueError, TypeError) as err:  # a signature that is not hex, say
         raise SignInRefused(f"malformed signature: {_first_line(err)}") from None
+    if chain_id is not None and int(parsed.chain_id) != int(chain_id):
+        raise SignInRefused(f"the message is for chain {parsed.chain_id}, this deployment is chain {chain_id}")
+    if urlsplit(str(parsed.uri)).netloc != domain:
+        raise SignInRefused(f"the message's URI {parsed.uri!r} is not on {domain!r}")
     return parsed
 
 

@@ -11,6 +11,9 @@ page, the sign-in and the reading sessions share one origin, the one the EIP-436
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,19 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Path as PathParam, Query, Request
+from fastapi import FastAPI, Header, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from anyio import to_thread
 
 from twei.flows import Side
 from twei.oracle.app import format_duration, validation_message
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
-from twei.site.view import PostPage, SiteView, side_lines
+from twei.site.guard import Limits, MemoryStorage, RequestGuard
+from twei.site.live import LiveHub
+from twei.site.view import PAUSED, PostPage, SiteView, side_lines
 from twei.units import format_twei
 
 __all__ = ["SiteInfo", "create_site"]
@@ -55,6 +62,9 @@ class SiteInfo:
     engagement: str
     distributor: str
     interval_ms: int = 15_000
+    #: The site's domain (the one sign-ins name, TWEI_ORACLE_SIWE_DOMAIN); None on a dev
+    #: machine: the request's Host then.
+    domain: str | None = None
 
 
 class TextIn(BaseModel):
@@ -63,6 +73,7 @@ class TextIn(BaseModel):
 
 class NameIn(BaseModel):
     name: str = Field(min_length=1, max_length=64)
+    account: str = Field(pattern=_ADDRESS, description="who signed (the signature must recover to it)")
     signed_ms: int = Field(ge=0, le=2**53, description="when the account signed, ms since the epoch (in the message)")
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
@@ -113,25 +124,40 @@ class _Refusals:
         return self.funds(fee, "A dislike") if fee else None
 
 
-def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = None) -> FastAPI:
+#: Seconds between the comment lines that keep an idle stream open through proxies.
+STREAM_PING_S = 25
+
+
+def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = None, limits: Limits | None = None) -> FastAPI:
     """The site's ASGI app; with ``oracle_app``, the oracle is served from the same origin
     (its lifespan runs inside the site's, and its Oracle is the one the page reads)."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals.update(fmt=_fmt, duration=format_duration, refusal=_refusal, site=info)
 
+    def render(page: PostPage, names: tuple[str, ...]) -> dict[str, str]:
+        ctx = context(page)
+        return {name: templates.get_template(sections[name]).render(ctx) for name in names}
+
+    hub = LiveHub(view, render)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if oracle_app is None:
-            yield
-            return
-        async with oracle_app.router.lifespan_context(oracle_app):
-            view.oracle = oracle_app.state.oracle
-            try:
+        pusher = asyncio.create_task(hub.run(), name="twei-live-hub")
+        try:
+            if oracle_app is None:
                 yield
-            finally:
-                view.oracle = None
+                return
+            async with oracle_app.router.lifespan_context(oracle_app):
+                view.oracle = oracle_app.state.oracle
+                try:
+                    yield
+                finally:
+                    view.oracle = None
+        finally:
+            pusher.cancel()
 
     app = FastAPI(title="Twei site", version="1", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.hub = hub
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         """A bad request gets one line, as the oracle answers (the input is not echoed)."""
@@ -176,18 +202,57 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
 
     @app.get("/posts/{post_id}/live")
     def live(
+        request: Request,
         post_id: Annotated[int, PathParam(ge=1, le=2**96)],
         account: Annotated[str | None, Query(pattern=_ADDRESS)] = None,
         after: Annotated[int | None, Query(ge=0, le=2**63)] = None,
-    ) -> JSONResponse:
+    ) -> Response:
         """The page's live sections, rendered again (the script swaps those that changed);
-        ``after``: a block the page saw a receipt in, indexed before answering."""
+        ``after``: a block the page saw a receipt in, indexed before answering. For a page
+        without EventSource, or one reading (its credit grows without a block); an ETag lets
+        an unchanged answer be a bodiless 304."""
         page = load(post_id, account, after)
         if page is None:
             return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
-        ctx = context(page)
-        html = {name: templates.get_template(file).render(ctx) for name, file in sections.items()}
-        return JSONResponse({"block": page.block, "sections": html}, headers={"Cache-Control": "no-store"})
+        body = json.dumps({"block": page.block, "sections": render(page, tuple(sections))}).encode()
+        tag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        headers = {"Cache-Control": "no-cache", "ETag": tag}
+        if request.headers.get("if-none-match") == tag:
+            return Response(status_code=304, headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
+
+    @app.get("/posts/{post_id}/stream")
+    async def stream(
+        post_id: Annotated[int, PathParam(ge=1, le=2**96)],
+        account: Annotated[str | None, Query(pattern=_ADDRESS)] = None,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        """The page's live sections as Server-Sent Events: first every section (unless the
+        ``Last-Event-ID`` a reconnecting EventSource sends is the current block already), then
+        the sections a block changed, when it changes them (:mod:`twei.site.live`). Each
+        event's id is its block."""
+        if post_id not in view.index.posts:
+            await to_thread.run_sync(view.index.refresh)
+            if post_id not in view.index.posts:
+                return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
+        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else -1
+        sub = hub.subscribe(post_id, account)
+
+        async def events() -> AsyncIterator[ServerSentEvent | bytes]:
+            try:
+                if seen < view.index.block:
+                    first = await to_thread.run_sync(hub.snapshot, sub)
+                    if first is not None:
+                        yield ServerSentEvent(data=first[1], id=str(first[0]), retry=2_000)
+                while True:
+                    _, event = await sub.next()
+                    yield event  # encoded once for every page it goes to
+            finally:
+                hub.unsubscribe(sub)
+
+        return EventSourceResponse(
+            events(), ping=STREAM_PING_S, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        )
 
     @app.get("/", include_in_schema=False)
     @app.get("/publish", response_class=HTMLResponse)
@@ -210,12 +275,15 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         return {"hash": "0x" + digest.hex(), "words": word_count(body.text)}
 
     @app.post("/site/api/names")
-    def set_name(body: NameIn) -> dict[str, Any]:
-        """Take a display name, signed by the account (:func:`twei.site.texts.name_message`)."""
+    def set_name(request: Request, body: NameIn) -> dict[str, Any]:
+        """Take a display name, signed by the account for this site and chain
+        (:func:`twei.site.texts.name_message`)."""
+        domain = info.domain or request.headers.get("host", "")
         try:
-            account = view.texts.set_name(body.name, body.signed_ms, body.signature)
+            account = view.texts.set_name(body.name, body.signed_ms, body.signature, domain, signer=body.account)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
+        hub.touch(account)
         return {"account": account, "name": " ".join(body.name.split())}
 
     @app.get("/site/api/accounts/{address}/claim")
@@ -224,6 +292,8 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         plan = view.claim_plan(address)
         if not isinstance(plan, ClaimPlan):
             return {"claimable": "0", "message": plan, "args": None}
+        if view.distributor.paused():
+            return {"claimable": str(plan.claimable), "message": PAUSED, "args": None}
         if not plan.claimable:
             return {"claimable": "0", "message": "Nothing to claim: the published roots owe this account nothing more.", "args": None}
         return {
@@ -238,4 +308,6 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
 
     if oracle_app is not None:
         app.mount("/", oracle_app)
+    app.state.rate_counts = MemoryStorage()  # the guard's counts (a test resets them)
+    app.add_middleware(RequestGuard, limits=limits, storage=app.state.rate_counts)
     return app

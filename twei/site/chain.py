@@ -28,7 +28,7 @@ from web3 import Web3
 
 from twei.flows import FlowCategory, FlowRecord
 
-__all__ = ["Contracts", "PostState", "CommentState", "EngagementIndex", "abi_of"]
+__all__ = ["Contracts", "PostState", "CommentState", "Changes", "EngagementIndex", "abi_of"]
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +99,31 @@ class PostState:
         return sum(1 for v in self.voters.values() if v == MINUS)
 
 
+@dataclass
+class Changes:
+    """What the blocks indexed since the last :meth:`EngagementIndex.take_changes` touched: the
+    posts named by an Engagement event, the accounts named by any event of the three contracts
+    (a balance, an allowance, a claim, a vote...), and ``everything`` when an event changes what
+    every page shows (a root published or activated, claims paused, a fee, the treasury)."""
+
+    block: int = -1
+    posts: set[int] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    everything: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.posts or self.accounts or self.everything)
+
+
+#: Distributor events that concern their account only (any other one concerns every page).
+_ACCOUNT_ONLY = {"Claimed"}
+
+
 class EngagementIndex:
-    """Posts, comments, votes, reactions, report purchases and flows, from the events."""
+    """Posts, comments, votes, reactions, report purchases and flows, from the events; and, from
+    the token's and the distributor's events, the block at which each account's chain state
+    (balance, allowance, level, claim) last changed, so that state is read once per change
+    rather than once per request (:meth:`touched_at`)."""
 
     def __init__(self, contracts: Contracts, *, refresh_interval_s: float = 0.25, max_range: int = 5_000) -> None:
         self.contracts = contracts
@@ -113,11 +136,17 @@ class EngagementIndex:
         self._checked = 0.0
         self._hash: bytes | None = None  # of the last block indexed
         self._lock = threading.Lock()
-        events = contracts.engagement.events
-        self._decoders = {}
-        for name in ("PostPublished", "Commented", "Voted", "Reacted", "ReportPurchased", "Flow"):
-            event = getattr(events, name)()
-            self._decoders[bytes(HexBytes(event.topic))] = (name, event)
+        self._touched: dict[str, int] = {}  # account -> the last block an event named it
+        self.global_block = -1  # the last block with an event that concerns every page
+        self.timestamp = 0  # of the latest block seen
+        self._changes = Changes()
+        self._decoders: dict[tuple[str, bytes], tuple[str, str, Any]] = {}
+        for kind, contract in (("engagement", contracts.engagement), ("token", contracts.token), ("distributor", contracts.distributor)):
+            for item in contract.abi:
+                if item.get("type") != "event" or item.get("anonymous"):
+                    continue
+                event = getattr(contract.events, item["name"])()
+                self._decoders[(contract.address.lower(), bytes(HexBytes(event.topic)))] = (kind, item["name"], event)
 
     def refresh(self, force: bool = False) -> int:
         """Index the blocks mined since the last call (at most every ``refresh_interval_s``
@@ -133,20 +162,44 @@ class EngagementIndex:
                 return self.block
             eth = self.contracts.web3.eth
             latest = eth.get_block("latest")
+            self.timestamp = int(latest["timestamp"])
             if self._hash is not None and not (latest["number"] == self.block and bytes(latest["hash"]) == self._hash):
                 if latest["number"] < self.block or bytes(eth.get_block(self.block)["hash"]) != self._hash:
-                    log.warning("the chain reorganised below block %s: indexing again", self.block)
-                    self._reset()
-            while self.block < latest["number"]:
-                start = self.block + 1
-                end = min(latest["number"], start + self.max_range - 1)
-                logs = eth.get_logs({"address": self.contracts.engagement.address, "fromBlock": start, "toBlock": end})
-                for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
-                    self._apply(raw)
-                self.block = end
-            self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
+                    log.warning("the chain reorganised below block %s: indexing again beside the served index", self.block)
+                    self._swap_in(self._rebuilt(latest))
+                    self._checked = time.monotonic()
+                    return self.block
+            self._catch_up(eth, latest)
             self._checked = time.monotonic()
             return self.block
+
+    _STATE = ("block", "_hash", "posts", "comments", "flows", "_touched", "global_block")
+
+    def _rebuilt(self, latest: Any) -> EngagementIndex:
+        """A new index of the chain as it is now, built while this one keeps answering (a page
+        asked meanwhile shows the last good state, never a 404)."""
+        fresh = type(self)(self.contracts, refresh_interval_s=self.refresh_interval_s, max_range=self.max_range)
+        fresh._catch_up(self.contracts.web3.eth, latest)
+        return fresh
+
+    def _swap_in(self, fresh: EngagementIndex) -> None:
+        for name in self._STATE:
+            setattr(self, name, getattr(fresh, name))
+        self.timestamp = fresh.timestamp or self.timestamp
+        self.global_block = self.block  # every account's state is read again
+        self._changes.everything = True
+
+    def _catch_up(self, eth: Any, latest: Any) -> None:
+        """Index the blocks after ``self.block`` up to ``latest``."""
+        while self.block < latest["number"]:
+            start = self.block + 1
+            end = min(latest["number"], start + self.max_range - 1)
+            addresses = [self.contracts.engagement.address, self.contracts.token.address, self.contracts.distributor.address]
+            logs = eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end})
+            for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
+                self._apply(raw)
+            self.block = end
+        self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
 
     def _reset(self) -> None:
         self.block = self.contracts.start_block - 1
@@ -154,14 +207,42 @@ class EngagementIndex:
         self.posts.clear()
         self.comments.clear()
         self.flows.clear()
+        self._touched.clear()
+        self.global_block = -1
+        self._changes.everything = True
+
+    def touched_at(self, account: str) -> int:
+        """The last block at which an event changed something of ``account`` or of every
+        account (-1: none since the index started); state read at a block at or after it is
+        current."""
+        return max(self._touched.get(account, -1), self.global_block)
+
+    def take_changes(self) -> Changes:
+        """What changed since the last call (the live hub pushes it to the open pages)."""
+        with self._lock:
+            out, self._changes = self._changes, Changes()
+            out.block = self.block
+            return out
 
     def _apply(self, raw: Any) -> None:
         topics = raw["topics"]
-        if not topics or bytes(topics[0]) not in self._decoders:
+        key = (str(raw["address"]).lower(), bytes(topics[0])) if topics else None
+        if key not in self._decoders:
             return
-        name, event = self._decoders[bytes(topics[0])]
+        kind, name, event = self._decoders[key]
         args = event.process_log(raw)["args"]
         block = int(raw["blockNumber"])
+        for value in args.values():
+            if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
+                account = to_checksum_address(value)
+                self._touched[account] = block
+                self._changes.accounts.add(account)
+        if kind != "engagement" or "postId" not in args:
+            if (kind == "distributor" and name not in _ACCOUNT_ONLY) or kind == "engagement":
+                self.global_block = block
+                self._changes.everything = True
+            return
+        self._changes.posts.add(int(args["postId"]))
         if name == "PostPublished":
             pid = int(args["postId"])
             self.posts[pid] = PostState(pid, to_checksum_address(args["author"]), bytes(args["contentHash"]), int(args["wordCount"]), block)

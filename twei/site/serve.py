@@ -64,10 +64,11 @@ def build_site(
     interval_ms: int = 15_000,
     texts_db: Path | None = None,
     job_db: Path | None = None,
+    domain: str | None = None,
 ) -> tuple[FastAPI, SiteView]:
     """The site app (with the oracle mounted when given) and the view it renders."""
     root = Path(root)
-    texts = TextStore(texts_db or root / "site" / "texts.db")
+    texts = TextStore(texts_db or root / "site" / "texts.db", chain_id=contracts.chain_id)
     view = SiteView(contracts, texts, root / "settlements", job_db=job_db)
     info = SiteInfo(
         chain_id=contracts.chain_id,
@@ -77,5 +78,6 @@ def build_site(
         engagement=contracts.address("Engagement"),
         distributor=contracts.address("RewardDistributor"),
         interval_ms=interval_ms,
+        domain=domain,
     )
     return create_site(view, info, oracle_app=oracle_app), view

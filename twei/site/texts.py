@@ -5,9 +5,15 @@ text. The store is content-addressed: a text is kept under its own keccak256, so
 one (it cannot overwrite or impersonate another), and the page shows a text only where an
 on-chain event names that hash. A text nobody references is never shown.
 
-A display name is set by the account itself: it signs the two lines ``Twei display name: <name>`` and
-``At: <ms>`` with ``personal_sign`` (the time it signed, in ms since the epoch) and the site keeps the name of
-the latest signature it verified. A signature more than ``NAME_SIGNATURE_TTL_MS`` old, or older
+A display name is set by the account itself: it signs ``Twei display name: <name>``, the site's
+domain, the chain id and ``At: <ms>`` with ``personal_sign`` (:func:`name_message`; the time it
+signed, in ms since the epoch) and the site keeps the name of the latest signature it verified.
+A signature made for another Twei deployment (another domain or chain) does not verify here.
+
+A name cannot pass for someone else (UTS #39): invisible and bidirectional control characters
+are refused, and so is a name whose confusable *skeleton* (:func:`skeleton`: NFKC, each
+character folded to the ASCII one it looks like, then 0/O, 1/l/I folded) looks like an address
+or equals the skeleton of another account's name. A signature more than ``NAME_SIGNATURE_TTL_MS`` old, or older
 than the name it would replace, is refused: an old signature cannot be replayed to bring back a
 name the account has since changed.
 
@@ -19,16 +25,21 @@ SQLite in WAL mode: written on a comment or a name (rare), read on every render.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
+import unicodedata
+from functools import lru_cache
 from pathlib import Path
+
+from confusable_homoglyphs import confusables
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak, to_checksum_address
 
-__all__ = ["TextStore", "TextRefused", "MAX_TEXT_BYTES", "MAX_NAME_CHARS", "NAME_SIGNATURE_TTL_MS", "name_message"]
+__all__ = ["TextStore", "TextRefused", "MAX_TEXT_BYTES", "MAX_NAME_CHARS", "NAME_SIGNATURE_TTL_MS", "name_message", "skeleton"]
 
 MAX_TEXT_BYTES = 65_536
 MAX_NAME_CHARS = 32
@@ -37,7 +48,7 @@ UNREFERENCED_TTL_MS = 86_400_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS texts (hash BLOB PRIMARY KEY, text TEXT NOT NULL, added_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS names (account TEXT PRIMARY KEY, name TEXT NOT NULL, set_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS names (account TEXT PRIMARY KEY, name TEXT NOT NULL, set_ms INTEGER NOT NULL, skeleton TEXT);
 """
 
 
@@ -45,9 +56,38 @@ class TextRefused(ValueError):
     """A text or name the store does not take (the message says why)."""
 
 
-def name_message(name: str, signed_ms: int) -> str:
-    """The message an account signs to take a display name at ``signed_ms``."""
-    return f"Twei display name: {name}\nAt: {signed_ms}"
+def name_message(name: str, signed_ms: int, domain: str, chain_id: int) -> str:
+    """The message an account signs to take a display name on the site at ``domain`` for chain
+    ``chain_id``, at ``signed_ms``."""
+    return f"Twei display name: {name}\nSite: {domain}\nChain ID: {chain_id}\nAt: {signed_ms}"
+
+
+_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1"})
+_ADDRESS_LIKE = re.compile(r"0x[0-9a-f]")
+
+
+@lru_cache(maxsize=4096)
+def _ascii_twin(ch: str) -> str:
+    found = confusables.is_confusable(ch, greedy=True, preferred_aliases=[]) or []
+    return next((h["c"] for f in found for h in f["homoglyphs"] if h["c"].isascii() and h["c"].isprintable()), ch)
+
+
+def skeleton(name: str) -> str:
+    """What ``name`` looks like (UTS #39's skeleton, with the confusables of
+    confusable-homoglyphs, then case and the 0/O, 1/l/I look-alikes folded)."""
+    text = unicodedata.normalize("NFKC", name)
+    folded = "".join(ch if ch.isascii() else _ascii_twin(ch) for ch in text)
+    return " ".join(unicodedata.normalize("NFKC", folded).casefold().translate(_FOLD).split())
+
+
+def _invisible(name: str) -> str | None:
+    """The first invisible, control or bidirectional-control character of ``name``, if any."""
+    for ch in name:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp") or unicodedata.bidirectional(ch) in (
+            "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI",
+        ):
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 def word_count(text: str) -> int:
@@ -56,13 +96,20 @@ def word_count(text: str) -> int:
 
 
 class TextStore:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, chain_id: int = 0) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(names)")}
+        if "skeleton" not in columns:  # a store from before names had skeletons
+            self._db.execute("ALTER TABLE names ADD COLUMN skeleton TEXT")
+        for account, name in self._db.execute("SELECT account, name FROM names WHERE skeleton IS NULL").fetchall():
+            self._db.execute("UPDATE names SET skeleton = ? WHERE account = ?", (skeleton(name), account))
+        self.chain_id = chain_id
         self._lock = threading.Lock()
+        self._known: dict[bytes, str] = {}
 
     def add(self, text: str) -> bytes:
         """Keep ``text``; its keccak256 (what the contract call must carry)."""
@@ -80,38 +127,60 @@ class TextStore:
         return digest
 
     def get(self, content_hash: bytes) -> str | None:
-        """The text whose keccak256 is ``content_hash``, checked again on the way out."""
+        """The text whose keccak256 is ``content_hash``, checked again on the way out (and
+        then kept in memory: a text under its hash never changes)."""
+        known = self._known.get(bytes(content_hash))
+        if known is not None:
+            return known
         with self._lock:
             row = self._db.execute("SELECT text FROM texts WHERE hash = ?", (bytes(content_hash),)).fetchone()
         if row is None or keccak(row[0].encode("utf-8")) != bytes(content_hash):
             return None
+        if len(self._known) > 50_000:
+            self._known.clear()
+        self._known[bytes(content_hash)] = row[0]
         return row[0]
 
-    def set_name(self, name: str, signed_ms: int, signature: str, now_ms: int | None = None) -> str:
-        """Give the signer of ``name_message(name, signed_ms)`` that display name; the signer's
-        address."""
+    def set_name(
+        self, name: str, signed_ms: int, signature: str, domain: str, signer: str | None = None, now_ms: int | None = None
+    ) -> str:
+        """Give the signer of ``name_message(name, signed_ms, domain, chain)`` that display
+        name; the signer's address. With ``signer``, the signature must recover to it (a
+        signature of another message, such as one made for another site, recovers to some other
+        address)."""
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        hidden = _invisible(name)
+        if hidden:
+            raise TextRefused(f"a name may not hold invisible or direction-control characters ({hidden})")
         name = " ".join(name.split())
         if not name:
             raise TextRefused("the name is empty")
         if len(name) > MAX_NAME_CHARS:
             raise TextRefused(f"a name has at most {MAX_NAME_CHARS} characters")
-        if name.lower().startswith("0x"):
+        look = skeleton(name)
+        if _ADDRESS_LIKE.match(look):
             # else a name could pass for another account's short address (0x1234…abcd)
-            raise TextRefused("a name may not start with 0x: it would look like an address")
+            raise TextRefused("a name may not start with 0x or a look-alike of it: it would look like an address")
         if abs(now_ms - signed_ms) > NAME_SIGNATURE_TTL_MS:
             raise TextRefused("the signature is too old (or dated in the future): sign the name again")
         try:
-            account = Account.recover_message(encode_defunct(text=name_message(name, signed_ms)), signature=signature)
+            account = Account.recover_message(
+                encode_defunct(text=name_message(name, signed_ms, domain, self.chain_id)), signature=signature
+            )
         except Exception as err:  # eth-account raises several types for a malformed signature
             raise TextRefused(f"the signature does not verify: {err}") from err
         account = to_checksum_address(account)
+        if signer is not None and account != to_checksum_address(signer):
+            raise TextRefused(f"the signature is not by {to_checksum_address(signer)} for this site ({domain}) and chain {self.chain_id}")
         with self._lock:
+            taken = self._db.execute("SELECT account FROM names WHERE skeleton = ? AND account != ?", (look, account)).fetchone()
+            if taken:
+                raise TextRefused("another account's name looks the same: choose another")
             changed = self._db.execute(
-                "INSERT INTO names (account, name, set_ms) VALUES (?, ?, ?)"
-                " ON CONFLICT (account) DO UPDATE SET name = excluded.name, set_ms = excluded.set_ms"
-                " WHERE excluded.set_ms > names.set_ms",
-                (account, name, signed_ms),
+                "INSERT INTO names (account, name, set_ms, skeleton) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (account) DO UPDATE SET name = excluded.name, set_ms = excluded.set_ms,"
+                " skeleton = excluded.skeleton WHERE excluded.set_ms > names.set_ms",
+                (account, name, signed_ms, look),
             ).rowcount
         if not changed:
             raise TextRefused("a newer name is already set for this account: sign the name again")
@@ -124,6 +193,8 @@ class TextStore:
             old = self._db.execute("SELECT hash FROM texts WHERE added_ms < ?", (now_ms - UNREFERENCED_TTL_MS,)).fetchall()
             drop = [(h,) for (h,) in old if bytes(h) not in referenced]
             self._db.executemany("DELETE FROM texts WHERE hash = ?", drop)
+            for (digest,) in drop:
+                self._known.pop(bytes(digest), None)
         return len(drop)
 
     def names(self, accounts: list[str]) -> dict[str, str]:

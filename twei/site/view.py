@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+import requests
+from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+from hexbytes import HexBytes
 
 from twei.breakdown import Breakdown, breakdown_path
 from twei.claim import ClaimPlan, SettlementSource, find_leaf, plan_claim
@@ -34,6 +37,9 @@ from twei.site.texts import TextStore
 __all__ = ["SiteView", "Calls", "PostPage", "xp_for_level", "side_lines"]
 
 log = logging.getLogger(__name__)
+
+
+PAUSED = "Claims are paused by the guardian for now; what you earned stays claimable."
 
 
 def xp_for_level(level: int) -> int:
@@ -65,12 +71,116 @@ class DistributorViews(Calls):
     def __init__(self, contract: Any, index: EngagementIndex) -> None:
         super().__init__(contract)
         self._index = index
-        self._root: tuple[int, Any] = (-1, None)
+        self._cache: dict[str, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
 
-    def activeRoot(self) -> Any:  # noqa: N802 (the contract's name)
-        if self._root[0] != self._index.block:
-            self._root = (self._index.block, self._contract.functions.activeRoot().call())
-        return self._root[1]
+    def _per_block(self, name: str) -> Any:
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != self._index.block:
+            with self._lock:  # one reader asks the node; the threads behind it take its answer
+                cached = self._cache.get(name)
+                if cached is None or cached[0] != self._index.block:
+                    block = self._index.block
+                    cached = (block, getattr(self._contract.functions, name)().call())
+                    self._cache[name] = cached
+        return cached[1]
+
+    def activeRoot(self) -> Any:  # noqa: N802 (the contract's names)
+        return self._per_block("activeRoot")
+
+    def pendingRoot(self) -> Any:  # noqa: N802
+        return self._per_block("pendingRoot")
+
+    def paused(self) -> Any:
+        return self._per_block("paused")
+
+
+class _Known:
+    """The distributor's views with an account's ``claimed`` and ``levelOf`` already read (in
+    the batch of :meth:`SiteView.account_chain`), for :func:`plan_claim`."""
+
+    def __init__(self, views: DistributorViews, claimed: int, level: int) -> None:
+        self._views, self._claimed, self._level = views, claimed, level
+
+    def claimed(self, account: str) -> int:
+        return self._claimed
+
+    def levelOf(self, account: str) -> int:  # noqa: N802
+        return self._level
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._views, name)
+
+
+def _selector(contract: Any, name: str) -> bytes:
+    """The 4-byte selector of ``contract``'s function ``name`` (one overload)."""
+    item = next(i for i in contract.abi if i.get("type") == "function" and i["name"] == name)
+    return function_abi_to_4byte_selector(item)
+
+
+class RawCalls:
+    """``eth_call``s sent as one JSON-RPC batch over the node's HTTP endpoint, the calldata
+    encoded by the caller: web3.py's per-call layers (ABI lookup, middlewares, formatters) cost
+    a signed-in page more CPU than the node's answers. Without an HTTP endpoint (the embedded
+    chain) each is one ``eth_call``."""
+
+    def __init__(self, web3: Any) -> None:
+        self.web3 = web3
+        provider = web3.provider
+        if hasattr(provider, "_get_active_provider"):  # web3's AutoProvider (what Ape may hand over)
+            provider = provider._get_active_provider(use_cache=True) or provider  # noqa: SLF001
+        uri = getattr(provider, "endpoint_uri", None)
+        self.uri = str(uri) if uri and str(uri).startswith("http") else None
+        self._session = requests.Session() if self.uri else None
+
+    def calls(self, calls: list[tuple[str, bytes]]) -> list[bytes]:
+        if self.uri is None:
+            return [bytes(self.web3.eth.call({"to": to, "data": HexBytes(data)})) for to, data in calls]
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": "eth_call", "params": [{"to": to, "data": "0x" + data.hex()}, "latest"]}
+            for i, (to, data) in enumerate(calls)
+        ]
+        answers = self._session.post(self.uri, json=body, timeout=30).json()
+        if not isinstance(answers, list):
+            raise ConfigError(f"the node refused a JSON-RPC batch: {str(answers)[:200]}")
+        by_id = {a.get("id"): a for a in answers}
+        out = []
+        for i in range(len(calls)):
+            answer = by_id.get(i) or {}
+            if "result" not in answer:
+                raise ConfigError(f"eth_call failed: {str(answer.get('error', answer))[:200]}")
+            out.append(bytes(HexBytes(answer["result"])))
+        return out
+
+
+class CachedSource(SettlementSource):
+    """The published trees, each parsed once: a tree is named by its root (a hash of every
+    leaf), so the one found for a root stays right for that root."""
+
+    def __init__(self, location: Path, chain_id: int) -> None:
+        super().__init__(location, chain_id)
+        self._found: dict[tuple[int, str], Any] = {}
+
+    def tree_for_root(self, epoch: int, root: str) -> Any:
+        key = (int(epoch), root.lower())
+        tree = self._found.get(key)
+        if tree is None:
+            tree = self._found[key] = super().tree_for_root(epoch, root)
+        return tree
+
+
+@dataclass(frozen=True)
+class AccountChain:
+    """One account's chain state, read in one batch and kept until an event names the account
+    (or concerns every account): what a signed-in page needs besides the index."""
+
+    block: int
+    root: Any
+    balance: int
+    allowance: int
+    level: int
+    level_current: bool
+    plan: ClaimPlan | str
 
 
 @dataclass
@@ -146,11 +256,21 @@ class SiteView:
         self.oracle = oracle
         self.job_db = job_db
         self.rules = rules
-        self.source = SettlementSource(self.settlements, contracts.chain_id)
+        self.source = CachedSource(self.settlements, contracts.chain_id)
         self._breakdowns: dict[Path, tuple[float, Breakdown]] = {}
         self._trees: dict[tuple[int, str], Any] = {}
-        self._fees: tuple[int, dict[str, int]] = (-1, {})
+        self._fees: tuple[int, int, dict[str, Any]] = (-2, 0, {})
+        self._global_lock = threading.Lock()
         self._registered: set[int] = set()
+        self._accounts: dict[str, AccountChain] = {}
+        self.rpc = RawCalls(contracts.web3)
+        self._post_texts: dict[tuple[int, bytes], tuple[str, str]] = {}
+        self._selectors = {
+            **{n: _selector(contracts.token, n) for n in ("balanceOf", "allowance")},
+            **{n: _selector(contracts.distributor, n) for n in ("currentLevelOf", "claimed", "levelOf")},
+        }
+        self._listed: tuple[int, list[Breakdown] | ConfigError] = (-1, [])
+        self._global: tuple[int, dict[str, Any]] = (-2, {})
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
         self.engagement = Calls(contracts.engagement)
@@ -159,36 +279,95 @@ class SiteView:
     # -- chain parameters ------------------------------------------------------------------
     def fees(self) -> dict[str, Any]:
         """The prices the contract holds now, and the changes scheduled to them (``scheduled``:
-        what, new value, from when), read once per indexed block."""
-        block = self.index.block
-        if self._fees[0] != block:
+        what, new value, from when): read again only after an event that concerns every page
+        (a fee scheduled or set) or once a scheduled change's time has come (it applies then
+        without an event)."""
+        key, due, fees = self._fees
+        if key == self.index.global_block and self.index.timestamp < due:
+            return fees
+        with self._global_lock:
+            key, due, fees = self._fees
+            if key == self.index.global_block and self.index.timestamp < due:
+                return fees
+            global_block = self.index.global_block
             e = self.engagement
-            self._fees = (
-                block,
-                {
-                    "publish": int(e.publishTribute()),
-                    "comment": int(e.commentTribute()),
-                    "minus": int(e.minusFee()),
-                    "dislike": int(e.dislikeFee()),
-                    "report": int(e.reportPrice()),
-                    "min_level": int(e.commentMinLevel()),
-                    "scheduled": [
-                        {"what": what, "value": int(value), "at": utc(int(at))}
-                        for what, parameter in _PRICED
-                        for value, at in [e.pendingParameterChange(parameter)]
-                        if int(at)
-                    ],
-                },
-            )
-        return self._fees[1]
+            pending = [(what, e.pendingParameterChange(parameter)) for what, parameter in _PRICED]
+            fees = {
+                "publish": int(e.publishTribute()),
+                "comment": int(e.commentTribute()),
+                "minus": int(e.minusFee()),
+                "dislike": int(e.dislikeFee()),
+                "report": int(e.reportPrice()),
+                "min_level": int(e.commentMinLevel()),
+                "scheduled": [{"what": what, "value": int(value), "at": utc(int(at))} for what, (value, at) in pending if int(at)],
+            }
+            due = min((int(at) for _, (_, at) in pending if int(at)), default=2**63)
+            self._fees = (global_block, due, fees)
+            return fees
+
+    def treasury(self) -> str:
+        """The treasury, read again only after an event that concerns every page."""
+        if self._global[0] != self.index.global_block:
+            with self._global_lock:
+                if self._global[0] != self.index.global_block:
+                    block = self.index.global_block
+                    self._global = (block, {"treasury": to_checksum_address(self.engagement.treasury())})
+        return self._global[1]["treasury"]
+
+    def account_chain(self, account: str) -> AccountChain:
+        """The account's balance, allowance, level and claim plan: from the cache while no
+        event since names it, else read again in one JSON-RPC batch (when the provider takes
+        batches) and kept."""
+        account = to_checksum_address(account)
+        root = self.distributor.activeRoot()
+        cached = self._accounts.get(account)
+        if cached is not None and cached.block >= self.index.touched_at(account) and cached.root == root:
+            return cached
+        block = self.index.block
+        c = self.contracts
+        word = bytes(12) + bytes.fromhex(account[2:])
+        sel = self._selectors
+        answers = self.rpc.calls(
+            [
+                (c.token.address, sel["balanceOf"] + word),
+                (c.token.address, sel["allowance"] + word + bytes(12) + bytes.fromhex(c.engagement.address[2:])),
+                (c.distributor.address, sel["currentLevelOf"] + word),
+                (c.distributor.address, sel["claimed"] + word),
+                (c.distributor.address, sel["levelOf"] + word),
+            ]
+        )
+        balance, allowance, claimed, recorded = (int.from_bytes(answers[i][:32], "big") for i in (0, 1, 3, 4))
+        level, current = int.from_bytes(answers[2][:32], "big"), bool(int.from_bytes(answers[2][32:64], "big"))
+        try:
+            plan: ClaimPlan | str = plan_claim(_Known(self.distributor, claimed, recorded), self.source, account)
+        except ClaimError as err:
+            plan = str(err)
+        state = AccountChain(block, root, int(balance), int(allowance), int(level), bool(current), plan)
+        if len(self._accounts) > 200_000:  # a bound: the cache holds the accounts of open pages
+            self._accounts.clear()
+        self._accounts[account] = state
+        return state
 
     # -- published files -------------------------------------------------------------------
     def active_epoch(self) -> int:
         return int(self.distributor.activeRoot()[1])
 
     def breakdowns(self) -> list[Breakdown]:
-        """Every published breakdown of the chain (parsed once per file version); ConfigError
-        without the active root's, as `ape run report` refuses."""
+        """Every published breakdown of the chain (parsed once per file version, the folder
+        looked at once per indexed block); ConfigError without the active root's, as `ape run
+        report` refuses."""
+        block = self.index.block
+        if self._listed[0] != block:
+            try:
+                self._listed = (block, self._read_breakdowns())
+            except ConfigError as err:
+                self._listed = (block, err)
+        found = self._listed[1]
+        if isinstance(found, ConfigError):
+            raise found
+        return found
+
+    def _read_breakdowns(self) -> list[Breakdown]:
         epoch = self.active_epoch()
         if epoch and not breakdown_path(self.settlements, self.contracts.chain_id, epoch).exists():
             raise ConfigError(
@@ -262,7 +441,8 @@ class SiteView:
         root's leaf ("leaf"), or not at all ("refused", with the level and the XP missing)."""
         account = to_checksum_address(account)
         need = self.fees()["min_level"]
-        level, current = self.distributor.currentLevelOf(account)
+        chain = self.account_chain(account)
+        level, current = chain.level, chain.level_current
         if current and int(level) >= need:
             return {"mode": "claimed", "level": int(level), "message": f"LVL {int(level)}: you can comment.", "leaf": None}
         leaf = self.leaf(account)
@@ -294,11 +474,17 @@ class SiteView:
         """The post's text if the platform holds the one on-chain (keccak256 equal to the
         hash), from the site's store or else the oracle's (`ape run publish` registers it
         there), and the title the oracle holds ("" if none)."""
+        key = (post_id, bytes(content_hash))
+        known = self._post_texts.get(key)
+        if known is not None:
+            return known
         record = self.oracle.get_post(post_id) if self.oracle is not None else None
         title = record.title if record is not None and record.title else ""
         text = self.texts.get(content_hash)
         if text is None and record is not None and record.body and keccak(text=record.body) == bytes(content_hash):
             text = record.body
+        if text is not None and record is not None:
+            self._post_texts[key] = (text, title)  # the oracle registers a post once: it stays
         return text, title
 
     def _prune_texts(self, every_s: float = 3_600) -> None:
@@ -383,26 +569,27 @@ class SiteView:
         return page
 
     def _fill_account(self, page: PostPage, post: Any, account: str, names: dict[str, str]) -> None:
-        level, current = self.distributor.currentLevelOf(account)
+        chain = self.account_chain(account)
+        level, current = chain.level, chain.level_current
         leaf = self.leaf(account)
-        plan = self.claim_plan(account)
+        plan = chain.plan
         claimable = plan.claimable if isinstance(plan, ClaimPlan) else 0
         if not isinstance(plan, ClaimPlan):
             claim_message: str | None = plan
+        elif self.distributor.paused():  # a claim (even of a level alone) would revert
+            claim_message = PAUSED
         elif not claimable:
             claim_message = "Nothing to claim: the published roots owe this account nothing more."
-        elif self.distributor.paused():
-            claim_message = "Claims are paused by the guardian for now; what you earned stays claimable."
         else:
             claim_message = None
         vote = post.voters.get(account)
-        treasury = to_checksum_address(self.engagement.treasury())
+        treasury = self.treasury()
         page.account = AccountView(
             address=account,
             short=short_address(account),
             name=names.get(account),
-            balance=int(self.token.balanceOf(account)),
-            allowance=int(self.token.allowance(account, self.contracts.engagement.address)),
+            balance=chain.balance,
+            allowance=chain.allowance,
             level=int(level),
             level_current=bool(current),
             leaf_level=leaf[1] if leaf else None,
@@ -430,7 +617,10 @@ class SiteView:
     def _earned(self, post_id: int, account: str, breakdowns: list[Breakdown]) -> dict[str, Any]:
         """*You earned*: settled Read Rewards (with the day), else the pending credit, else None."""
         settled, day = 0, None
+        active = self.active_epoch()
         for b in breakdowns:
+            if b.epoch > active:  # published, not activated yet: not claimable, not settled
+                continue
             amount = b.lines.get(account, {}).get((post_id, int(FlowCategory.READ_REWARDS)), 0)
             if amount:
                 settled += amount

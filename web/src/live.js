@@ -1,10 +1,18 @@
-// Keeps the page's live sections ([data-live]) fresh: polls /posts/{id}/live every second while
-// the tab is visible, at once after each mined transaction and after the account changes, and
-// swaps a section's HTML only when it changed. Focus inside a swapped section is put back on the
-// element with the same id.
-const PERIOD_MS = 1000;
+// Keeps the page's live sections ([data-live]) fresh. The server pushes them as Server-Sent
+// Events (/posts/{id}/stream: every section first, then what each block changes; EventSource
+// reconnects by itself and sends the last block it saw as Last-Event-ID). Without EventSource, or
+// while the stream is down, the page polls /posts/{id}/live every second instead; it also polls
+// at once after each mined transaction and after the account changes, and every few seconds
+// while the reader's time is being credited (that figure grows without a block). A section's
+// HTML is swapped only when it changed; focus inside it is put back on the same element.
+import { trackerReader } from "./signin.js";
+
+const PERIOD_MS = 1000; // polling, without a stream
+const READING_MS = 3000; // with a stream, while this page's reading is credited
 
 let url = null; // "/posts/{id}/live"
+let stream = null; // the EventSource
+let streaming = false; // it is open
 let accountOf = () => null;
 let timer = null;
 let inFlight = false;
@@ -64,6 +72,42 @@ export function apply(data) {
   return swapped;
 }
 
+function accept(data, gen) {
+  const block = Number(data.block);
+  if (gen !== generation || block < lastBlock) return;
+  if (Number.isFinite(block)) lastBlock = block;
+  apply(data);
+  document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
+}
+
+function openStream() {
+  if (stream) stream.close();
+  stream = null;
+  streaming = false;
+  if (!url || typeof EventSource !== "function") return;
+  const account = accountOf();
+  const q = account ? `?account=${encodeURIComponent(account)}` : "";
+  const gen = generation;
+  const source = new EventSource(url.replace(/\/live$/, "/stream") + q);
+  stream = source;
+  source.onopen = () => {
+    streaming = true;
+    schedule();
+  };
+  source.onmessage = (event) => {
+    try {
+      accept(JSON.parse(event.data), gen);
+    } catch {
+      /* a malformed event: the next one carries the state again */
+    }
+  };
+  source.onerror = () => {
+    // EventSource retries by itself; meanwhile (or for good, once CLOSED) the page polls.
+    streaming = false;
+    schedule();
+  };
+}
+
 async function poll() {
   if (!url) return;
   if (inFlight) {
@@ -79,16 +123,8 @@ async function poll() {
     if (account) params.set("account", account);
     if (wantBlock > lastBlock) params.set("after", String(wantBlock));
     const q = params.size ? `?${params}` : "";
-    const response = await fetch(url + q, { credentials: "same-origin", cache: "no-store" });
-    if (response.ok) {
-      const data = await response.json();
-      const block = Number(data.block);
-      if (gen === generation && !(block < lastBlock)) {
-        if (Number.isFinite(block)) lastBlock = block;
-        apply(data);
-        document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
-      }
-    }
+    const response = await fetch(url + q, { credentials: "same-origin", cache: "no-cache" });
+    if (response.ok && response.status !== 304) accept(await response.json(), gen);
   } catch {
     /* the next poll tries again */
   } finally {
@@ -100,9 +136,16 @@ async function poll() {
   }
 }
 
+function reading() {
+  const account = accountOf();
+  return !!account && trackerReader() === account;
+}
+
 function schedule() {
   clearTimeout(timer);
-  if (document.visibilityState === "visible") timer = setTimeout(poll, PERIOD_MS);
+  if (document.visibilityState !== "visible") return;
+  if (!streaming) timer = setTimeout(poll, PERIOD_MS);
+  else timer = setTimeout(() => (reading() ? poll() : schedule()), READING_MS); // a request only while reading
 }
 
 /** Polls at once; after a mined transaction, `block` is its block, so the answer shows it. */
@@ -116,6 +159,7 @@ export function accountChanged() {
   generation += 1;
   lastBlock = -1;
   applied.clear();
+  if (url) openStream();
   poll();
 }
 
@@ -123,6 +167,7 @@ export function initLive(postId, getAccount) {
   if (postId === null || !document.querySelector("[data-live]")) return;
   url = `/posts/${postId}/live`;
   accountOf = getAccount;
+  openStream();
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") poll();
     else clearTimeout(timer);

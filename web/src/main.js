@@ -57,7 +57,7 @@ function start() {
   initWallets(cfg, { signIn: doSignIn, switchChain: doSwitch, connected });
   initActions(cfg);
   initPublish(cfg);
-  initName(exclusive);
+  initName(cfg, exclusive);
   initLive(cfg.postId, () => state.account || cfg.account);
 }
 

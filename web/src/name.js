@@ -1,5 +1,6 @@
 // The display name an account shows under its comments: the account signs
-// "Twei display name: <name>\nAt: <ms>" (personal_sign, no transaction) and the site keeps the latest
+// "Twei display name: <name>\nSite: <host>\nChain ID: <id>\nAt: <ms>" (personal_sign, no
+// transaction: a signature for another Twei site or chain does not verify here) and the site keeps the latest
 // name it verified (POST /site/api/names). The form is outside the live sections, so what the
 // user types survives the refreshes.
 import { stringToHex } from "viem";
@@ -8,6 +9,11 @@ import { say, refuse } from "./status.js";
 import { postJson } from "./api.js";
 import { Refusal } from "./errors.js";
 import { refresh } from "./live.js";
+
+/** The message the account signs (twei.site.texts.name_message). */
+export function nameMessage(name, signedMs, chainId) {
+  return `Twei display name: ${name}\nSite: ${location.host}\nChain ID: ${chainId}\nAt: ${signedMs}`;
+}
 
 /** Shows the name form (the account section's "Choose a display name" button). */
 export function openNameForm() {
@@ -18,7 +24,7 @@ export function openNameForm() {
 }
 
 /** Wires the form; `exclusive` runs one wallet request at a time and reports failures. */
-export function initName(exclusive) {
+export function initName(cfg, exclusive) {
   const form = document.getElementById("name-form");
   if (!form) return;
   form.addEventListener("submit", (event) => {
@@ -33,9 +39,9 @@ export function initName(exclusive) {
       say("Sign your display name in your wallet (it costs nothing and sends no transaction)…");
       const signedMs = Date.now();
       const signature = await state.wallet.provider.request({
-        method: "personal_sign", params: [stringToHex(`Twei display name: ${name}\nAt: ${signedMs}`), state.account],
+        method: "personal_sign", params: [stringToHex(nameMessage(name, signedMs, cfg.chainId)), state.account],
       });
-      await postJson("/site/api/names", { name, signed_ms: signedMs, signature });
+      await postJson("/site/api/names", { name, account: state.account, signed_ms: signedMs, signature });
       form.hidden = true;
       say(`Your comments now show the name ${name}.`);
       refresh();

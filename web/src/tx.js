@@ -12,7 +12,12 @@ import { refresh } from "./live.js";
 
 export { Refusal };
 
-export const twei = (wei) => `${formatUnits(wei, 18)} Twei`;
+// Four decimals, as the rest of the page (twei.units.format_twei(wei, 4)): trailing zeros dropped.
+export const twei = (wei) => {
+  const [whole, frac = ""] = formatUnits(wei, 18).split(".");
+  const four = frac.slice(0, 4).replace(/0+$/, "");
+  return `${whole}${four ? `.${four}` : ""} Twei`;
+};
 
 let abis = null;
 /** The contracts' ABIs, fetched once; each also knows the other contracts' custom errors (a
