@@ -127,7 +127,7 @@ def test_comment__while_claims_are_paused_a_level_gate_refuses_both_forms(
     with ape.reverts(engagement.InvalidLevelProof, account=bob.address):
         engagement.commentWithLevel(post, CONTENT, leaf(day1, 1), ANY_FEE, sender=bob)
     distributor.unpause(sender=deployer)
-    engagement.comment(post, CONTENT, sender=bob)
+    engagement.comment(post, CONTENT, ANY_FEE, sender=bob)
 
 
 def test_comment__a_promoted_account_comments_at_once_with_its_leaf(
