@@ -20,7 +20,7 @@ WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
 	@echo "make demo-anvil - the same day on an Anvil node left running on port 8545"
-	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:8000/posts/1"
+	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:SITE_PORT/posts/1 (SITE_PORT=8000)"
 	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
@@ -55,6 +55,7 @@ demo-anvil: setup
 # The demo's day on Anvil, then the site serving it (post page, publishing, the oracle) until
 # Ctrl-C: open http://127.0.0.1:$(SITE_PORT)/posts/1 with a wallet on http://127.0.0.1:$(DEMO_PORT).
 SITE_PORT ?= 8000
+site: export SITE_PORT := $(SITE_PORT)
 site: demo-anvil
 	$(APE) run site --network http://127.0.0.1:$(DEMO_PORT) --root demo-output --port $(SITE_PORT)
 
