@@ -85,7 +85,7 @@ def classify(err: BaseException) -> tuple[ExitCode, str]:
     lowered = text.lower()
     if "chain id" in lowered or "chain_id" in lowered:
         return ExitCode.NEEDS_HUMAN, f"the RPC is on another chain: {text}"
-    if any(word in lowered for word in ("connection refused", "failed to connect", "timed out", "max retries", "not connected")):
+    if any(word in lowered for word in ("no (supported) node found", "connection refused", "failed to connect", "timed out", "max retries", "not connected")):
         return ExitCode.TRANSIENT, f"the RPC cannot be reached: {text}; the next run retries"
     return ExitCode.NEEDS_HUMAN, f"{type(err).__name__}: {text}"
 
