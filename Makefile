@@ -15,7 +15,7 @@ NODE_STAMP := node_modules/.installed
 APP_JS     := twei/site/static/app.js
 WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
-.PHONY: help setup browser postgres demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres promtool demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
@@ -82,10 +82,15 @@ browser:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
+# Debian's Prometheus package for its `promtool`: the alerting rules of deploy/prometheus are
+# tested with `promtool test rules` (tests/ops/test_alerts.py, in test-ops). Only the tool is used.
+promtool:
+	@command -v promtool >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
+
 test-embedded: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops
 
-test-ops: setup
+test-ops: setup promtool
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
 
 # The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a

@@ -12,7 +12,7 @@ and the oracle mounted in it, and tests build many apps in one process). Names a
   or ``refused``), ``twei_oracle_store_batch_seconds`` (one store transaction of the writer),
   ``twei_oracle_store_failures_total`` (batches answered 503);
 * ``twei_site_indexed_block``, ``twei_site_index_lag_blocks`` (the node's head less the block
-  the site's index reached, read when scraped), ``twei_site_live_connections`` (open live
+  the site's index reached, after the scrape let it read what was mined), ``twei_site_live_connections`` (open live
   connections of post pages: :func:`live_connection` around each).
 """
 
@@ -54,16 +54,25 @@ def live_connection() -> Iterator[None]:
         LIVE_CONNECTIONS.dec()
 
 
-def watch_index(indexed: Callable[[], int], head: Callable[[], int]) -> None:
-    """Read the site's index position and the node's head when scraped (one RPC per scrape)."""
+def watch_index(refresh: Callable[[], Any], indexed: Callable[[], int], head: Callable[[], int]) -> None:
+    """At each scrape, let the site's index read what was mined (``refresh``: so a site nobody
+    visits keeps up too), then measure how far behind the node's head it still is: a lag that
+    lasts means the index cannot read the chain (its log queries fail or are too slow)."""
+
+    def caught_up() -> int:
+        try:
+            refresh()  # at most every refresh interval: the second gauge costs nothing more
+        except Exception:  # noqa: BLE001 - the lag shows it
+            pass
+        return indexed()
 
     def lag() -> float:
         try:
-            return float(max(head() - indexed(), 0))
+            return float(max(head() - caught_up(), 0))
         except Exception:  # noqa: BLE001 - the node is away: the lag is unknown, not zero
             return float("nan")
 
-    INDEXED_BLOCK.set_function(lambda: float(indexed()))
+    INDEXED_BLOCK.set_function(lambda: float(caught_up()))
     INDEX_LAG.set_function(lag)
 
 

@@ -142,7 +142,7 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
     # Prometheus (twei.metrics): answers by route, the index's lag behind the node's head.
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(MetricsMiddleware, service="site", routes_of=app.router)
-    watch_index(lambda: view.index.block, lambda: view.index.contracts.web3.eth.block_number)
+    watch_index(lambda: view.index.refresh(), lambda: view.index.block, lambda: view.index.contracts.web3.eth.block_number)
 
     def context(page: PostPage) -> dict[str, Any]:
         why = _Refusals(page)
