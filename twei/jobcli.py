@@ -100,6 +100,14 @@ def _is_transport_error(err: BaseException) -> bool:
     )
 
 
+def _live_network(choice: Any) -> bool:
+    """Whether the command names a network other than a local chain (where .env.example's
+    placeholders are refused; a demo on a local chain may keep them)."""
+    text = str(choice or "")
+    local = ("", "ethereum:local", "http://127.0.0.1", "http://localhost")
+    return not any(text.startswith(prefix) for prefix in local[1:]) and text != "" and ":local:" not in text
+
+
 class JobCommand(ConnectedProviderCommand):
     """ConnectedProviderCommand whose every failure is one line and a meaningful exit code."""
 
@@ -107,6 +115,10 @@ class JobCommand(ConnectedProviderCommand):
         as_json = bool(ctx.params.get("as_json"))
         ctx.find_root().meta[_JSON_KEY] = as_json
         try:
+            if _live_network(ctx.params.get("network")):
+                from twei.secrets import refuse_placeholders
+
+                refuse_placeholders()
             return super().invoke(ctx)
         except (SystemExit, KeyboardInterrupt, click.exceptions.Exit, click.UsageError):
             raise
