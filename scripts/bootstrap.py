@@ -15,7 +15,7 @@ from twei.jobcli import JobCommand, finish
 from twei.errors import ConfigError, StepNotDue
 from twei.settlement.day import DAY
 from twei.settlement.genesis import genesis_entries, parse_genesis, read_genesis, write_genesis
-from twei.settlement.runner import job_lock, make_job, sender_account, signing_keys
+from twei.settlement.runner import for_root, job_lock, make_job, sender_account, signing_keys
 from twei.settlement.settings import SettleSettings
 from twei.settlement.timeline import utc
 
@@ -47,7 +47,7 @@ def address_of(who: str) -> str:
 @friendly_errors
 def cli(addresses, level, balance, genesis_file, sender, root, lock_wait, as_json):
     """Publish (and then claim) the genesis root of a new network's levels and balances."""
-    settings = SettleSettings()
+    settings = for_root(SettleSettings(), root)  # the site folder's store and files, or refused
     path = settings.settlements_dir / str(chain.chain_id) / "genesis.json"
     if genesis_file is not None:
         if addresses:

@@ -20,7 +20,7 @@ from twei.secrets import check_held_keys, oracle_keys
 from twei.settlement.day import DAY
 from twei.settlement.files import sign_published_day
 from twei.settlement.genesis import read_genesis
-from twei.settlement.runner import deployed_at, deployed_contracts, job_lock, make_job, sender_account
+from twei.settlement.runner import for_root, deployed_at, deployed_contracts, job_lock, make_job, sender_account
 from twei.settlement.settings import SettleSettings
 from twei.settlement.timeline import check_after_deployment
 from twei.metrics.job import JobMetrics
@@ -47,7 +47,7 @@ def cli(epoch, do_claim, dry_run, genesis, sign_only, sender, root, lock_wait, a
     """Settle a UTC day: fetch events and reads, build the tree, sign, publish, optionally claim.
 
     Safe to run again at any time: whatever is already done is skipped."""
-    settings = SettleSettings()
+    settings = for_root(SettleSettings(), root)  # the site folder's store and files, or refused
     metrics = JobMetrics(settings.metrics_dir, chain.chain_id)
     with metrics.run():
         _settle(settings, metrics, epoch, do_claim, dry_run, genesis, sign_only, sender, root, lock_wait)

@@ -68,6 +68,14 @@ def oracle_keys(settings: Any, accounts: Any | None, chain_id: int) -> list[str]
     keys = list(plain)
     aliases = [a.strip() for a in (getattr(settings, "oracle_accounts", "") or "").split(",") if a.strip()]
     for alias in aliases:
+        if alias.upper().startswith("TEST::"):  # Ape's test accounts: the demo's oracles are 6-8
+            if chain_id not in LOCAL_CHAIN_IDS:
+                raise ConfigError(f"{alias} is one of Ape's test accounts: an oracle key on a live chain is an Ape keyfile account")
+            try:
+                keys.append("0x" + bytes.fromhex(str(accounts.test_accounts[int(alias[6:])].private_key).removeprefix("0x")).hex())
+            except (ValueError, IndexError) as err:
+                raise ConfigError(f"{alias} is not one of Ape's test accounts") from err
+            continue
         keys.append(_unlock(accounts, alias))
     return keys
 

@@ -193,3 +193,23 @@ def test_settle_script__the_deployment_day_is_not_yet_and_a_named_day_before_it_
     run = settle(settle_cli, chain, site, "--epoch", str(site["day"]))
     assert run.exit_code == ExitCode.NEEDS_HUMAN
     assert "is before the deployment on day" in run.output
+
+
+def test_settle_script__a_store_other_than_the_site_folders_is_refused(settle_cli, chain, site, monkeypatch, tmp_path):
+    """`--root` names the site's folder (as `ape run site --root` does): its oracle.db holds the
+    site's reads, so a TWEI_ORACLE_DB pointing elsewhere would settle the day without them."""
+    (site["root"] / "oracle.db").touch(exist_ok=True)
+    monkeypatch.setenv("TWEI_ORACLE_DB", str(tmp_path / "elsewhere.db"))
+    height = chain.blocks.height
+    run = settle(settle_cli, chain, site, "--epoch", str(site["day"]))
+    assert run.exit_code == ExitCode.NEEDS_HUMAN
+    assert run.output.strip().splitlines() == [
+        f"Error: TWEI_ORACLE_DB={tmp_path / 'elsewhere.db'} is not the site folder's {site['root'] / 'oracle.db'}"
+        f" (--root {site['root']}): the site writes and reads there; unset TWEI_ORACLE_DB or set it to {site['root'] / 'oracle.db'}"
+    ]
+    assert chain.blocks.height == height
+    monkeypatch.delenv("TWEI_ORACLE_DB")  # unset: the folder's own store is read (the site's reads paid)
+    monkeypatch.delenv("TWEI_SETTLEMENTS_DIR")
+    run = settle(settle_cli, chain, site, "--epoch", str(site["day"]), "--dry-run")
+    assert run.exit_code == ExitCode.DONE, run.output
+    assert "2 accounts paid" in run.output  # carol's read from the folder's oracle.db, alice's plus
