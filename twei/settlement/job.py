@@ -24,6 +24,7 @@ there to inject crashes at the worst moment.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -456,7 +457,9 @@ class SettlementJob:
         from tqdm import tqdm
 
         sent = 0
-        with tqdm(total=len(claims), desc=f"claims {epoch}", unit="acct", disable=not progress) as bar:
+        # A bar only on a terminal: under cron or systemd it would fill the log with redraws.
+        interactive = progress and sys.stderr.isatty()
+        with tqdm(total=len(claims), desc=f"claims {epoch}", unit="acct", disable=not interactive) as bar:
             for batch in plan_batches(claims, self.claim_gas_budget):
                 self.distributor.claimMany(batch, sender=sender)
                 sent += len(batch)
