@@ -85,3 +85,28 @@ def test_held_keys__fewer_than_expected_is_refused_and_a_stray_key_does_not_coun
     with pytest.raises(ConfigError, match="holds 0 of the 1 .*1 of them not an oracle"):
         check_held_keys([stray], ADDRESSES, expected=1)
     assert check_held_keys([], ADDRESSES, expected=0) == []  # every signature from other machines
+
+
+def test_jobs__refuse_placeholders_on_a_live_network_before_connecting(monkeypatch):
+    """Every `ape run` job (twei.jobcli.JobCommand): .env.example's RPC placeholder is refused in
+    one line with exit code 1 before Ape connects; on the embedded chain a demo may keep it."""
+    import click
+    from ape.cli import network_option
+    from click.testing import CliRunner
+
+    from twei.jobcli import JobCommand
+
+    @click.command("probe", cls=JobCommand)
+    @network_option()
+    def probe():
+        click.echo("ran")
+
+    monkeypatch.setenv("TWEI_SEPOLIA_RPC", example_values()["TWEI_SEPOLIA_RPC"])
+    run = CliRunner().invoke(probe, ["--network", "ethereum:sepolia:node"])
+    assert run.exit_code == 1
+    assert run.output.strip().splitlines() == [
+        "Error: TWEI_SEPOLIA_RPC still holds the placeholder of .env.example (https://sepolia.example.org/rpc):"
+        " set your own value in .env (a key: `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+    ]
+    run = CliRunner().invoke(probe, ["--network", "ethereum:local:test"])
+    assert (run.exit_code, run.output.strip()) == (0, "ran")

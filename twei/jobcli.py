@@ -111,11 +111,17 @@ def _live_network(choice: Any) -> bool:
 class JobCommand(ConnectedProviderCommand):
     """ConnectedProviderCommand whose every failure is one line and a meaningful exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Ape's --network option keeps its value out of ctx.params: note the choice as given.
+        choice = next((args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--network"), None)
+        ctx.meta["twei.network"] = choice or next((a.split("=", 1)[1] for a in args if a.startswith("--network=")), None)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         as_json = bool(ctx.params.get("as_json"))
         ctx.find_root().meta[_JSON_KEY] = as_json
         try:
-            if _live_network(ctx.params.get("network")):
+            if _live_network(ctx.meta.get("twei.network")):
                 from twei.secrets import refuse_placeholders
 
                 refuse_placeholders()
