@@ -13,7 +13,7 @@
 
 75 is ``EX_TEMPFAIL`` of sysexits.h, the code mail and batch systems already read as "try again".
 ``deploy/systemd/twei-settle.service`` lists 10 in ``SuccessExitStatus=`` so a waiting day is not a
-failed unit, and 75 in ``RestartForceExitStatus=`` is left to the timer's next run.
+failed unit; 75 shows as failed and is left to the timer's next run (the alerts say if it lasts).
 """
 
 from __future__ import annotations
