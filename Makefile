@@ -15,12 +15,12 @@ NODE_STAMP := node_modules/.installed
 APP_JS     := twei/site/static/app.js
 WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
-.PHONY: help setup browser postgres haproxy bench-tools demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres haproxy bench-tools promtool demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
 	@echo "make demo-anvil - the same day on an Anvil node left running on port 8545"
-	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:8000/posts/1"
+	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:SITE_PORT/posts/1 (SITE_PORT=8000)"
 	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
@@ -55,6 +55,7 @@ demo-anvil: setup
 # The demo's day on Anvil, then the site serving it (post page, publishing, the oracle) until
 # Ctrl-C: open http://127.0.0.1:$(SITE_PORT)/posts/1 with a wallet on http://127.0.0.1:$(DEMO_PORT).
 SITE_PORT ?= 8000
+site: export SITE_PORT := $(SITE_PORT)
 site: demo-anvil
 	$(APE) run site --network http://127.0.0.1:$(DEMO_PORT) --root demo-output --port $(SITE_PORT)
 
@@ -89,10 +90,15 @@ haproxy:
 bench-tools: haproxy
 	@command -v wrk >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 
+# Debian's Prometheus package for its `promtool`: the alerting rules of deploy/prometheus are
+# tested with `promtool test rules` (tests/ops/test_alerts.py, in test-ops). Only the tool is used.
+promtool:
+	@command -v promtool >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
+
 test-embedded: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops
 
-test-ops: setup haproxy
+test-ops: setup haproxy promtool
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
 
 # The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a

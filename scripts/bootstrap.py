@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.cli import check_address, friendly_errors, say
+from twei.jobcli import JobCommand, finish
 from twei.errors import ConfigError, StepNotDue
 from twei.settlement.day import DAY
 from twei.settlement.genesis import genesis_entries, parse_genesis, read_genesis, write_genesis
-from twei.settlement.runner import job_lock, make_job, sender_account
+from twei.settlement.runner import for_root, job_lock, make_job, sender_account, signing_keys
 from twei.settlement.settings import SettleSettings
 from twei.settlement.timeline import utc
 
@@ -29,7 +30,7 @@ def address_of(who: str) -> str:
         raise ConfigError(f"{who!r} is neither an address nor an Ape account alias") from err
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("bootstrap", cls=JobCommand)
 @network_option()
 @click.argument("addresses", nargs=-1, metavar="ADDRESS_OR_ALIAS...")
 @click.option("--level", type=click.IntRange(0, 65_535), default=13, show_default=True,
@@ -42,10 +43,11 @@ def address_of(who: str) -> str:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/<chain id>.json.")
 @click.option("--lock-wait", type=click.FloatRange(min=0), envvar="TWEI_LOCK_WAIT_S", default=600, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (README: Operating Twei).")
 @friendly_errors
-def cli(addresses, level, balance, genesis_file, sender, root, lock_wait):
+def cli(addresses, level, balance, genesis_file, sender, root, lock_wait, as_json):
     """Publish (and then claim) the genesis root of a new network's levels and balances."""
-    settings = SettleSettings()
+    settings = for_root(SettleSettings(), root)  # the site folder's store and files, or refused
     path = settings.settlements_dir / str(chain.chain_id) / "genesis.json"
     if genesis_file is not None:
         if addresses:
@@ -64,6 +66,7 @@ def cli(addresses, level, balance, genesis_file, sender, root, lock_wait):
     epoch = int(chain.pending_timestamp) // DAY - 1
     with job_lock(settings, chain.chain_id, lock_wait):
         job = make_job(project, chain, settings, root, say)
+        job.keys = signing_keys(accounts, chain, settings, job.distributor)
         genesis = next((e for e in job.store.epochs() if e.genesis), None)
         if genesis is not None:
             epoch = genesis.epoch
@@ -71,11 +74,11 @@ def cli(addresses, level, balance, genesis_file, sender, root, lock_wait):
         say(f"genesis of day {epoch}: {len(levels)} accounts ({path}); {', '.join(outcome.done)} done")
         try:
             sent = job.claim(epoch, account, progress=False)
-        except StepNotDue:
+        except StepNotDue as err:
             _, _, _, activates_at = job.distributor.pendingRoot()
-            click.echo(
-                f"Not yet: the genesis root activates at {utc(int(activates_at))}; run the same command again after"
+            raise StepNotDue(
+                f"the genesis root activates at {utc(int(activates_at))}; run the same command again after"
                 " that to pay the starting balances (or each account runs `ape run claim`)"
-            )
-            return
-    click.echo(f"genesis of day {epoch}: active; claimed for {sent} accounts")
+            ) from err
+    finish(f"genesis of day {epoch}: active; claimed for {sent} accounts", epoch=epoch, accounts=len(levels),
+           claims_sent=sent, genesis_file=str(path))

@@ -4,14 +4,15 @@ from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.claim import SettlementSource, deployed_distributor, plan_claim, send_claim
 from twei.cli import check_address, contract_at, friendly_errors, say, signer_for
+from twei.jobcli import JobCommand, finish
 from twei.units import format_twei
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("claim", cls=JobCommand)
 @network_option()
 @click.option("--account", "who", envvar="TWEI_ACCOUNT", required=True,
               help="Ape account alias that sends the claim (TEST::N or a test account's address on a local chain).")
@@ -27,8 +28,9 @@ from twei.units import format_twei
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/<chain id>.json.")
 @click.option("--dry-run", is_flag=True, help="Show what is claimable without sending.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (README: Operating Twei).")
 @friendly_errors
-def cli(who, beneficiary, settlements, distributor, root, dry_run):
+def cli(who, beneficiary, settlements, distributor, root, dry_run, as_json):
     """Show what is claimable under the active daily root and claim it (the Twei goes to the
     beneficiary). Logs on stderr; the outcome line on stdout."""
     if beneficiary is not None:
@@ -38,18 +40,20 @@ def cli(who, beneficiary, settlements, distributor, root, dry_run):
     account = signer_for(accounts, who)
     contract = contract_at(chain, project.RewardDistributor, distributor or deployed_distributor(chain.chain_id, root))
     plan = plan_claim(contract, SettlementSource(settlements, chain.chain_id), beneficiary or account.address)
-    if isinstance(plan, str):
-        click.echo(plan)
+    if isinstance(plan, str):  # no active root yet, or none of its leaves is this account's
+        finish(plan, account=beneficiary or account.address, claimed="0", tx=None)
         return
     say(plan.describe())
+    fields = {"account": plan.account, "claimable": str(plan.claimable), "level": plan.level}
     if not plan.worth_sending:
-        click.echo("Nothing to claim: everything earned is already claimed and the level is recorded.")
+        finish("Nothing to claim: everything earned is already claimed and the level is recorded.", **fields, claimed="0", tx=None)
         return
     if dry_run:
-        click.echo(f"Would claim {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}).")
+        finish(f"Would claim {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}).", **fields, claimed="0", tx=None)
         return
     from twei.actions import simulate
 
     simulate(contract.claim, *plan.args(), sender=account)
     receipt = send_claim(contract, plan, account)
-    click.echo(f"Claimed {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}) in {receipt.txn_hash}.")
+    finish(f"Claimed {format_twei(plan.claimable)} TWEI for {plan.account} (level {plan.level}) in {receipt.txn_hash}.",
+           **fields, claimed=str(plan.claimable), tx=str(receipt.txn_hash))

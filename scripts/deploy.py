@@ -1,14 +1,14 @@
 """`ape run deploy --network ...`: deploy and wire TweiToken, RewardDistributor and Engagement."""
 
-import json
 import os
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.cli import friendly_errors, load_account, say
+from twei.jobcli import JobCommand, finish
 from twei.deploy import (
     LOCAL_CHAIN_IDS,
     check_network,
@@ -20,14 +20,14 @@ from twei.deploy import (
 from twei.errors import ConfigError
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("deploy", cls=JobCommand)
 @network_option()
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file overriding the SPEC §2 parameters (see deploy.example.toml).")
 @click.option("--account", "alias", envvar="TWEI_DEPLOYER",
               help="Ape account alias that deploys (default on local chains: test account 0).")
 @click.option("--yes", is_flag=True, help="Confirm a deploy to a non-local network.")
-@click.option("--json", "as_json", is_flag=True, help="Print the deployed addresses as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (README: Operating Twei): the chain id and the addresses.")
 @friendly_errors
 def cli(config_file, alias, yes, as_json):
     """Deploy (or reuse) the three contracts and record them in deployments/<chain id>.json."""
@@ -44,7 +44,4 @@ def cli(config_file, alias, yes, as_json):
     contracts = deploy_all(project, chain, deployer, config, Path.cwd(), say=say)
     addresses = {"TweiToken": contracts.token.address, "RewardDistributor": contracts.distributor.address,
                  "Engagement": contracts.engagement.address}
-    if as_json:
-        click.echo(json.dumps({"chain_id": chain.chain_id, **addresses}))
-    else:
-        click.echo(" ".join(f"{name} {address}" for name, address in addresses.items()))
+    finish(" ".join(f"{name} {address}" for name, address in addresses.items()), chain_id=chain.chain_id, **addresses)

@@ -1,23 +1,23 @@
 """`ape run publish --file post.md --account ALIAS`: an author publishes a post (see twei.publish)."""
 
-import json
 import os
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.actions import check_post, publish_post_checked
 from twei.cli import contract_at, friendly_errors, say, signer_for
+from twei.jobcli import JobCommand, finish
 from twei.deploy import recorded_address
 from twei.errors import ConfigError
 from twei.publish import OracleClient, read_post
 
 
-def site_url() -> str:
-    """Where the post pages are (`ape run site`): TWEI_SITE_URL, else the site's default port."""
-    return os.environ.get("TWEI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+def site_url() -> str | None:
+    """Where the post pages are (`ape run site`): TWEI_SITE_URL, else none."""
+    return (os.environ.get("TWEI_SITE_URL") or "").rstrip("/") or None
 
 
 def oracle_url() -> str:
@@ -30,7 +30,7 @@ def oracle_url() -> str:
     return f"http://{host}:{settings.port}"
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("publish", cls=JobCommand)
 @network_option()
 @click.option("--file", "path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The post: text or Markdown.")
 @click.option("--account", "who", envvar="TWEI_AUTHOR", required=True,
@@ -41,7 +41,7 @@ def oracle_url() -> str:
               help="Register this already published post with the oracle (no payment), e.g. after the oracle was down.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/<chain id>.json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (README: Operating Twei).")
 @friendly_errors
 def cli(path, who, title, oracle, post_id, root, as_json):
     """Pay the publish tribute on-chain (one permit transaction) and register the text with the oracle."""
@@ -66,9 +66,10 @@ def cli(path, who, title, oracle, post_id, root, as_json):
         if tx is None:
             raise
         raise ConfigError(f"{err}; post {post_id} is on-chain already: register it with --post {post_id}") from err
+    # The page's link only where a site serves it (TWEI_SITE_URL; `make site` and `ape run site`
+    # say theirs): a link to a port nothing listens on is worse than none.
+    page = f"{site_url()}/posts/{post_id}" if site_url() else None
     result = {"post_id": post_id, "tx": tx, "author": author.address, "words": post.word_count,
-              "time_to_read_s": registered.get("time_to_read_s"), "page": f"{site_url()}/posts/{post_id}"}
-    if as_json:
-        click.echo(json.dumps(result))
-    else:
-        click.echo(f"post {post_id}: {post.word_count} words, Time to Read {result['time_to_read_s']:.0f} s, page {result['page']}")
+              "time_to_read_s": registered.get("time_to_read_s"), "page": page}
+    line = f"post {post_id}: {post.word_count} words, Time to Read {result['time_to_read_s']:.0f} s"
+    finish(line + (f", page {page}" if page else ""), **result)

@@ -1,14 +1,14 @@
 """`ape run report --account A --post P`: the PnL report of one account on one post (SPEC §1)."""
 
-import json
 from pathlib import Path
 
 import click
 from ape import accounts, chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.actions import buy_report_checked, check_post
 from twei.cli import contract_at, friendly_errors, say, signer_for
+from twei.jobcli import JobCommand, finish
 from twei.deploy import recorded_address
 from twei.report import (
     build_report,
@@ -20,12 +20,12 @@ from twei.report import (
 )
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("report", cls=JobCommand)
 @network_option()
 @click.option("--account", "who", required=True, help="Ape account alias, or a test account's address on a local chain.")
 @click.option("--post", "post_id", required=True, type=click.IntRange(min=1))
 @click.option("--no-buy", is_flag=True, help="Do not buy another instance if one was bought already.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object (README: Operating Twei), its price included.")
 @click.option("--png", type=click.Path(dir_okay=False, path_type=Path), help="Also draw it to this PNG file.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/ and settlements/.")
@@ -49,6 +49,11 @@ def cli(who, post_id, no_buy, as_json, png, root):
         breakdowns,
         treasury=engagement.treasury(),
     )
-    click.echo(json.dumps(report.to_json(), indent=2) if as_json else render_text(report, engagement.reportPrice()))
-    if png:
-        click.echo(f"picture: {render_png(report, png)}", err=as_json)
+    price = int(engagement.reportPrice())
+    picture = str(render_png(report, png)) if png else None
+    if picture:
+        say(f"picture: {picture}")
+    # --json: the envelope of twei.jsonout with the report's own fields and the price of an
+    # instance (wei, a decimal string), as the text form prints it.
+    finish(render_text(report, price), summary=f"the PnL report of post {post_id} for {signer.address}",
+           **report.to_json(), price=str(price), picture=picture)

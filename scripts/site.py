@@ -12,14 +12,15 @@ from pathlib import Path
 
 import click
 from ape import chain, project
-from ape.cli import ConnectedProviderCommand, network_option
+from ape.cli import network_option
 
 from twei.cli import friendly_errors, say
+from twei.jobcli import JobCommand, finish
 from twei.oracle.settings import OracleSettings
 from twei.site.serve import build_site, site_contracts, wallet_rpc_url
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command("site", cls=JobCommand)
 @network_option()
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Folder holding deployments/ and settlements/ (and the site's texts, in site/).")

@@ -43,7 +43,10 @@ def test_report_script__no_buy_after_a_purchase_prints_the_json_report(report_cl
     before = token.balanceOf(author.account)
     run = invoke(report_cli, chain, out, "--account", author.account, "--post", str(result.post_id), "--no-buy", "--json")
     assert run.exit_code == 0, run.output
-    assert json.loads(run.output) == author.to_json()
+    doc = json.loads(run.output)
+    assert {k: doc[k] for k in author.to_json()} == author.to_json()  # the report, and its envelope:
+    assert (doc["job"], doc["status"], doc["exit_code"]) == ("report", "done", 0)
+    assert doc["price"] == str(twei(1))  # the price of an instance, as the contract asks it
     assert token.balanceOf(author.account) == before  # the demo already bought one
 
 

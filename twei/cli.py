@@ -39,6 +39,7 @@ def prepare_environment(env_file: Path | None = None) -> None:
     if path.is_file() and load_dotenv(path, override=False):
         _reload_ape_config()
     _ape_logs_to_stderr()
+    _quiet_ape_for_logs()
     missing = _unset_network_variable(sys.argv)
     if missing:
         click.echo(f"Error: {missing} is not set (add it to {path}): ape-config.yaml takes this network's RPC URL from it", err=True)
@@ -96,6 +97,33 @@ def _ape_logs_to_stderr() -> None:
     for handler in ape_logging.logger._logger.handlers:
         if isinstance(handler, ape_logging.ClickHandler):
             handler.echo_kwargs = _ToStderr()
+
+
+#: Ape's warnings a job's log never needs: autosign's, said once per account and transaction,
+#: about what the job means to do (it signs unattended on purpose).
+_NOISE = ("Using cached key for", "Danger! This account will now sign any transaction")
+
+
+def _quiet_ape_for_logs() -> None:
+    """No progress bars or Ape's autosign warnings in a job's log: off a terminal (cron, systemd)
+    Ape's per-transaction "Confirmations (0/2)" bar would write a redraw line each second."""
+    try:
+        import logging
+
+        from ape import logging as ape_logging
+    except ImportError:
+        return
+
+    class _DropNoise(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not any(text in record.getMessage() for text in _NOISE)
+
+    ape_logging.logger._logger.addFilter(_DropNoise())
+    if not sys.stderr.isatty():
+        import ape.api.transactions as transactions
+        from tqdm import tqdm
+
+        transactions.tqdm = functools.partial(tqdm, disable=True)  # type: ignore[attr-defined]
 
 
 def say(line: str) -> None:

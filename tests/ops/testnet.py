@@ -139,7 +139,10 @@ class Site:
             # proposer (a multisig in practice) is not the deploying key.
             "TWEI_TIMELOCK_DELAY": "172800",
             "TWEI_TIMELOCK_PROPOSERS": address(7),
-            "TWEI_ORACLE_KEYS": ",".join(dev_key(i) for i in (2, 3)),
+            "TWEI_ORACLE_ACCOUNTS": "oracle1,oracle2",  # Ape keyfile accounts of dev keys 2 and 3
+            "APE_ACCOUNTS_oracle1_PASSPHRASE": PASSPHRASE,
+            "APE_ACCOUNTS_oracle2_PASSPHRASE": PASSPHRASE,
+            "TWEI_METRICS_DIR": str(self.base / "textfile"),  # the node exporter's textfile folder
             "TWEI_ORACLE_API_KEY": API_KEY,
             "TWEI_ORACLE_PORT": str(self.oracle_port),
             "TWEI_ORACLE_CHAIN_ID": str(SEPOLIA),
@@ -157,9 +160,10 @@ class Site:
     def argv(self, command: str) -> list[str]:
         return shlex.split(command.replace("/srv/twei/", f"{self.site}/"))
 
-    def run(self, command: str, timeout: float = 600) -> Run:
+    def run(self, command: str, timeout: float = 600, **env: str) -> Run:
+        """Run a job as cron does; ``env``: variables set in its environment (they win over .env)."""
         done = subprocess.run(
-            self.argv(command), cwd=self.site, env=self.environment(), stdin=subprocess.DEVNULL,
+            self.argv(command), cwd=self.site, env={**self.environment(), **env}, stdin=subprocess.DEVNULL,
             capture_output=True, text=True, timeout=timeout,
         )
         return Run(command, done.returncode, done.stdout, done.stderr)
@@ -187,7 +191,7 @@ class Site:
 
     def start_site(self) -> str:
         """`ape run site` (the post pages, with the oracle on the same origin); its base URL."""
-        self.site_port = free_port()
+        self.site_port = self.site_port or free_port()
         self._site = subprocess.Popen(
             self.argv(f".venv/bin/ape run site --network {NETWORK} --port {self.site_port}"),
             cwd=self.site, env=self.environment(), stdin=subprocess.DEVNULL,
@@ -236,6 +240,21 @@ class Site:
 
         data = "0x" + keccak(text=signature)[:4].hex() + "".join(w.lower().removeprefix("0x").rjust(64, "0") for w in words)
         return int(self.rpc("eth_call", [{"to": to, "data": data}, "latest"]), 16)
+
+    def metrics(self, port: int) -> dict[tuple, float]:
+        """A Prometheus scrape of ``/metrics`` on ``port``: {(name, labels): value}."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+            text = response.read().decode()
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples}
+
+    def textfile(self) -> dict[str, float]:
+        """The settle job's metrics, as the node exporter's textfile collector reads them."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = (self.base / "textfile" / "twei_settle.prom").read_text()
+        return {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
 
     def http(self, method: str, path: str, body: dict | None = None) -> dict:
         data = json.dumps(body).encode() if body is not None else None

@@ -135,7 +135,7 @@ def test_start_session__client_time_out_of_range_or_in_the_future_is_422(
 # -- the reading story ----------------------------------------------------------------------
 
 
-def test_read__pending_earnings_count_every_credited_millisecond(api, clock):
+def test_read__pending_earnings_are_what_the_settlement_pays_whole_seconds(api, clock):
     api.post(word_count=13)  # Time to Read 3.277 s, cap 4.915 s
     sid = api.session()
     api.beat(sid, scroll=100)
@@ -143,7 +143,8 @@ def test_read__pending_earnings_count_every_credited_millisecond(api, clock):
     api.beat(sid, scroll=100)
     status = api.status()
     assert status["credited_s"] == 4.614 and status["rewarded"]
-    assert status["earned_pending_twei"] == "0.00769"  # not 4 whole seconds' 0.006667
+    # 4 whole seconds' 0.006667, as the settlement pays (not the 4.614 s' 0.00769 it once showed)
+    assert status["earned_pending_twei"] == "0.006667"
 
 
 def test_read__engaged_reader_qualifies_and_earns_pending_read_rate(api, clock):

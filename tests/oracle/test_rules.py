@@ -161,9 +161,16 @@ def test_client_time__going_backwards_is_refused():
 
 def test_read_reward__is_one_tenth_twei_per_credited_minute_to_the_millisecond():
     assert read_reward_wei(60_000) == twei("0.1")
-    assert read_reward_wei(4_614) == 7_690_000_000_000_000  # 0.00769, not 4 s' 0.006667
-    assert read_reward_wei(90_999) == 151_665_000_000_000_000
-    assert read_reward_wei(1) == 1_666_666_666_666  # rounded down to the wei
+    assert read_reward_wei(4_614) == 6_666_666_666_666_666  # 4 whole seconds, as the settlement pays
+    assert read_reward_wei(90_999) == 150_000_000_000_000_000
+    assert read_reward_wei(999) == 0  # under a second pays nothing
+    # The walk's read: 14.137 s credited is 0.023333 TWEI pending, what the settlement pays for
+    # it (it once showed 0.023562, 1 % more), for any number of milliseconds.
+    from twei.economy import DayActivity, Read, settle_day
+
+    for ms in (14_137, 4_614, 90_999, 61_001, 999):
+        paid = settle_day(DayActivity(reads=[Read("0x" + "b2" * 20, 1, ms // 1000)])).paid
+        assert read_reward_wei(ms) == sum(paid.values()), ms
 
 
 def test_one_focus__an_interval_credits_only_after_the_readers_watermark():

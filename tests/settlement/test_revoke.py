@@ -115,6 +115,41 @@ def test_revoke__nothing_revoked_is_carried_to_the_next_day(
     assert token.balanceOf(bob) == 0
 
 
+def test_revoke__days_built_on_the_revoked_one_are_rolled_back_with_it(
+    revoke_world, platform, deployer, outsider, travel, chain, alice, bob, carol
+):
+    """Day D+1 is built (cumulative amounts on top of D's) while D's root is still pending; then
+    D is revoked. The rollback must forget D+1 too: a store rolled back over D alone would keep
+    D+1's tree, whose amounts still hold the revoked 25 TWEI, and publish it."""
+    token, distributor, engagement = platform
+    day, reads, job = revoke_world["day"], revoke_world["reads"], revoke_world["job"]
+    claimers = (alice, bob, carol)
+    engagement.plus(revoke_world["short"], sender=carol)  # day D+1's activity: 2 TWEI to alice
+    travel((day + 2) * DAY + 60)
+    job.run(day, outsider)  # D's root published (late: D+1 is over too), pending for its period
+    with pytest.raises(StepNotDue, match=f"the root for epoch {day} activates at"):
+        job.run(day + 1, outsider)  # D+1 built and signed, waiting for D's challenge period
+    assert job.store.epoch(day + 1) is not None and job.store.accounts()[bob.address].cumulative == twei(25)
+
+    distributor.revokePendingRoot(sender=deployer)
+    reads.reads = [r for r in reads.reads if r.reader != bob.address]
+    assert job.reconcile_revocations() == [day, day + 1]  # both days forgotten, files set aside
+    assert job.store.last_built_epoch() is None or job.store.last_built_epoch() < day
+    assert bob.address not in job.store.accounts()
+    for epoch in (day, day + 1):
+        assert (job.settlements / str(job.chain_id) / "revoked" / f"{epoch}.1" / f"{epoch}.json").exists()
+
+    for _ in range(4):
+        try:
+            job.run(day + 1, outsider, claim=True)
+            break
+        except StepNotDue:
+            travel(chain.blocks.head.timestamp + CHALLENGE_PERIOD)
+    assert distributor.activeRoot()[1] == day + 1
+    assert explained(job, distributor, token, claimers) == twei("2.5")  # carol's 0.5 and alice's 2
+    assert token.balanceOf(bob) == 0 and distributor.claimed(bob) == 0
+
+
 def test_activate__the_job_activates_after_the_period_so_claims_do_not(
     revoke_world, platform, outsider, travel, chain, carol
 ):

@@ -288,3 +288,36 @@ def test_names__a_signature_made_for_another_site_or_chain_does_not_verify_here(
     other_chain, _ = _name(client, who, "Ada", chain_id=1)
     assert other_site.status_code == other_chain.status_code == 422
     assert "signature" in other_site.json()["detail"] or "look" in other_site.json()["detail"]
+
+
+def test_site_metrics__answers_by_route_and_the_index_lag_behind_the_head(client, view, chain, monkeypatch):
+    """/metrics of `ape run site`: the page's answers by route template; the index reads what was
+    mined when scraped (lag 0), and an index that cannot read the chain shows its lag."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from twei.metrics import live_connection
+
+    def scrape():
+        text = client.get("/metrics").text
+        return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples}
+
+    page = (("code", "2xx"), ("route", "/posts/{post_id}"), ("service", "site"))
+    missing = (("code", "4xx"), ("route", "/posts/{post_id}"), ("service", "site"))
+    before = scrape()
+    assert client.get("/posts/1").status_code == 200
+    assert client.get("/posts/999999").status_code == 404
+    chain.mine(2)
+    with live_connection():
+        after = scrape()
+    assert after[("twei_http_requests_total", page)] - before.get(("twei_http_requests_total", page), 0) == 1
+    assert after[("twei_http_requests_total", missing)] - before.get(("twei_http_requests_total", missing), 0) == 1
+    assert after[("twei_site_index_lag_blocks", ())] == 0  # the scrape let the index catch up
+    assert after[("twei_site_indexed_block", ())] == view.index.block == chain.blocks.height
+    assert after[("twei_site_live_connections", ())] == before[("twei_site_live_connections", ())] + 1
+
+    def broken(force=False):
+        raise ConnectionError("eth_getLogs timed out")
+
+    monkeypatch.setattr(view.index, "refresh", broken)
+    chain.mine(3)
+    assert scrape()[("twei_site_index_lag_blocks", ())] == 3

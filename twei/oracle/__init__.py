@@ -49,9 +49,15 @@ def serve(settings: OracleSettings | None = None) -> None:
     from twei.oracle.app import create_app
 
     from twei.oracle.signin import require_domain
+    from twei.secrets import refuse_placeholders
 
     settings = settings or OracleSettings()
     require_domain(settings.host, settings.siwe_domain)
+    secrets = {"api_key": settings.api_key, "session_secret": settings.session_secret, "database_url": settings.database_url}
+    refuse_placeholders(  # .env.example's placeholders never serve: one line, exit code 1
+        [f"TWEI_ORACLE_{name.upper()}" for name in secrets],
+        {f"TWEI_ORACLE_{name.upper()}": value.get_secret_value() for name, value in secrets.items() if value is not None},
+    )
     options = dict(
         host=settings.host,
         port=settings.port,

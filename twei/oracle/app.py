@@ -55,6 +55,7 @@ from twei.errors import (
     UnknownSession,
     WrongReader,
 )
+from twei.metrics import metrics_endpoint
 from twei.oracle.fastpath import FastPathApp
 from twei.oracle.rules import Rules, time_to_read_ms
 from twei.oracle.service import Clock, HeartbeatInput, Oracle
@@ -319,6 +320,7 @@ def create_app(
         max_body_size=settings.max_body_bytes,
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)  # Prometheus (twei.metrics)
 
     async def require_api_key(x_api_key: Annotated[str | None, Header()] = None) -> None:
         expected = settings.api_key.get_secret_value() if settings.api_key else ""

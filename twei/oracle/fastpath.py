@@ -28,6 +28,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from twei.metrics import observe
+
 __all__ = ["FastPathApp", "FastHandler"]
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class FastPathApp(FastAPI):
         self.router.routes.insert(0, Route(path, endpoint, methods=["POST"]))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        send = observe(self, "oracle", scope, send)  # twei.metrics: fast path included
         # Under a root_path the path carries a prefix: leave such set-ups to the full stack.
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
             for pattern, handler, max_body in self._fast:

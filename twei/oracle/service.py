@@ -52,6 +52,7 @@ from twei.errors import (
     UnknownPost,
     UnknownSession,
 )
+from twei.metrics import HEARTBEATS, SESSIONS_STARTED, STORE_BATCH, STORE_FAILURES
 from twei.oracle.rules import (
     DEFAULT_RULES,
     Beat,
@@ -197,11 +198,19 @@ class Oracle:
         self, post_id: int, reader: str, client_ms: int | None = None
     ) -> tuple[SessionRecord, PostRecord]:
         """Open a reading session of ``reader`` on ``post_id``; returns it and the post."""
-        return await self._submit(self._op_start_session, post_id, reader, client_ms, self.now_ms())
+        opened = await self._submit(self._op_start_session, post_id, reader, client_ms, self.now_ms())
+        SESSIONS_STARTED.inc()
+        return opened
 
     async def heartbeat(self, session_id: str, beat: HeartbeatInput) -> SessionRecord:
         """Apply one heartbeat; the server's receive time is taken now."""
-        return await self._submit(self._op_heartbeat, session_id, beat, self.now_ms())
+        try:
+            record = await self._submit(self._op_heartbeat, session_id, beat, self.now_ms())
+        except Exception:
+            HEARTBEATS.labels("refused").inc()
+            raise
+        HEARTBEATS.labels("accepted").inc()
+        return record
 
     async def finish(self, session_id: str) -> SessionRecord:
         """Close a session: it takes no more heartbeats."""
@@ -311,7 +320,8 @@ class Oracle:
         """
         for attempt in range(1, _RETRIES + 1):
             try:
-                results = self._attempt(ops)
+                with STORE_BATCH.time():
+                    results = self._attempt(ops)
             except Exception as err:
                 if attempt < _RETRIES and self._transient(err):
                     log.info("oracle batch of %d conflicted (%s); running it again", len(ops), err)
@@ -326,6 +336,7 @@ class Oracle:
                     refused = StoreRefused(f"the store refused this request: {_first_line(err)}")
                     results = [(ops[0], None, refused)]
                 else:
+                    STORE_FAILURES.inc()
                     log.warning("oracle transaction failed; %d requests answered 503: %s",
                                 len(ops), err)  # fmt: skip
                     failure = (

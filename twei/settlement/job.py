@@ -24,6 +24,7 @@ there to inject crashes at the worst moment.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -136,6 +137,8 @@ class Outcome:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     claims_sent: int = 0
+    #: A quiet day: its tree equals the root the chain holds already, so nothing is published.
+    quiet: bool = False
 
     def note(self, step: str, did: bool) -> None:
         (self.done if did else self.skipped).append(step)
@@ -515,7 +518,9 @@ class SettlementJob:
         from tqdm import tqdm
 
         sent = 0
-        with tqdm(total=len(indices), desc=f"claims {epoch}", unit="acct", disable=not progress) as bar:
+        # A bar only on a terminal: under cron or systemd it would fill the log with redraws.
+        interactive = progress and sys.stderr.isatty()
+        with tqdm(total=len(indices), desc=f"claims {epoch}", unit="acct", disable=not interactive) as bar:
             for sweep in plan_sweeps(tree, indices, self.claim_gas_budget):
                 leaves = [(account, int(amount), int(level)) for account, amount, level in sweep.values]
                 self.distributor.sweep(leaves, sweep.proof, sweep.proof_flags, sender=sender)
@@ -541,8 +546,31 @@ class SettlementJob:
             raise SettlementError(f"day {epoch} is before the first day this store built (day {first}): nothing to settle")
         if dry_run or record.root is None:
             return outcome
+        if self._carried(record):
+            # A quiet day: no account changed since the root on the chain, which therefore
+            # already pays everything this day would (amounts are cumulative). Publishing it
+            # would cost a publish and an activation for an identical tree; the next day with
+            # activity publishes a root that carries this one. A due root still gets activated.
+            outcome.quiet = True
+            self.say(f"epoch {epoch}: a quiet day (root {record.root} is on the chain already): nothing to publish")
+            due_epoch, _ = self.distributor.dueRoot()
+            if int(due_epoch) and self.activate(int(due_epoch), sender):
+                outcome.note("activate", True)
+            return outcome
         self._finish(record, sender, claim, outcome)
         return outcome
+
+    def _carried(self, record: EpochRecord) -> bool:
+        """Whether ``record``'s unpublished root is the latest root on the chain already."""
+        if record.done("published") or record.genesis:
+            return False
+        (active_root, active_epoch), (pending_root, pending_epoch, _) = self._on_chain()
+        latest_root, latest_epoch = (pending_root, pending_epoch) if pending_epoch > active_epoch else (active_root, active_epoch)
+        due_epoch = int(self.distributor.dueRoot()[0])  # over its challenge period, not yet active
+        if due_epoch > latest_epoch:
+            due = self.store.epoch(due_epoch)
+            latest_root, latest_epoch = (str(due.root) if due is not None else ""), due_epoch
+        return 0 < latest_epoch < record.epoch and latest_root.lower() == str(record.root).lower()
 
     def _finish(self, record: EpochRecord, sender: Any, claim: bool, outcome: Outcome) -> None:
         epoch = record.epoch

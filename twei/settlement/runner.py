@@ -16,7 +16,7 @@ from twei.settlement.lock import JobLock
 from twei.settlement.settings import SettleSettings
 from twei.settlement.store import JobStore
 
-__all__ = ["deployed_contracts", "make_job", "sender_account", "job_lock", "deployed_at"]
+__all__ = ["deployed_contracts", "make_job", "sender_account", "job_lock", "deployed_at", "signing_keys", "for_root"]
 
 
 def deployed_contracts(project: Any, chain: Any, root: Path) -> tuple[Any, Any, int, int]:
@@ -41,7 +41,46 @@ def deployed_at(project: Any, chain: Any, root: Path) -> int | None:
     return int(chain.blocks[block].timestamp) if block else None
 
 
-def make_job(project: Any, chain: Any, settings: SettleSettings, root: Path, say: Callable[[str], None]) -> SettlementJob:
+def for_root(settings: SettleSettings, root: Path) -> SettleSettings:
+    """The settings for the site folder ``root`` (``--root``), as `ape run site --root` reads it:
+    its settlements in ``<root>/settlements`` and, if the folder has one, the oracle's store
+    ``<root>/oracle.db`` (a demo folder). A setting from the environment or ``.env`` that points
+    elsewhere is refused: the day would be settled without the site's reads, whose readers would
+    never be paid."""
+    import os
+
+    if Path(root).resolve() == Path.cwd().resolve() or not (Path(root) / "deployments").is_dir():
+        return settings  # the working folder, or no site folder at all (then: "run deploy first")
+    updates: dict[str, Path] = {}
+    wanted = {"settlements_dir": (Path(root) / "settlements", "TWEI_SETTLEMENTS_DIR")}
+    if (Path(root) / "oracle.db").exists():
+        wanted["oracle_db"] = (Path(root) / "oracle.db", "TWEI_ORACLE_DB")
+    for field, (path, variable) in wanted.items():
+        given = os.environ.get(variable)
+        if given and Path(given).resolve() != path.resolve():
+            raise ConfigError(
+                f"{variable}={given} is not the site folder's {path} (--root {root}): the site writes and reads"
+                f" there; unset {variable} or set it to {path}"
+            )
+        updates[field] = path
+    return settings.model_copy(update=updates)
+
+
+def signing_keys(accounts: Any, chain: Any, settings: SettleSettings, distributor: Any) -> list[str]:
+    """The oracle keys this machine signs with (twei.secrets.oracle_keys), checked against the
+    distributor's oracles: fewer than ``TWEI_EXPECTED_ORACLE_KEYS`` is a ConfigError (a human
+    must act), never a silent wait for signatures."""
+    from twei.secrets import check_held_keys, oracle_keys
+
+    keys = oracle_keys(settings, accounts, chain.chain_id)
+    check_held_keys(keys, [str(o) for o in distributor.oracles()], settings.expected_oracle_keys)
+    return keys
+
+
+def make_job(
+    project: Any, chain: Any, settings: SettleSettings, root: Path, say: Callable[[str], None],
+    keys: list[str] | None = None,
+) -> SettlementJob:
     engagement, distributor, block, distributor_block = deployed_contracts(project, chain, root)
     reads = None
     from twei.oracle.settings import OracleSettings
@@ -62,7 +101,7 @@ def make_job(project: Any, chain: Any, settings: SettleSettings, root: Path, say
         engagement=engagement,
         distributor=distributor,
         reads=reads,
-        keys=settings.keys(),
+        keys=settings.keys() if keys is None else keys,
         start_block=block,
         distributor_block=distributor_block,
         page_blocks=settings.log_page_blocks,

@@ -1,7 +1,9 @@
 """The settlement job's settings: one pydantic-settings object from the environment and ``.env``.
 
-``TWEI_ORACLE_KEYS`` (comma-separated private keys) are the oracle keys this process signs with;
-leave it empty where each oracle signs on its own machine (`ape run settle sign`). The pool rates
+``TWEI_ORACLE_ACCOUNTS`` (Ape keyfile aliases) name the oracle keys this process signs with;
+``TWEI_ORACLE_KEYS`` (plain private keys) is for local dev chains only (twei.secrets). Set
+``TWEI_EXPECTED_ORACLE_KEYS=0`` where each oracle signs on its own machine (`ape run settle
+--sign-only`). The pool rates
 default to SPEC §2 (twei.economy.PoolRates).
 """
 
@@ -25,6 +27,14 @@ class SettleSettings(BaseSettings):
 
     #: Comma-separated oracle private keys held by this process (tests and the demo hold several).
     oracle_keys: SecretStr = SecretStr("")
+    #: Comma-separated Ape keyfile aliases of the oracle keys this machine signs with (live
+    #: chains: twei.secrets.oracle_keys; each unlocked by APE_ACCOUNTS_<alias>_PASSPHRASE).
+    oracle_accounts: str = ""
+    #: How many of the distributor's oracle keys this machine must hold (0: every signature comes
+    #: from other machines). Fewer is a failure that needs a human (exit code 1), not a wait.
+    expected_oracle_keys: int = Field(default=1, ge=0)
+    #: The node exporter's textfile folder: the job writes twei_settle.prom there (unset: none).
+    metrics_dir: Path | None = None
     settlements_dir: Path = Path("settlements")
     #: The reading oracle's SQLite store (its qualifying reads are the day's Read Rewards).
     oracle_db: Path = Path("oracle/oracle.db")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from twei.errors import ConfigError
+from twei.errors import ConfigError, StepNotDue
 
 __all__ = ["DAY", "utc", "day_start", "check_after_deployment"]
 
@@ -27,11 +27,18 @@ def day_start(epoch: int) -> str:
     return datetime.fromtimestamp(epoch * DAY, UTC).strftime("%Y-%m-%d")
 
 
-def check_after_deployment(epoch: int, deployed_ts: int | None) -> None:
-    """:class:`ConfigError` if day ``epoch`` ended before the contracts were deployed."""
+def check_after_deployment(epoch: int, deployed_ts: int | None, requested: bool = True) -> None:
+    """:class:`ConfigError` if day ``epoch`` ended before the contracts were deployed; when the
+    epoch was not ``requested`` (the job's default, yesterday), :class:`StepNotDue` instead: on
+    the deployment's own day the hourly job has nothing to do yet, which is no failure."""
     if deployed_ts is None:
         return
     first = int(deployed_ts) // DAY
+    if epoch < first and not requested:
+        raise StepNotDue(
+            f"the contracts were deployed on day {first} ({day_start(first)}); its settlement is due after"
+            f" {utc((first + 1) * DAY)}"
+        )
     if epoch < first:
         raise ConfigError(
             f"day {epoch} ({day_start(epoch)}) is before the deployment on day {first} ({day_start(first)}):"

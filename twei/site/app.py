@@ -32,6 +32,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from anyio import to_thread
 
 from twei.flows import Side
+from twei.metrics import MetricsMiddleware, metrics_endpoint, watch_index
 from twei.oracle.app import format_duration, validation_message
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
@@ -164,6 +165,10 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         return JSONResponse({"detail": validation_message(err)}, status_code=422)
 
     app.mount("/site/static", StaticFiles(directory=HERE / "static", check_dir=False), name="site-static")
+    # Prometheus (twei.metrics): answers by route, the index's lag behind the node's head.
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_middleware(MetricsMiddleware, service="site", routes_of=app.router)
+    watch_index(lambda: view.index.refresh(), lambda: view.index.block, lambda: view.index.contracts.web3.eth.block_number)
 
     def context(page: PostPage) -> dict[str, Any]:
         why = _Refusals(page)
