@@ -95,6 +95,17 @@ def test_haproxy__one_client_gets_429_past_60_writes_a_minute_and_reads_still_pa
     assert urllib.request.urlopen(f"{base}/posts/1", timeout=5).status == 200
 
 
+def test_haproxy__metrics_are_not_served_to_the_public(balancer):
+    base, _ = balancer
+    for path in ("/metrics", "/metrics/", "/metrics?x=1"):
+        try:
+            urllib.request.urlopen(f"{base}{path}", timeout=5)
+            raise AssertionError(f"{path} was served through the proxy")
+        except urllib.error.HTTPError as err:
+            assert err.code == 404, path
+    assert urllib.request.urlopen(f"{base}/posts/1", timeout=5).status == 200
+
+
 def test_haproxy__a_declared_body_above_512_kib_is_refused_before_a_replica_sees_it(balancer):
     base, _ = balancer
     conn = http.client.HTTPConnection(base.removeprefix("http://"), timeout=5)

@@ -32,7 +32,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from anyio import to_thread
 
 from twei.flows import Side
-from twei.metrics import MetricsMiddleware, metrics_endpoint, watch_index
+from twei.metrics import MetricsMiddleware, live_connection, metrics_endpoint, watch_index
 from twei.oracle.app import format_duration, validation_message
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
@@ -245,13 +245,14 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
 
         async def events() -> AsyncIterator[ServerSentEvent | bytes]:
             try:
-                if seen < view.index.block:
-                    first = await to_thread.run_sync(hub.snapshot, sub)
-                    if first is not None:
-                        yield ServerSentEvent(data=first[1], id=str(first[0]), retry=2_000)
-                while True:
-                    _, event = await sub.next()
-                    yield event  # encoded once for every page it goes to
+                with live_connection():  # the twei_site_live_connections gauge
+                    if seen < view.index.block:
+                        first = await to_thread.run_sync(hub.snapshot, sub)
+                        if first is not None:
+                            yield ServerSentEvent(data=first[1], id=str(first[0]), retry=2_000)
+                    while True:
+                        _, event = await sub.next()
+                        yield event  # encoded once for every page it goes to
             finally:
                 hub.unsubscribe(sub)
 
