@@ -166,6 +166,8 @@ def test_settle_script__a_forgotten_key_needs_a_human_and_a_quiet_day_publishes_
     metrics = textfile(tmp_path / "textfile" / "twei_settle.prom")
     assert metrics["twei_settle_covered_through_timestamp_seconds"] == (day + 2) * DAY  # the quiet day is covered
     assert (metrics["twei_root_active_epoch"], metrics["twei_root_published_epoch"], metrics["twei_root_due_epoch"]) == (day, day, 0)
+    published_at = metrics["twei_root_published_timestamp_seconds"]
+    assert published_at + CHALLENGE_PERIOD <= metrics["twei_root_activated_timestamp_seconds"] <= chain.blocks.head.timestamp
     assert metrics["twei_settle_oracle_keys_held"] == metrics["twei_settle_oracle_keys_expected"] + 1 == 2
     assert metrics["twei_settle_last_exit_code"] == 0
     assert metrics["twei_settle_accounts_claimed"] == 2

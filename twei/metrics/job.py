@@ -10,7 +10,8 @@ so the alerts of ``deploy/prometheus/twei-alerts.yml`` hold between runs:
 * ``twei_settle_oracle_keys_held`` / ``twei_settle_oracle_keys_expected``;
 * ``twei_root_published_epoch`` and ``twei_root_published_timestamp_seconds`` (the block time of
   its publish transaction, when this store sent it), ``twei_root_active_epoch``,
-  ``twei_root_due_epoch`` (over its challenge period, not yet active; 0 if none);
+  ``twei_root_due_epoch`` (over its challenge period, not yet active; 0 if none),
+  ``twei_root_activated_timestamp_seconds`` (the block time of the active root's activation);
 * ``twei_settle_covered_through_timestamp_seconds``: the end of the last UTC day the chain's root
   pays for, a quiet day included (a quiet day publishes nothing, so "no root for 26 h" is read
   from this, not from the publish time);
@@ -103,6 +104,23 @@ class JobMetrics:
         except Exception as err:  # noqa: BLE001
             say(f"metrics: the chain's state was not read ({type(err).__name__}: {' '.join(str(err).split())[:200]})")
 
+    def _activation_time(self, distributor: Any, epoch: int, record: Any) -> None:
+        """The block time of the active root's ``RootActivated`` event, looked up from the block of
+        its publish transaction (when this store sent it) onward: activation comes at least a
+        challenge period later, whoever sends it (the job, a claim, anyone)."""
+        if record is None or not record.tx:
+            return
+        try:
+            from ape import chain
+
+            start = chain.provider.get_receipt(record.tx).block_number
+            logs = list(distributor.RootActivated.range(start, chain.blocks.height + 1, search_topics={"epoch": epoch}))
+            if logs:
+                self.set("twei_root_activated_timestamp_seconds", chain.blocks[logs[-1].block_number].timestamp,
+                         "Block time of the active root's activation.")
+        except Exception:  # noqa: BLE001 - pruned logs or a provider's range limit: no time
+            pass
+
     def chain_state(self, job: Any) -> None:
         """The distributor's roots, signatures, balance and what it owes, and the store's days."""
         if job is None or job.distributor is None:
@@ -128,6 +146,7 @@ class JobMetrics:
                          "Block time of the latest root's publish transaction.")
             except Exception:  # noqa: BLE001 - another machine's transaction, or pruned: no time
                 pass
+        self._activation_time(distributor, int(active_epoch), job.store.epoch(int(active_epoch)) if active_epoch else None)
         covered = published
         for day in job.store.epochs():
             if day.epoch > covered and day.root is not None and job._carried(day):
