@@ -15,13 +15,13 @@ NODE_STAMP := node_modules/.installed
 APP_JS     := twei/site/static/app.js
 WEB_SRC    := $(wildcard web/src/*.js) web/build.mjs
 
-.PHONY: help setup browser postgres haproxy bench-tools promtool demo demo-anvil demo-anvil-stop site test test-embedded test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
+.PHONY: help setup browser postgres haproxy bench-tools promtool demo demo-anvil demo-anvil-stop site test test-embedded test-embedded-a test-embedded-b test-ops test-site test-nodes test-anvil test-ganache test-ganache-a test-ganache-b slither clean
 
 help:
 	@echo "make demo   - the platform's day on the embedded chain"
 	@echo "make demo-anvil - the same day on an Anvil node left running on port 8545"
 	@echo "make site   - that day on Anvil, then the post page served at http://127.0.0.1:SITE_PORT/posts/1 (SITE_PORT=8000)"
-	@echo "make test   - the suite on the embedded chain, then the chain tests on Anvil and Ganache side by side"
+	@echo "make test   - the embedded suite (two shards), the chain tests on Anvil and Ganache, the testnet walk and the post page, side by side"
 
 $(VENV_STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -62,7 +62,12 @@ site: demo-anvil
 demo-anvil-stop:
 	@$(PY) -m twei.toolchain.devnode stop --pidfile .anvil-demo.pid
 
-test: test-embedded test-nodes
+# Everything side by side: the embedded suite in two shards (one process is one core) beside the
+# node stages, so the two cores stay busy while the node tests wait for blocks. Outputs are
+# printed whole, one after the other (-O).
+test: setup browser postgres haproxy promtool
+	$(APE) compile
+	$(MAKE) --no-print-directory -j7 -O test-embedded-a test-embedded-b test-anvil test-ganache-a test-ganache-b test-ops test-site
 
 # The chain tests on Anvil and on Ganache side by side, Ganache's in two shards (it is the
 # slowest node), and beside them the operator's testnet walk (tests/ops: its own Anvil, mostly
@@ -95,8 +100,16 @@ bench-tools: haproxy
 promtool:
 	@command -v promtool >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus)
 
-test-embedded: setup browser postgres
-	$(APE) test tests -q --ignore=tests/ops
+test-embedded: test-embedded-a test-embedded-b
+
+# The two halves of the embedded suite: the contracts' tests named, everything else in the second
+# (so a new test folder is never left out). Each runs its own in-process chain.
+EMBEDDED_A := tests/distributor tests/token tests/deploy tests/engagement
+test-embedded-a: setup
+	$(APE) test $(EMBEDDED_A) -q
+
+test-embedded-b: setup browser postgres
+	$(APE) test tests -q --ignore=tests/ops $(addprefix --ignore=,$(EMBEDDED_A))
 
 test-ops: setup haproxy promtool
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
