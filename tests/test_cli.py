@@ -27,3 +27,20 @@ def test_cli__a_bad_address_is_one_line(value):
 
 def test_cli__an_address_comes_back_checksummed():
     assert check_address("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266") == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+def test_cli__an_unset_rpc_variable_with_json_is_still_one_json_object_on_stdout(monkeypatch, capsys, tmp_path):
+    """Before the job's command runs (where the network is chosen), `--json` still gets its object."""
+    import json
+    import sys
+
+    from twei.cli import prepare_environment
+
+    monkeypatch.delenv("TWEI_SEPOLIA_RPC", raising=False)
+    monkeypatch.setattr(sys, "argv", ["ape", "run", "settle", "--network", "ethereum:sepolia:node", "--json"])
+    with pytest.raises(SystemExit) as end:
+        prepare_environment(tmp_path / "no.env")
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert (end.value.code, doc["job"], doc["status"], doc["exit_code"]) == (1, "settle", "needs_human", 1)
+    assert "TWEI_SEPOLIA_RPC is not set" in doc["message"] and err.startswith("Error: TWEI_SEPOLIA_RPC is not set")

@@ -42,7 +42,14 @@ def prepare_environment(env_file: Path | None = None) -> None:
     _quiet_ape_for_logs()
     missing = _unset_network_variable(sys.argv)
     if missing:
-        click.echo(f"Error: {missing} is not set (add it to {path}): ape-config.yaml takes this network's RPC URL from it", err=True)
+        line = f"{missing} is not set (add it to {path}): ape-config.yaml takes this network's RPC URL from it"
+        if "--json" in sys.argv:  # the job's JSON object even before its command runs
+            from twei.exitcodes import ExitCode
+            from twei.jsonout import emit
+
+            job = next((sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "run"), "job")
+            emit(job, ExitCode.NEEDS_HUMAN, line, error=line)
+        click.echo(f"Error: {line}", err=True)
         raise SystemExit(1)
 
 
