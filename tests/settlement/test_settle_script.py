@@ -207,7 +207,7 @@ def test_settle_script__a_store_other_than_the_site_folders_is_refused(settle_cl
     assert run.exit_code == ExitCode.NEEDS_HUMAN
     assert run.output.strip().splitlines() == [
         f"Error: TWEI_ORACLE_DB={tmp_path / 'elsewhere.db'} is not the site folder's {site['root'] / 'oracle.db'}"
-        f" (--root {site['root']}): the site writes and reads there; unset TWEI_ORACLE_DB or set it to {site['root'] / 'oracle.db'}"
+        " (--root): the site writes and reads there; unset TWEI_ORACLE_DB or set it to that path"
     ]
     assert chain.blocks.height == height
     monkeypatch.delenv("TWEI_ORACLE_DB")  # unset: the folder's own store is read (the site's reads paid)

@@ -59,8 +59,8 @@ def for_root(settings: SettleSettings, root: Path) -> SettleSettings:
         given = os.environ.get(variable)
         if given and Path(given).resolve() != path.resolve():
             raise ConfigError(
-                f"{variable}={given} is not the site folder's {path} (--root {root}): the site writes and reads"
-                f" there; unset {variable} or set it to {path}"
+                f"{variable}={given} is not the site folder's {path} (--root): the site writes and reads"
+                f" there; unset {variable} or set it to that path"
             )
         updates[field] = path
     return settings.model_copy(update=updates)
