@@ -304,28 +304,53 @@ def day_gross_and_xp(
             known = caps[level] = (cap, cap * 60 // rate if rate > 0 else -1)
         return known
 
-    read_w = (lambda a: full) if weights is None else (lambda a: weights.read.get(a, 0))
+    read_weight = None if weights is None else weights.read.get
+    unpaid = None if weights is None else weights.unpaid
+    read_cat = FlowCategory.READ_REWARDS
 
     def finish(reader: str, xp: int, total: int, reads: list) -> None:
-        ppm[reader] = ppm.get(reader, 0) + xp * read_w(reader)
+        # weigh_reads (economy), inlined: this runs once per reader, a million times on a large day.
+        w = full if read_weight is None else read_weight(reader, 0)
+        ppm[reader] = ppm.get(reader, 0) + xp * w
         if not reads:
             return
         cap, threshold = cap_of(reader)
-        amounts: dict[int, int] = {}
+        amounts: list[tuple[int, int]] = []
         if total <= threshold:
             for _, post_id, seconds in reads:
                 amount = seconds * rate // 60
                 if amount > 0:
-                    amounts[post_id] = amount
-        else:  # the economy's ordered cap: in the order the reads qualified (then post id)
+                    amounts.append((post_id, amount))
+        else:  # the economy's ordered cap (capped_read): in the order the reads qualified, then post id
             paid = 0
             for _, post_id, seconds in sorted(reads):
-                amount = capped_read(seconds * rate // 60, paid, cap)
+                amount = seconds * rate // 60
+                room = cap - paid
+                if amount > room:
+                    if room <= 0:
+                        break  # nothing later is paid either
+                    amount = room
                 if amount > 0:
                     paid += amount
-                    amounts[post_id] = amount
-        if amounts:
-            weigh_reads(reader, amounts, weights, lines)
+                    amounts.append((post_id, amount))
+        if not amounts:
+            return
+        acc = lines.get(reader)
+        if acc is None:
+            acc = lines[reader] = {}
+        if w == full:
+            for post_id, amount in amounts:
+                key = (post_id, read_cat)
+                acc[key] = acc.get(key, 0) + amount
+            return
+        held = 0
+        for post_id, amount in amounts:
+            paid = amount * w // full
+            held += amount - paid
+            key = (post_id, read_cat)
+            acc[key] = acc.get(key, 0) + paid
+        if held:
+            unpaid[reader] = unpaid.get(reader, 0) + held
 
     # The posts' authors in a dict rather than a join: a million index look-ups cost more than
     # loading every post (a few bytes each, far fewer than the accounts the job loads anyway).
@@ -336,6 +361,7 @@ def day_gross_and_xp(
     current: str | None = None
     xp = total = 0
     reads: list = []
+    append = reads.append
     for reader, post_id, credited_ms, qualified_ms in store.db.execute(
         "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
         " WHERE epoch = ? ORDER BY reader",
@@ -347,11 +373,12 @@ def day_gross_and_xp(
             if current is not None:
                 finish(current, xp, total, reads)
             current, xp, total, reads = reader, 0, 0, []
+            append = reads.append
         seconds = credited_ms // 1000
         xp += seconds // 60
         if seconds > 0:
             total += seconds
-            reads.append((qualified_ms, post_id, seconds))
+            append((qualified_ms, post_id, seconds))
     if current is not None:
         finish(current, xp, total, reads)
     if weights is not None:
