@@ -116,11 +116,12 @@ def test_claim__wrong_amount_level_account_or_proof_reverts(distributor, active_
         distributor.claim(account, amount, level, proof[:-1], sender=alice)
 
 
-def test_claim__proofs_of_every_length_verify(distributor, token, publish_active, alice):
+def test_claim__proofs_of_every_length_verify(chain, distributor, token, publish_active, alice):
     # The proof loop takes an odd level alone, then two levels a turn: lengths 0 to 5, 20 and 21 all
     # verify and pay, and the same proof one sibling short does not. A proof is lengthened with
-    # siblings above the one-leaf tree's root (the contract cannot tell).
-    lengths = [0, 1, 2, 3, 4, 5, 20, 21]
+    # siblings above the one-leaf tree's root (the contract cannot tell). On a node (a day's root
+    # costs seconds there) one odd, one even and the longest: the loop is the same bytecode.
+    lengths = [0, 1, 2, 3, 4, 5, 20, 21] if chain.provider.name == "test" else [1, 2, 21]
     for epoch, length in enumerate(lengths, start=1):
         amount = epoch * ONE
         leaf = bytes.fromhex(make_tree([(alice, amount, 3)]).root[2:])
