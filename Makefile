@@ -111,7 +111,7 @@ test-embedded-a: setup
 test-embedded-b: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops $(addprefix --ignore=,$(EMBEDDED_A))
 
-test-ops: setup haproxy promtool
+test-ops: setup haproxy promtool postgres
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
 
 # The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a

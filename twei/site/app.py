@@ -34,6 +34,7 @@ from anyio import to_thread
 from twei.flows import Side
 from twei.metrics import MetricsMiddleware, live_connection, metrics_endpoint, watch_index
 from twei.oracle.app import format_duration, validation_message
+from twei.site.store import TextStoreUnavailable
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
 from twei.site.guard import Limits, MemoryStorage, RequestGuard
@@ -77,6 +78,13 @@ class NameIn(BaseModel):
     account: str = Field(pattern=_ADDRESS, description="who signed (the signature must recover to it)")
     signed_ms: int = Field(ge=0, le=2**53, description="when the account signed, ms since the epoch (in the message)")
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
+
+
+def _unavailable(err: Exception) -> JSONResponse:
+    """The shared store is away (PostgreSQL restarting): nothing was kept, try again."""
+    log.warning("%s", err)
+    return JSONResponse({"detail": "the site cannot store this now: try again in a moment"}, status_code=503,
+                        headers={"Retry-After": "2"})
 
 
 def _fmt(wei: int) -> str:
@@ -240,8 +248,13 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             await to_thread.run_sync(view.index.refresh)
             if post_id not in view.index.posts:
                 return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
-        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else -1
-        sub = hub.subscribe(post_id, account)
+        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() and len(last_event_id) < 20 else -1
+        if view.index.block < seen <= view.index.block + 64:
+            # a page back from another replica that had indexed further: catch up first, so this
+            # replica neither sends it a block again nor skips one (block numbers are the same
+            # on every replica; a made-up far block cannot make every request query the node)
+            await to_thread.run_sync(lambda: view.index.refresh(force=True))
+        sub = hub.subscribe(post_id, account, seen)
 
         async def events() -> AsyncIterator[ServerSentEvent | bytes]:
             try:
@@ -278,6 +291,8 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             digest = view.texts.add(body.text)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
+        except TextStoreUnavailable as err:
+            return _unavailable(err)  # type: ignore[return-value]
         return {"hash": "0x" + digest.hex(), "words": word_count(body.text)}
 
     @app.post("/site/api/names")
@@ -289,6 +304,8 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             account = view.texts.set_name(body.name, body.signed_ms, body.signature, domain, signer=body.account)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
+        except TextStoreUnavailable as err:
+            return _unavailable(err)  # type: ignore[return-value]
         hub.touch(account)
         return {"account": account, "name": " ".join(body.name.split())}
 
