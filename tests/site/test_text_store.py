@@ -168,3 +168,13 @@ def test_store__prune_drops_old_unreferenced_texts_only(replicas):
     assert b.prune({kept}, now_ms=later) == 1
     assert a.get(junk) is None and b.get(kept) == "named by a post"
     assert b.prune({kept}) == 0  # a recent text is kept even unreferenced
+
+
+def test_store__an_old_text_sent_again_is_young_again_and_survives_the_prune(replicas):
+    a, b = replicas(), replicas()
+    day_ago = int(time.time() * 1000) - 86_400_001
+    digest = keccak(text="sent yesterday, unreferenced, and sent again now")
+    a.backend.add_text(digest, "sent yesterday, unreferenced, and sent again now", day_ago)
+    assert b.add("sent yesterday, unreferenced, and sent again now") == digest  # through another replica
+    assert a.prune(set()) == 0
+    assert b.get(digest) is not None

@@ -43,7 +43,8 @@ class NameChange:
 
 class TextBackend(Protocol):
     def add_text(self, digest: bytes, text: str, added_ms: int) -> None:
-        """Keep ``text`` under ``digest`` (a second add of the same digest changes nothing)."""
+        """Keep ``text`` under ``digest``; a second add of the same digest keeps one row and
+        makes it young again (``added_ms``), so a prune running meanwhile does not drop it."""
 
     def get_text(self, digest: bytes) -> str | None: ...
 

@@ -4,9 +4,10 @@ oracle's store; its database is fine: the tables are the site's own, ``site_text
 
 What keeps replicas correct is in the database, not in a process:
 
-- a text is inserted with ``ON CONFLICT DO NOTHING`` under its keccak256: two replicas adding
-  the same text store it once, and a text is committed before its hash is answered (accepted data
-  is never lost with the replica);
+- a text is inserted under its keccak256 (``ON CONFLICT``: two replicas adding the same text
+  store it once) and committed before its hash is answered (accepted data is never lost with the
+  replica); adding it again makes it young again, and a prune deletes only rows still old when
+  it deletes them, so a text re-sent while another replica prunes is kept;
 - ``site_names`` has a unique index on (chain, skeleton): of two accounts racing on two replicas
   for look-alike names, the second insert waits for the first's commit and then fails with a
   unique violation, answered ``Claim.TAKEN``;
@@ -103,7 +104,8 @@ class PostgresTexts:
 
     def add_text(self, digest: bytes, text: str, added_ms: int) -> None:
         self._count(
-            "INSERT INTO site_texts (hash, text, added_ms) VALUES (%s, %s, %s) ON CONFLICT (hash) DO NOTHING",
+            "INSERT INTO site_texts (hash, text, added_ms) VALUES (%s, %s, %s)"
+            " ON CONFLICT (hash) DO UPDATE SET added_ms = GREATEST(site_texts.added_ms, excluded.added_ms)",
             (digest, text, added_ms),
         )
 

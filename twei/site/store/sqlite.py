@@ -60,7 +60,11 @@ class SQLiteTexts:
 
     def add_text(self, digest: bytes, text: str, added_ms: int) -> None:
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO texts (hash, text, added_ms) VALUES (?, ?, ?)", (digest, text, added_ms))
+            self._db.execute(
+                "INSERT INTO texts (hash, text, added_ms) VALUES (?, ?, ?)"
+                " ON CONFLICT (hash) DO UPDATE SET added_ms = MAX(texts.added_ms, excluded.added_ms)",
+                (digest, text, added_ms),
+            )
 
     def get_text(self, digest: bytes) -> str | None:
         with self._lock:
