@@ -80,13 +80,6 @@ class NameIn(BaseModel):
     signature: str = Field(pattern=r"^0x[0-9a-fA-F]{130}$")
 
 
-def _unavailable(err: Exception) -> JSONResponse:
-    """The shared store is away (PostgreSQL restarting): nothing was kept, try again."""
-    log.warning("%s", err)
-    return JSONResponse({"detail": "the site cannot store this now: try again in a moment"}, status_code=503,
-                        headers={"Retry-After": "2"})
-
-
 def _fmt(wei: int) -> str:
     return format_twei(wei, 4)
 
@@ -171,6 +164,14 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
     async def invalid(request: Request, err: RequestValidationError) -> JSONResponse:
         """A bad request gets one line, as the oracle answers (the input is not echoed)."""
         return JSONResponse({"detail": validation_message(err)}, status_code=422)
+
+    @app.exception_handler(TextStoreUnavailable)
+    async def store_away(request: Request, err: TextStoreUnavailable) -> JSONResponse:
+        """The shared store (PostgreSQL) is away, restarting or failing over: a 503 the page
+        tries again after, and nothing half-kept (each write is one statement)."""
+        log.warning("%s %s: %s", request.method, request.url.path, err)
+        return JSONResponse({"detail": "the site's database is unavailable: try again in a moment"}, status_code=503,
+                            headers={"Retry-After": "2"})
 
     app.mount("/site/static", StaticFiles(directory=HERE / "static", check_dir=False), name="site-static")
     # Prometheus (twei.metrics): answers by route, the index's lag behind the node's head.
@@ -291,8 +292,6 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             digest = view.texts.add(body.text)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
-        except TextStoreUnavailable as err:
-            return _unavailable(err)  # type: ignore[return-value]
         return {"hash": "0x" + digest.hex(), "words": word_count(body.text)}
 
     @app.post("/site/api/names")
@@ -304,8 +303,6 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             account = view.texts.set_name(body.name, body.signed_ms, body.signature, domain, signer=body.account)
         except TextRefused as err:
             return JSONResponse({"detail": str(err)}, status_code=422)  # type: ignore[return-value]
-        except TextStoreUnavailable as err:
-            return _unavailable(err)  # type: ignore[return-value]
         hub.touch(account)
         return {"account": account, "name": " ".join(body.name.split())}
 
