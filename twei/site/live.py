@@ -18,7 +18,11 @@ server, in one process):
   ``Last-Event-ID``, and a page already at the current block is not sent the snapshot again.
 
 The snapshot is the state, not a diff, so a page that reconnects (to this replica or another)
-misses nothing: its first event is the current state.
+misses nothing: its first event is the current state. Block numbers mean the same on every
+replica, so a page back from a replica that had indexed further than this one is sent nothing of
+a block up to its ``Last-Event-ID`` (:attr:`Subscriber.seen`), and the first block after it in
+full. A display name set through another replica (a shared store, PostgreSQL) is read each tick
+(:meth:`LiveHub.names_elsewhere`) and pushed as if set here.
 """
 
 from __future__ import annotations
