@@ -138,9 +138,12 @@ def world(tmp_path_factory, pg_cluster):
         env = {**os.environ, "TWEI_SITE_DATABASE_URL": url}
         replicas = []
         for name in ("s1", "s2"):
+            # each replica on its own machine, as it were: its own copy of the folder (the same
+            # published files), so that only the database is shared (not a SQLite file)
+            root = shutil.copytree(out, base / f"root-{name}")
             port, log = free_port(), base / f"{name}.log"
             process = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "ape"), "run", "site", "--network", chain.url, "--root", str(out),
+                [str(ROOT / ".venv" / "bin" / "ape"), "run", "site", "--network", chain.url, "--root", str(root),
                  "--port", str(port)],
                 cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log.open("w"),
             )  # fmt: skip
