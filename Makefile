@@ -111,12 +111,13 @@ test-embedded-a: setup
 test-embedded-b: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops $(addprefix --ignore=,$(EMBEDDED_A))
 
-test-ops: setup haproxy promtool
+test-ops: setup haproxy promtool postgres
 	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
 
-# The post page in Debian's Chromium against `ape run site` on its own Anvil (every action a
-# reader takes, with a wallet that signs on Anvil).
-test-site: setup browser
+# The post page in Debian's Chromium against two `ape run site` replicas on one PostgreSQL behind
+# HAProxy, on its own Anvil (every action a reader takes, with a wallet that signs on Anvil; one
+# replica is killed mid-walk).
+test-site: setup browser postgres haproxy
 	$(APE) test tests/ops/test_post_page.py -q
 
 test-anvil: setup

@@ -30,8 +30,10 @@ from twei.site.serve import build_site, site_contracts, wallet_rpc_url
               help="Public RPC URL a wallet adds the chain with (TWEI_SITE_RPC_URL; default: the node's if on loopback).")
 @click.option("--oracle-db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The oracle's SQLite store (default: TWEI_ORACLE_DB, else <root>/oracle.db).")
+@click.option("--database-url", envvar="TWEI_SITE_DATABASE_URL", default=None, show_envvar=True,
+              help="PostgreSQL URL of the texts and names several site replicas share (default: <root>/site/texts.db, SQLite).")
 @friendly_errors
-def cli(root, host, port, rpc_url, oracle_db):
+def cli(root, host, port, rpc_url, oracle_db, database_url):
     """Serve the site (post pages, publishing, live sections) and the reading oracle together."""
     import uvicorn
 
@@ -60,6 +62,7 @@ def cli(root, host, port, rpc_url, oracle_db):
         interval_ms=settings.heartbeat_interval_ms,
         job_db=root / "settlements" / str(chain.chain_id) / "job.db",
         domain=settings.siwe_domain,
+        database_url=database_url,
     )
     say(f"serving the site for chain {chain.chain_id} (Ctrl-C stops it)")
     click.echo(f"http://{host}:{port}/")

@@ -128,3 +128,29 @@ def oz_merkle():
         return json.loads(out.stdout)
 
     return run
+
+
+# -- PostgreSQL: one private cluster for the session (Debian's server, started here) --------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server on a unix socket (see twei.toolchain.postgres)."""
+    from twei.toolchain.postgres import TempCluster
+
+    cluster = TempCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """URL of a new empty database on the session's cluster."""
+    if not pg_cluster.running():  # a fault test stopped it and failed before restarting
+        pg_cluster.start()
+    return pg_cluster.create_database(f"t{next(_databases)}")

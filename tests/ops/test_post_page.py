@@ -1,4 +1,5 @@
-"""The post page, end to end: Debian's Chromium (Playwright) against `ape run site` on Anvil.
+"""The post page, end to end: Debian's Chromium (Playwright) against two `ape run site` replicas on
+one PostgreSQL behind HAProxy (deploy/haproxy/twei.cfg), on Anvil; one replica is killed mid-walk.
 
 Four people with the wallet of tests/ops/wallet.py (Anvil's unlocked dev accounts sign): an
 author (LVL 3) who publishes from the site's page, a reader (LVL 13) who reads until the read
@@ -25,6 +26,7 @@ from web3 import Web3
 
 from tests.ops.test_testnet import DAY, _near_midnight, ok
 from tests.ops.testnet import NETWORK, ROOT, SEPOLIA, Site, address
+from tests.ops.replicas import Replicas
 from tests.ops.wallet import Wallet
 from twei.breakdown import Breakdown
 from twei.flows import FlowCategory
@@ -56,7 +58,7 @@ def _erc20(w3: Web3, token: str):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, pg_cluster):
     if _near_midnight():
         pytest.skip("reading (wall clock) and settling (chain clock) must fall on one UTC day: not near midnight")
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
@@ -74,9 +76,13 @@ def world(tmp_path_factory):
         ok(net.run(f".venv/bin/ape run bootstrap --file genesis.json --network {NETWORK}"))
         record = json.loads((net.site / "deployments" / f"{SEPOLIA}.json").read_text())
         contracts = {name: c["address"] for name, c in record["contracts"].items()}
-        base = net.start_site()
+        # two site replicas on one PostgreSQL behind the shipped HAProxy (one is killed mid-walk)
+        net.replicas = Replicas(net, pg_cluster.create_database("walk"))
+        base = net.replicas.base
         yield net, base, contracts
     finally:
+        if getattr(net, "replicas", None) is not None:
+            net.replicas.close()
         net.close()
 
 
@@ -306,6 +312,18 @@ def test_reader__takes_a_display_name_signed_in_the_wallet_and_the_comment_shows
     reader.page.get_by_role("button", name="Sign and save the name").click()
     reader.wait_text("#comment-to-earn .who", "Ada Reader")
     assert reader.wallet.count("personal_sign") == signs + 1 and node.nonce(reader.address) == nonce  # no transaction
+
+
+def test_replicas__one_is_killed_mid_walk_and_what_it_stored_is_still_served(world, people):
+    """The walk goes on through the other replica: the open pages reconnect (their EventSource,
+    or their polling, through HAProxy), and the comment's text and the name stored through
+    either replica are still on the page."""
+    net, base, _ = world
+    net.replicas.kill(0)
+    for _ in range(6):  # HAProxy sends a connection the dead replica refuses to the other one
+        with urllib.request.urlopen(f"{base}/posts/1", timeout=20) as r:
+            page = r.read().decode()
+        assert COMMENT in page and "Ada Reader" in page
 
 
 def test_critic__below_lvl_13_is_told_the_level_and_the_xp_missing_and_nothing_is_sent(people, node):

@@ -34,6 +34,7 @@ from anyio import to_thread
 from twei.flows import Side
 from twei.metrics import MetricsMiddleware, live_connection, metrics_endpoint, watch_index
 from twei.oracle.app import format_duration, validation_message
+from twei.site.store import TextStoreUnavailable
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
 from twei.site.guard import Limits, MemoryStorage, RequestGuard
@@ -164,6 +165,14 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         """A bad request gets one line, as the oracle answers (the input is not echoed)."""
         return JSONResponse({"detail": validation_message(err)}, status_code=422)
 
+    @app.exception_handler(TextStoreUnavailable)
+    async def store_away(request: Request, err: TextStoreUnavailable) -> JSONResponse:
+        """The shared store (PostgreSQL) is away, restarting or failing over: a 503 the page
+        tries again after, and nothing half-kept (each write is one statement)."""
+        log.warning("%s %s: %s", request.method, request.url.path, err)
+        return JSONResponse({"detail": "the site's database is unavailable: try again in a moment"}, status_code=503,
+                            headers={"Retry-After": "2"})
+
     app.mount("/site/static", StaticFiles(directory=HERE / "static", check_dir=False), name="site-static")
     # Prometheus (twei.metrics): answers by route, the index's lag behind the node's head.
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
@@ -240,8 +249,13 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
             await to_thread.run_sync(view.index.refresh)
             if post_id not in view.index.posts:
                 return JSONResponse({"detail": f"post {post_id} not found"}, status_code=404)
-        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else -1
-        sub = hub.subscribe(post_id, account)
+        seen = int(last_event_id) if last_event_id and last_event_id.isdigit() and len(last_event_id) < 20 else -1
+        if view.index.block < seen <= view.index.block + 64:
+            # a page back from another replica that had indexed further: catch up first, so this
+            # replica neither sends it a block again nor skips one (block numbers are the same
+            # on every replica; a made-up far block cannot make every request query the node)
+            await to_thread.run_sync(lambda: view.index.refresh(force=True))
+        sub = hub.subscribe(post_id, account, seen)
 
         async def events() -> AsyncIterator[ServerSentEvent | bytes]:
             try:

@@ -18,7 +18,11 @@ server, in one process):
   ``Last-Event-ID``, and a page already at the current block is not sent the snapshot again.
 
 The snapshot is the state, not a diff, so a page that reconnects (to this replica or another)
-misses nothing: its first event is the current state.
+misses nothing: its first event is the current state. Block numbers mean the same on every
+replica, so a page back from a replica that had indexed further than this one is sent nothing of
+a block up to its ``Last-Event-ID`` (:attr:`Subscriber.seen`), and the first block after it in
+full. A display name set through another replica (a shared store, PostgreSQL) is read each tick
+(:meth:`LiveHub.names_elsewhere`) and pushed as if set here.
 """
 
 from __future__ import annotations
@@ -55,11 +59,14 @@ Render = Callable[[PostPage, tuple[str, ...]], dict[str, str]]
 class Subscriber:
     """One open page: its post, its account, what it was last sent, and the next message."""
 
-    __slots__ = ("post_id", "account", "sent", "keys", "_next", "_wake")
+    __slots__ = ("post_id", "account", "seen", "sent", "keys", "_next", "_wake")
 
-    def __init__(self, post_id: int, account: str | None) -> None:
+    def __init__(self, post_id: int, account: str | None, seen: int = -1) -> None:
         self.post_id = post_id
         self.account = to_checksum_address(account) if account else None
+        #: The block the page had already (its ``Last-Event-ID``, maybe from another replica):
+        #: nothing of a block up to it is sent again.
+        self.seen = seen
         self.sent: dict[str, str] = {}
         self.keys: tuple[Any, Any] | None = None  # what the shared sections read of the account
         self._next: tuple[int, bytes] | None = None
@@ -92,8 +99,8 @@ class LiveHub:
     def open_pages(self) -> int:
         return sum(len(s) for s in self._subs.values())
 
-    def subscribe(self, post_id: int, account: str | None) -> Subscriber:
-        sub = Subscriber(post_id, account)
+    def subscribe(self, post_id: int, account: str | None, seen: int = -1) -> Subscriber:
+        sub = Subscriber(post_id, account, seen)
         self._subs.setdefault(post_id, set()).add(sub)
         return sub
 
@@ -109,6 +116,18 @@ class LiveHub:
         own sections again and every page its comments."""
         self._extra.accounts.add(to_checksum_address(account))
         self._extra.posts.update(self._subs)
+
+    def names_elsewhere(self) -> None:
+        """Touch the accounts whose display name was set through another replica (a shared
+        store) since the last tick. A store that cannot be read now only delays the names: the
+        chain's updates still go out."""
+        try:
+            changed = self.view.texts.changed_names()
+        except Exception as err:  # noqa: BLE001 (the database away: names wait, blocks do not)
+            log.warning("could not read the names changed elsewhere: %s", err)
+            return
+        for account in changed:
+            self.touch(account)
 
     def snapshot(self, sub: Subscriber) -> tuple[int, str] | None:
         """Every section for a page that just opened (None: the post is gone)."""
@@ -128,6 +147,7 @@ class LiveHub:
                 await asyncio.sleep(self.tick_s)
                 if not self._subs:  # nobody to tell: what changed is in every new page's snapshot
                     self.view.index.take_changes()
+                    await to_thread.run_sync(self.names_elsewhere)
                     self._extra = Changes()
                     continue
                 messages = await to_thread.run_sync(self.step)
@@ -144,6 +164,7 @@ class LiveHub:
         """One tick: refresh the index and compute the message of every page it changed."""
         self.view.index.refresh(force=True)
         changes = self.view.index.take_changes()
+        self.names_elsewhere()
         extra, self._extra = self._extra, Changes()
         changes.posts |= extra.posts
         changes.accounts |= extra.accounts
@@ -168,6 +189,8 @@ class LiveHub:
         for post_id, subs in list(self._subs.items()):
             post_changed = changes.everything or post_id in changes.posts
             for sub in list(subs):
+                if block <= sub.seen and not sub.sent:
+                    continue  # the page has this block already (from the replica it came from)
                 own = changes.everything or (sub.account is not None and sub.account in changes.accounts)
                 if not (own or post_changed):
                     continue

@@ -63,12 +63,16 @@ def build_site(
     chain_name: str | None = None,
     interval_ms: int = 15_000,
     texts_db: Path | None = None,
+    database_url: str | None = None,
     job_db: Path | None = None,
     domain: str | None = None,
 ) -> tuple[FastAPI, SiteView]:
-    """The site app (with the oracle mounted when given) and the view it renders."""
+    """The site app (with the oracle mounted when given) and the view it renders. Texts and
+    names go to PostgreSQL at ``database_url`` (shared by several replicas) or else to the
+    SQLite file ``texts_db`` (default ``<root>/site/texts.db``); the chain index is always the
+    process's own."""
     root = Path(root)
-    texts = TextStore(texts_db or root / "site" / "texts.db", chain_id=contracts.chain_id)
+    texts = TextStore(database_url or texts_db or root / "site" / "texts.db", chain_id=contracts.chain_id)
     view = SiteView(contracts, texts, root / "settlements", job_db=job_db)
     info = SiteInfo(
         chain_id=contracts.chain_id,

@@ -20,14 +20,14 @@ name the account has since changed.
 Anyone may add a text, so texts that no event references are pruned once a day old
 (:meth:`TextStore.prune`): the store holds what the chain points at, not what was sent to it.
 
-SQLite in WAL mode: written on a comment or a name (rare), read on every render.
+Kept by a backend (:mod:`twei.site.store`): SQLite in WAL mode for one process (the default),
+PostgreSQL for several site replicas (``TWEI_SITE_DATABASE_URL``). Written on a comment or a name
+(rare), read on every render (a text once: it is kept in memory, being immutable under its hash).
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
 import time
 import unicodedata
 from functools import lru_cache
@@ -39,6 +39,8 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak, to_checksum_address
 
+from twei.site.store import Claim, SQLiteTexts, TextBackend, open_backend
+
 __all__ = ["TextStore", "TextRefused", "MAX_TEXT_BYTES", "MAX_NAME_CHARS", "NAME_SIGNATURE_TTL_MS", "name_message", "skeleton"]
 
 MAX_TEXT_BYTES = 65_536
@@ -46,10 +48,6 @@ MAX_NAME_CHARS = 32
 NAME_SIGNATURE_TTL_MS = 600_000
 UNREFERENCED_TTL_MS = 86_400_000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS texts (hash BLOB PRIMARY KEY, text TEXT NOT NULL, added_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS names (account TEXT PRIMARY KEY, name TEXT NOT NULL, set_ms INTEGER NOT NULL, skeleton TEXT);
-"""
 
 
 class TextRefused(ValueError):
@@ -96,20 +94,17 @@ def word_count(text: str) -> int:
 
 
 class TextStore:
-    def __init__(self, path: str | Path, *, chain_id: int = 0) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(names)")}
-        if "skeleton" not in columns:  # a store from before names had skeletons
-            self._db.execute("ALTER TABLE names ADD COLUMN skeleton TEXT")
-        for account, name in self._db.execute("SELECT account, name FROM names WHERE skeleton IS NULL").fetchall():
-            self._db.execute("UPDATE names SET skeleton = ? WHERE account = ?", (skeleton(name), account))
+    """The rules of texts and names over a backend (:mod:`twei.site.store`): SQLite at a path
+    (the default), or PostgreSQL at a ``postgresql://`` URL, shared by several site replicas."""
+
+    def __init__(self, where: str | Path | TextBackend, *, chain_id: int = 0) -> None:
+        self.backend: TextBackend = open_backend(where) if isinstance(where, (str, Path)) else where
+        if isinstance(self.backend, SQLiteTexts):
+            self.backend.fill_skeletons(skeleton)
         self.chain_id = chain_id
-        self._lock = threading.Lock()
         self._known: dict[bytes, str] = {}
+        self._changes_since: int | None = None  # the database's clock at the last name_changes
+        self._changes_seen: set[tuple[str, int]] = set()
 
     def add(self, text: str) -> bytes:
         """Keep ``text``; its keccak256 (what the contract call must carry)."""
@@ -119,11 +114,7 @@ class TextStore:
         if len(raw) > MAX_TEXT_BYTES:
             raise TextRefused(f"the text is {len(raw):,} bytes; at most {MAX_TEXT_BYTES:,}")
         digest = keccak(raw)
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO texts (hash, text, added_ms) VALUES (?, ?, ?)",
-                (digest, text, int(time.time() * 1000)),
-            )
+        self.backend.add_text(digest, text, int(time.time() * 1000))
         return digest
 
     def get(self, content_hash: bytes) -> str | None:
@@ -132,14 +123,13 @@ class TextStore:
         known = self._known.get(bytes(content_hash))
         if known is not None:
             return known
-        with self._lock:
-            row = self._db.execute("SELECT text FROM texts WHERE hash = ?", (bytes(content_hash),)).fetchone()
-        if row is None or keccak(row[0].encode("utf-8")) != bytes(content_hash):
+        text = self.backend.get_text(bytes(content_hash))
+        if text is None or keccak(text.encode("utf-8")) != bytes(content_hash):
             return None
         if len(self._known) > 50_000:
             self._known.clear()
-        self._known[bytes(content_hash)] = row[0]
-        return row[0]
+        self._known[bytes(content_hash)] = text
+        return text
 
     def set_name(
         self, name: str, signed_ms: int, signature: str, domain: str, signer: str | None = None, now_ms: int | None = None
@@ -172,38 +162,36 @@ class TextStore:
         account = to_checksum_address(account)
         if signer is not None and account != to_checksum_address(signer):
             raise TextRefused(f"the signature is not by {to_checksum_address(signer)} for this site ({domain}) and chain {self.chain_id}")
-        with self._lock:
-            taken = self._db.execute("SELECT account FROM names WHERE skeleton = ? AND account != ?", (look, account)).fetchone()
-            if taken:
-                raise TextRefused("another account's name looks the same: choose another")
-            changed = self._db.execute(
-                "INSERT INTO names (account, name, set_ms, skeleton) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (account) DO UPDATE SET name = excluded.name, set_ms = excluded.set_ms,"
-                " skeleton = excluded.skeleton WHERE excluded.set_ms > names.set_ms",
-                (account, name, signed_ms, look),
-            ).rowcount
-        if not changed:
+        claim = self.backend.claim_name(self.chain_id, account, name, signed_ms, look)
+        if claim is Claim.TAKEN:
+            raise TextRefused("another account's name looks the same: choose another")
+        if claim is Claim.OLDER:
             raise TextRefused("a newer name is already set for this account: sign the name again")
         return account
 
     def prune(self, referenced: set[bytes], now_ms: int | None = None) -> int:
         """Drop the texts no event references that are more than a day old; how many."""
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-        with self._lock:
-            old = self._db.execute("SELECT hash FROM texts WHERE added_ms < ?", (now_ms - UNREFERENCED_TTL_MS,)).fetchall()
-            drop = [(h,) for (h,) in old if bytes(h) not in referenced]
-            self._db.executemany("DELETE FROM texts WHERE hash = ?", drop)
-            for (digest,) in drop:
-                self._known.pop(bytes(digest), None)
+        cutoff = now_ms - UNREFERENCED_TTL_MS
+        drop = [h for h in self.backend.old_texts(cutoff) if h not in referenced]
+        self.backend.delete_texts(drop, cutoff)
+        for digest in drop:
+            self._known.pop(digest, None)
         return len(drop)
 
     def names(self, accounts: list[str]) -> dict[str, str]:
-        if not accounts:
-            return {}
-        marks = ",".join("?" * len(accounts))
-        with self._lock:
-            rows = self._db.execute(f"SELECT account, name FROM names WHERE account IN ({marks})", accounts).fetchall()  # noqa: S608 (placeholders only)
-        return dict(rows)
+        return self.backend.names(self.chain_id, list(accounts))
+
+    def changed_names(self, overlap_ms: int = 10_000) -> set[str]:
+        """The accounts whose name changed since the last call, through any replica (the first
+        call only starts the clock). Changes are read again for ``overlap_ms`` of the database's
+        clock, so one whose transaction committed a little after its timestamp is not missed;
+        one seen already is not answered twice."""
+        now, changes = self.backend.name_changes(self.chain_id, (self._changes_since or 0) - overlap_ms)
+        first, self._changes_since = self._changes_since is None, now
+        fresh = {(c.account, c.set_ms) for c in changes} - self._changes_seen
+        self._changes_seen = {(c.account, c.set_ms) for c in changes if c.changed_ms >= now - 2 * overlap_ms}
+        return set() if first else {account for account, _ in fresh}
 
     def close(self) -> None:
-        self._db.close()
+        self.backend.close()
