@@ -27,6 +27,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from twei.flows import FlowCategory, FlowRecord
+from twei.published import PublishedRoot
 
 __all__ = ["Contracts", "PostState", "CommentState", "Changes", "EngagementIndex", "abi_of"]
 
@@ -133,6 +134,9 @@ class EngagementIndex:
         self.posts: dict[int, PostState] = {}
         self.comments: dict[int, CommentState] = {}
         self.flows: dict[int, list[FlowRecord]] = defaultdict(list)
+        #: What the chain published for each day (root and dataHash), from the distributor's
+        #: RootPublished/RootRevoked events: the published files are checked against it.
+        self.roots: dict[int, PublishedRoot] = {}
         self._checked = 0.0
         self._hash: bytes | None = None  # of the last block indexed
         self._lock = threading.Lock()
@@ -173,7 +177,7 @@ class EngagementIndex:
             self._checked = time.monotonic()
             return self.block
 
-    _STATE = ("block", "_hash", "posts", "comments", "flows", "_touched", "global_block")
+    _STATE = ("block", "_hash", "posts", "comments", "flows", "roots", "_touched", "global_block")
 
     def _rebuilt(self, latest: Any) -> EngagementIndex:
         """A new index of the chain as it is now, built while this one keeps answering (a page
@@ -207,6 +211,7 @@ class EngagementIndex:
         self.posts.clear()
         self.comments.clear()
         self.flows.clear()
+        self.roots.clear()
         self._touched.clear()
         self.global_block = -1
         self._changes.everything = True
@@ -237,6 +242,13 @@ class EngagementIndex:
                 account = to_checksum_address(value)
                 self._touched[account] = block
                 self._changes.accounts.add(account)
+        if kind == "distributor" and name == "RootPublished":
+            epoch = int(args["epoch"])
+            self.roots[epoch] = PublishedRoot(epoch, bytes(args["root"]), int(args["total"]), bytes(args["dataHash"]))
+        elif kind == "distributor" and name == "RootRevoked":
+            known = self.roots.get(int(args["epoch"]))
+            if known is not None and known.root == bytes(args["root"]):
+                del self.roots[known.epoch]
         if kind != "engagement" or "postId" not in args:
             if (kind == "distributor" and name not in _ACCOUNT_ONLY) or kind == "engagement":
                 self.global_block = block
