@@ -361,3 +361,30 @@ def test_disabled__buttons_that_can_only_refuse_show_disabled_with_the_reason_be
     live = client.get(f"{page}/live", params={"account": reader.address}).json()["sections"]
     assert " disabled" in _button(live["comment-level"], 'type="submit"')
     assert " disabled" in _button(live["account"], 'data-action="claim"')
+
+
+def test_public_figures__a_visitor_without_a_wallet_sees_the_posts_own_figures(client, view, day, chain):
+    """Votes, comments, likes, dislikes, reports bought (the events) and what the pool paid the
+    post's readers (the breakdowns the chain vouches for), without an account."""
+    result, out = day
+    html = client.get(f"/posts/{result.post_id}").text
+    post = view.index.posts[result.post_id]
+    comments = [view.index.comments[c] for c in post.comments]
+    assert _said_cell(html, "public-votes") == f"{post.pluses} / {post.minuses}" and post.pluses >= 2
+    assert _said_cell(html, "public-comments") == str(len(comments))
+    assert _said_cell(html, "public-reactions") == f"{sum(c.likes for c in comments)} / {sum(c.dislikes for c in comments)}"
+    assert _said_cell(html, "public-reports") == str(sum(post.report_buyers.values())) != "0"
+    active = int(view.distributor.activeRoot()[1])
+    lines = [
+        amount for b in published_breakdowns(out / "settlements", chain.chain_id, active) if b.epoch <= active
+        for account, per in b.lines.items() if (amount := per.get((result.post_id, int(C.READ_REWARDS)), 0))
+    ]
+    assert len(lines) >= 2  # the demo's reader and commenter qualified
+    assert _said_cell(html, "public-readers") == str(len(lines))
+    assert _said_cell(html, "public-read-rewards") == f"{format_twei(sum(lines), 4)} Twei"
+    signed_in = client.get(f"/posts/{result.post_id}", params={"account": result.reports["author"].account}).text
+    assert 'id="public-figures"' not in signed_in  # a signed-in reader has the account's own block
+
+
+def _said_cell(html: str, cell: str) -> str:
+    return re.search(rf'id="{cell}">([^<]*)<', html).group(1).strip()

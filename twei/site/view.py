@@ -236,6 +236,9 @@ class PostPage:
     earned: dict[str, Any] | None = None
     can_comment: bool = False
     level_message: str = ""
+    #: The post's own figures, the same for everyone (no account needed): see
+    #: :meth:`SiteView.public_figures`.
+    public: dict[str, Any] | None = None
 
 
 class SiteView:
@@ -271,6 +274,7 @@ class SiteView:
             **{n: _selector(contracts.distributor, n) for n in ("currentLevelOf", "claimed", "levelOf")},
         }
         self._listed: tuple[int, list[Breakdown] | ConfigError] = (-1, [])
+        self._public: dict[int, tuple[Any, int, int]] = {}  # post -> (key, readers paid, Read Rewards)
         self._global: tuple[int, dict[str, Any]] = (-2, {})
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
@@ -578,7 +582,51 @@ class SiteView:
         )
         if account:
             self._fill_account(page, post, account, names)
+        else:
+            page.public = self.public_figures(post, comments)
         return page
+
+    def public_figures(self, post: Any, comments: list[CommentView]) -> dict[str, Any]:
+        """What anyone can check about the post, shown to a visitor without a wallet: its votes,
+        comments, likes, dislikes and report instances (events), and what the pool paid its
+        readers on the settled days (the breakdowns the chain vouches for: readers paid, Twei).
+        The pool figures are computed once per post per list of breakdowns."""
+        out: dict[str, Any] = {
+            "pluses": post.pluses,
+            "minuses": post.minuses,
+            "comments": len(comments),
+            "likes": sum(c.likes for c in comments),
+            "dislikes": sum(c.dislikes for c in comments),
+            "reports": sum(post.report_buyers.values()),
+            "readers_paid": None,
+            "read_rewards": None,
+            "pool_note": None,
+        }
+        try:
+            breakdowns = self.breakdowns()
+        except FileMismatch as err:
+            out["pool_note"] = f"{err}. The pool figures are not shown until the file is restored."
+            return out
+        except ConfigError as err:
+            out["pool_note"] = str(err)
+            return out
+        key = (tuple(id(b) for b in breakdowns), self.active_epoch())  # each parsed once per file version
+        cached = self._public.get(post.post_id)
+        if cached is None or cached[0] != key:
+            active, category = key[1], int(FlowCategory.READ_REWARDS)
+            readers, paid = set(), 0
+            for b in breakdowns:
+                if b.epoch > active:  # published, not activated yet: not settled
+                    continue
+                for reader, lines in b.lines.items():
+                    amount = lines.get((post.post_id, category), 0)
+                    if amount:
+                        readers.add(reader)
+                        paid += amount
+            cached = (key, len(readers), paid)
+            self._public[post.post_id] = cached
+        out["readers_paid"], out["read_rewards"] = cached[1], cached[2]
+        return out
 
     def _fill_account(self, page: PostPage, post: Any, account: str, names: dict[str, str]) -> None:
         chain = self.account_chain(account)
