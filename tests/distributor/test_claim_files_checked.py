@@ -59,11 +59,17 @@ def _run(folder, distributor, chain, *extra):
     return CliRunner().invoke(_script(), [*args, "--network", chain.provider.network_choice, *extra])
 
 
-def test_claim_files__the_published_roots_are_read_from_the_chain(day_files, distributor, chain):
+def test_claim_files__the_published_roots_are_read_from_the_chain_and_an_unpublished_day_is_refused(
+    day_files, distributor, chain, publish_root, guardian, alice
+):
+    publish_root(distributor, 2, make_tree([(alice, 5 * ONE, 13)]), data_hash=b"\x02" * 32)
+    distributor.revokePendingRoot(sender=guardian)  # day 2's root will never activate: not kept
     roots = published_roots(chain.provider.web3, distributor.address)
     source = SettlementSource(day_files, chain.chain_id)
-    assert set(roots) == {1}
+    assert set(roots) == {1} and roots[1].total == 5 * ONE
     source.check_against_chain(1, roots[1])  # the untouched file passes
+    with pytest.raises(FileMismatch, match="published no root for day 1"):
+        source.check_against_chain(1, None)  # a day the chain never published (or revoked)
 
 
 @pytest.mark.parametrize(("name", "after", "said"), [
@@ -88,8 +94,3 @@ def test_claim_files__one_altered_byte_is_refused_in_one_line_before_any_gas(
     assert len(lines) == 1 and said in lines[0] and "Traceback" not in refused.output
     assert chain.provider.get_nonce(alice.address) == nonce and token.balanceOf(alice) == balance
 
-
-def test_claim_files__a_breakdown_of_a_day_the_chain_never_published_is_refused(day_files, chain):
-    source = SettlementSource(day_files, chain.chain_id)
-    with pytest.raises(FileMismatch, match="published no root for day 1"):
-        source.check_against_chain(1, None)
