@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.chain  # also on Anvil and Ganache (evm_snapshot / evm_revert)
+
 from twei.site.chain import EngagementIndex
 
 
