@@ -58,3 +58,28 @@ def test_reorg__rolled_back_to_the_fork_point_equals_a_rebuild_and_reads_only_af
     rebuilt.refresh(force=True)
     assert _state(index) == _state(rebuilt)
     assert index.posts[result.post_id].pluses == before
+
+
+def test_reorg__deeper_than_the_kept_blocks_is_rebuilt_from_the_deploy_block_beside(view, day, project, chain, accounts):
+    result, _ = day
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    index = view.index
+    kept = index.keep_blocks
+    index.keep_blocks = 1  # only the last block is kept: a three-block reorganisation is deeper
+    try:
+        index.refresh(force=True)
+        snapshot = chain.snapshot()
+        for i in range(3):
+            token.transfer(accounts[9], 20 + i, sender=accounts[3])
+        index.refresh(force=True)
+        chain.restore(snapshot)
+        for i in range(3):
+            token.transfer(accounts[9], 30 + i, sender=accounts[2])
+        asked = len(index.read_from)
+        index.refresh(force=True)
+        assert index.read_from[asked] == index.contracts.start_block  # the whole rebuild, as before
+    finally:
+        index.keep_blocks = kept
+    rebuilt = EngagementIndex(index.contracts)
+    rebuilt.refresh(force=True)
+    assert _state(index) == _state(rebuilt)
