@@ -112,13 +112,14 @@ test-embedded-b: setup browser postgres
 	$(APE) test tests -q --ignore=tests/ops $(addprefix --ignore=,$(EMBEDDED_A))
 
 test-ops: setup haproxy promtool postgres
-	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py
+	$(APE) test tests/ops -q --ignore=tests/ops/test_post_page.py --ignore=tests/ops/test_demo_node.py
 
 # The post page in Debian's Chromium against two `ape run site` replicas on one PostgreSQL behind
 # HAProxy, on its own Anvil (every action a reader takes, with a wallet that signs on Anvil; one
-# replica is killed mid-walk).
+# replica is killed mid-walk); and `make demo-anvil`/`make site`'s day on Anvil, a read on its
+# site settled and claimed (test_demo_node.py).
 test-site: setup browser postgres haproxy
-	$(APE) test tests/ops/test_post_page.py -q
+	$(APE) test tests/ops/test_post_page.py tests/ops/test_demo_node.py -q
 
 test-anvil: setup
 	TWEI_HYPOTHESIS_PROFILE=node $(APE) test tests -q -m chain --network ethereum:local:foundry

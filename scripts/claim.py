@@ -6,7 +6,8 @@ import click
 from ape import accounts, chain, project
 from ape.cli import network_option
 
-from twei.claim import SettlementSource, deployed_distributor, plan_claim, send_claim
+from twei.claim import SettlementSource, deployed_block, deployed_distributor, plan_claim, send_claim
+from twei.published import published_roots
 from twei.cli import check_address, contract_at, friendly_errors, say, signer_for
 from twei.jobcli import JobCommand, finish
 from twei.units import format_twei
@@ -39,10 +40,14 @@ def cli(who, beneficiary, settlements, distributor, root, dry_run, as_json):
         distributor = check_address(distributor, "--distributor")
     account = signer_for(accounts, who)
     contract = contract_at(chain, project.RewardDistributor, distributor or deployed_distributor(chain.chain_id, root))
-    plan = plan_claim(contract, SettlementSource(settlements, chain.chain_id), beneficiary or account.address)
+    source = SettlementSource(settlements, chain.chain_id)
+    plan = plan_claim(contract, source, beneficiary or account.address)  # the tree's root is the active root
     if isinstance(plan, str):  # no active root yet, or none of its leaves is this account's
         finish(plan, account=beneficiary or account.address, claimed="0", tx=None)
         return
+    # The day's breakdown is the one whose keccak256 the chain published (else exit 1, no gas).
+    from_block = 0 if distributor is not None else deployed_block(chain.chain_id, root)
+    source.check_against_chain(plan.epoch, published_roots(chain.provider.web3, contract.address, from_block).get(plan.epoch))
     say(plan.describe())
     fields = {"account": plan.account, "claimable": str(plan.claimable), "level": plan.level}
     if not plan.worth_sending:

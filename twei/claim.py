@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from twei.deploy import recorded_address
-from twei.errors import ClaimError, MerkleError
+from twei.errors import ClaimError, FileMismatch, MerkleError
 from twei.merkle import StandardMerkleTree
+from twei.published import PublishedRoot, check_breakdown_bytes
 from twei.units import format_twei
 
 __all__ = [
     "ClaimPlan",
     "SettlementSource",
+    "deployed_block",
     "deployed_distributor",
     "find_leaf",
     "plan_claim",
@@ -94,19 +96,61 @@ class SettlementSource:
         raise ClaimError(f"no settlement file for epoch {epoch} at {', '.join(tried)}")
 
     def tree_for_root(self, epoch: int, root: str) -> StandardMerkleTree:
-        """The tree whose root is ``root``: the file of ``epoch``, else (folders) the highest that matches."""
+        """The tree whose root is ``root``: the file of ``epoch``, else (folders) the highest that
+        matches. A file of ``epoch`` that is there but is not that tree (altered: a leaf or a node
+        no longer hashes to the root published on-chain) is refused with :class:`FileMismatch`."""
+        problem = None
         try:
             tree = self.load(epoch)
             if tree.root == root:
                 return tree
-        except ClaimError:
+            problem = f"its root is {tree.root}"
+        except FileMismatch:
+            raise
+        except ClaimError as err:
             if self.is_url:
                 raise
+            if (self._folder() / f"{epoch}.json").is_file():
+                problem = str(err)
         for other in self.epochs():
-            tree = self.load(other)
+            if other == epoch:
+                continue
+            try:
+                tree = self.load(other)
+            except ClaimError:
+                continue
             if tree.root == root:
                 return tree
+        if problem is not None:
+            raise FileMismatch(
+                f"the tree file of day {epoch} does not match the root published on-chain ({root}): {problem};"
+                " nothing is claimed or shown from it"
+            )
         raise ClaimError(f"no settlement file holds the active root {root} (epoch {epoch})")
+
+    def breakdown_bytes(self, epoch: int) -> bytes | None:
+        """The exact bytes of the day's breakdown file, or None where there is none."""
+        if self.is_url:
+            base = self.location.rstrip("/")
+            for prefix in (f"{base}/settlements/{self.chain_id}", f"{base}/{self.chain_id}", base):
+                try:
+                    with urllib.request.urlopen(f"{prefix}/{epoch}.breakdown.json", timeout=30) as response:  # noqa: S310
+                        return response.read()
+                except urllib.error.HTTPError as err:
+                    if err.code != 404:
+                        raise ClaimError(f"{prefix}/{epoch}.breakdown.json: HTTP {err.code}") from err
+                except urllib.error.URLError as err:
+                    raise ClaimError(f"{prefix}: {err.reason}") from err
+            return None
+        path = self._folder() / f"{epoch}.breakdown.json"
+        return path.read_bytes() if path.is_file() else None
+
+    def check_against_chain(self, epoch: int, published: PublishedRoot | None) -> None:
+        """Refuse (:class:`FileMismatch`) the day's breakdown if it is not the one whose keccak256
+        the chain published as the day's ``dataHash`` (:mod:`twei.published`)."""
+        raw = self.breakdown_bytes(epoch)
+        if raw is not None:
+            check_breakdown_bytes(raw, epoch, published, f"the breakdown file of day {epoch}")
 
 
 def find_leaf(tree: StandardMerkleTree, account: str) -> int | None:
@@ -184,6 +228,17 @@ def plan_claim(distributor: Any, source: SettlementSource, account: str) -> Clai
 def send_claim(distributor: Any, plan: ClaimPlan, sender: Any) -> Any:
     """Send the claim from ``sender`` (the Twei goes to ``plan.account`` whoever sends)."""
     return distributor.claim(*plan.args(), sender=sender)
+
+
+def deployed_block(chain_id: int, root: str | Path = ".", name: str = "RewardDistributor") -> int:
+    """The block `ape run deploy` recorded for ``name`` (0 without a record: the logs are then
+    searched from the first block)."""
+    from twei.deploy import Deployment, deployment_path
+
+    path = deployment_path(Path(root), chain_id)
+    if not path.exists():
+        return 0
+    return int(Deployment.load(path, chain_id).contracts.get(name, {}).get("block") or 0)
 
 
 def deployed_distributor(chain_id: int, root: str | Path = ".") -> str:

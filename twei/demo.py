@@ -29,6 +29,7 @@ from twei.deploy import deploy_all, load_config, local_fallback
 from twei.report import PostReport, build_report, buy_report, fetch_flows, render_png, render_text
 from twei.oracle.store.sqlite import SQLiteStore
 from twei.settlement.job import SettlementJob
+from twei.settlement.timeline import utc
 from twei.site.texts import TextStore
 from twei.settlement.store import JobStore
 from twei.toolchain.localnode import free_port
@@ -298,4 +299,19 @@ def run_demo(
         say("")
         say(render_text(report, engagement.reportPrice()))
         say(f"   picture: {result.pictures[name]}")
+    _catch_up_with_the_wall_clock(chain, say)
     return result
+
+
+def _catch_up_with_the_wall_clock(chain: Any, say: Callable[[str], None]) -> None:
+    """On a node started behind the wall clock (twei.toolchain.devnode: `make demo-anvil`,
+    `make site`), move the chain to now: the site's oracle takes reads at the wall clock's time,
+    so a read on the demo's site then falls on the chain's today and is settled once that day
+    ends. A chain already ahead (the embedded one starts now) is left where it is: time only
+    moves forward."""
+    now = int(time.time())
+    if int(chain.pending_timestamp) < now:
+        _set_time(chain, now)
+        _mine(chain)
+        say("")
+        say(f"The chain's clock is the wall clock's again ({utc(now)}): reads on the site settle with today.")

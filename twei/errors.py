@@ -13,6 +13,7 @@ __all__ = [
     "MerkleError",
     "SignatureError",
     "ClaimError",
+    "FileMismatch",
     "ActionRefused",
     "SettlementError",
     "StepNotDue",
@@ -57,6 +58,12 @@ class SignatureError(TweiError, ValueError):
 
 class ClaimError(TweiError, RuntimeError):
     """A claim cannot be prepared or sent (no settlement files, unknown distributor, ...)."""
+
+
+class FileMismatch(ClaimError):
+    """A published file (a day's tree or breakdown) does not match what the chain published for
+    its day (the root, the ``dataHash``): it was altered or is another deployment's; nothing is
+    shown or claimed from it."""
 
 
 class ActionRefused(TweiError, ValueError):

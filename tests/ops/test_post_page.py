@@ -234,6 +234,22 @@ def refused(person: Person, chain: Chain, click, message: str) -> None:
     assert person.page.evaluate(in_view), "the refusal is not where the reader is looking"
 
 
+def disabled_with_reason(person: Person, chain: Chain, button, message: str) -> None:
+    """``button`` (a locator) can only refuse: it shows disabled, and the element its
+    aria-describedby names, shown beside it, says ``message``; a click sends nothing."""
+    marks, nonce = person.wallet.mark(), chain.nonce(person.address)
+    button.wait_for(timeout=15_000)
+    deadline = time.monotonic() + 15  # a live section may still be on its way
+    while not button.is_disabled() and time.monotonic() < deadline:
+        person.page.wait_for_timeout(100)
+    assert button.is_disabled()
+    reason = person.page.locator("#" + button.get_attribute("aria-describedby"))
+    assert reason.is_visible() and re.search(message, reason.inner_text()), reason.inner_text()
+    button.click(force=True)  # a disabled button ignores the click
+    person.page.wait_for_timeout(300)
+    assert person.wallet.mark() == marks and chain.nonce(person.address) == nonce
+
+
 def text(person: Person, selector: str) -> str:
     return person.page.locator(selector).first.inner_text().strip()
 
@@ -332,8 +348,8 @@ def test_critic__below_lvl_13_is_told_the_level_and_the_xp_missing_and_nothing_i
     critic.connect()
     critic.wait_text("#comment-level", "LVL 3")
     critic.page.fill("#comment-text", "Let me in.")
-    refused(critic, node, lambda: critic.page.get_by_role("button", name=re.compile("^Comment")).click(),
-            r"available from LVL 13.*LVL 3")
+    disabled_with_reason(critic, node, critic.page.get_by_role("button", name=re.compile("^Comment")),
+                         r"available from LVL 13.*LVL 3")
     assert "XP" in text(critic, "#comment-level")
 
 
@@ -366,8 +382,9 @@ def test_critic__dislikes_and_minuses_each_with_a_permit(people, node):
 def test_refusals__own_post_double_vote_no_twei_and_wallet_rejection_change_nothing(world, browser, people, node):
     net, base, _ = world
     author, curator, reader = people["author"], people["curator"], people["reader"]
-    refused(author, node, lambda: author.click_action("plus"), "your post")
-    refused(curator, node, lambda: curator.click_action("plus"), "already")
+    for action in ("plus", "minus"):
+        disabled_with_reason(author, node, author.page.locator(f"[data-action={action}]").first, "your post")
+    disabled_with_reason(curator, node, curator.page.locator("[data-action=plus]").first, "already")
     pauper = Person(browser, net, base, PAUPER)  # ETH for gas, no TWEI
     try:
         pauper.open("/posts/1")
@@ -416,6 +433,7 @@ def test_settle__the_day_settles_and_the_reader_claims_from_the_page(world, peop
     reader.wait_text("#status", r"^Claimed \d+(\.\d{1,4})? Twei in block")  # 4 decimals at most, as the page
     gained = node.balance(reader.address) - before
     assert gained > 0 and shown == f"{format_twei(gained, 4)} Twei"
+    disabled_with_reason(reader, node, reader.page.locator("[data-action=claim]").first, "Nothing to claim")
     # Read Rewards on the page's PnL block: what the published breakdown paid for this post.
     paid = Breakdown.read(net.site / "settlements" / str(SEPOLIA) / f"{day}.breakdown.json")
     read = paid.lines[reader.address][(1, int(FlowCategory.READ_REWARDS))]

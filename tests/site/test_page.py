@@ -321,3 +321,70 @@ def test_site_metrics__answers_by_route_and_the_index_lag_behind_the_head(client
     monkeypatch.setattr(view.index, "refresh", broken)
     chain.mine(3)
     assert scrape()[("twei_site_index_lag_blocks", ())] == 3
+
+
+def _button(html: str, pattern: str) -> str:
+    return re.search(rf"<button [^>]*{pattern}[^>]*>", html).group(0)
+
+
+def _said(html: str, element_id: str) -> str:
+    """The text of the element with ``element_id`` (what a button's aria-describedby names)."""
+    return re.sub(r"<[^>]+>", "", re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:p|span)>', html, re.S).group(1)).strip()
+
+
+def test_disabled__buttons_that_can_only_refuse_show_disabled_with_the_reason_beside(client, day, accounts):
+    """"Claim 0 Twei", plus and minus on one's own post, Comment below LVL 13 (and without a
+    wallet): disabled, aria-describedby naming the reason shown beside them."""
+    result, _ = day
+    author, commenter, reader, nobody = accounts[1], accounts[2], accounts[3], accounts[9]
+    page = f"/posts/{result.post_id}"
+    own = client.get(page, params={"account": author.address}).text
+    for action in ("plus", "minus"):
+        button = _button(own, f'data-action="{action}"')
+        assert " disabled" in button and 'aria-describedby="vote-why"' in button
+    assert _said(own, "vote-why") == "This is your post: you cannot vote on it."
+    low = client.get(page, params={"account": reader.address}).text
+    claim = _button(low, 'data-action="claim"')
+    assert ">Claim 0 Twei<" in low and " disabled" in claim and 'aria-describedby="claim-why"' in claim
+    assert _said(low, "claim-why").startswith("Nothing to claim")
+    comment = _button(low, 'type="submit" class="primary"')
+    assert " disabled" in comment and 'aria-describedby="comment-level"' in comment
+    assert "Commenting is available from LVL 13" in _said(low, "comment-level")
+    anonymous = client.get(page).text
+    assert " disabled" in _button(anonymous, 'type="submit" class="primary"')
+    assert "Connect a wallet to comment" in _said(anonymous, "comment-level")
+    # Buttons that can act are not disabled: a LVL 13 commenter's Comment, a new account's votes.
+    assert " disabled" not in _button(client.get(page, params={"account": commenter.address}).text, 'type="submit" class="primary"')
+    fresh = client.get(page, params={"account": nobody.address}).text
+    assert not any(" disabled" in _button(fresh, f'data-action="{a}"') for a in ("plus", "minus"))
+    # The live sections carry the same state (the page swaps them without a reload).
+    live = client.get(f"{page}/live", params={"account": reader.address}).json()["sections"]
+    assert " disabled" in _button(live["comment-level"], 'type="submit"')
+    assert " disabled" in _button(live["account"], 'data-action="claim"')
+
+
+def test_public_figures__a_visitor_without_a_wallet_sees_the_posts_own_figures(client, view, day, chain):
+    """Votes, comments, likes, dislikes, reports bought (the events) and what the pool paid the
+    post's readers (the breakdowns the chain vouches for), without an account."""
+    result, out = day
+    html = client.get(f"/posts/{result.post_id}").text
+    post = view.index.posts[result.post_id]
+    comments = [view.index.comments[c] for c in post.comments]
+    assert _said_cell(html, "public-votes") == f"{post.pluses} / {post.minuses}" and post.pluses >= 2
+    assert _said_cell(html, "public-comments") == str(len(comments))
+    assert _said_cell(html, "public-reactions") == f"{sum(c.likes for c in comments)} / {sum(c.dislikes for c in comments)}"
+    assert _said_cell(html, "public-reports") == str(sum(post.report_buyers.values())) != "0"
+    active = int(view.distributor.activeRoot()[1])
+    lines = [
+        amount for b in published_breakdowns(out / "settlements", chain.chain_id, active) if b.epoch <= active
+        for account, per in b.lines.items() if (amount := per.get((result.post_id, int(C.READ_REWARDS)), 0))
+    ]
+    assert len(lines) >= 2  # the demo's reader and commenter qualified
+    assert _said_cell(html, "public-readers") == str(len(lines))
+    assert _said_cell(html, "public-read-rewards") == f"{format_twei(sum(lines), 4)} Twei"
+    signed_in = client.get(f"/posts/{result.post_id}", params={"account": result.reports["author"].account}).text
+    assert 'id="public-figures"' not in signed_in  # a signed-in reader has the account's own block
+
+
+def _said_cell(html: str, cell: str) -> str:
+    return re.search(rf'id="{cell}">([^<]*)<', html).group(1).strip()

@@ -15,6 +15,7 @@ conversion layer.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -27,6 +28,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from twei.flows import FlowCategory, FlowRecord
+from twei.published import PublishedRoot
 
 __all__ = ["Contracts", "PostState", "CommentState", "Changes", "EngagementIndex", "abi_of"]
 
@@ -125,14 +127,30 @@ class EngagementIndex:
     (balance, allowance, level, claim) last changed, so that state is read once per change
     rather than once per request (:meth:`touched_at`)."""
 
-    def __init__(self, contracts: Contracts, *, refresh_interval_s: float = 0.25, max_range: int = 5_000) -> None:
+    def __init__(
+        self, contracts: Contracts, *, refresh_interval_s: float = 0.25, max_range: int = 5_000, keep_blocks: int = 64,
+        _shadow: bool = False,
+    ) -> None:
         self.contracts = contracts
         self.refresh_interval_s = refresh_interval_s
         self.max_range = max_range
+        #: How deep a reorganisation is undone from the blocks kept (deeper: a whole rebuild).
+        self.keep_blocks = keep_blocks
+        #: The blocks with events among the last ``keep_blocks`` indexed, and each tip the index
+        #: stood at: (number, hash, logs).
+        self._recent: list[tuple[int, bytes, list[Any]]] = []
+        #: The index as it was below those blocks (built lazily; a shadow keeps none of its own).
+        self._base: EngagementIndex | None = None
+        self._shadow = _shadow
+        #: The first block of every eth_getLogs range asked (what a reorganisation re-read).
+        self.read_from: list[int] = []
         self.block = contracts.start_block - 1  # the last block indexed
         self.posts: dict[int, PostState] = {}
         self.comments: dict[int, CommentState] = {}
         self.flows: dict[int, list[FlowRecord]] = defaultdict(list)
+        #: What the chain published for each day (root and dataHash), from the distributor's
+        #: RootPublished/RootRevoked events: the published files are checked against it.
+        self.roots: dict[int, PublishedRoot] = {}
         self._checked = 0.0
         self._hash: bytes | None = None  # of the last block indexed
         self._lock = threading.Lock()
@@ -153,7 +171,11 @@ class EngagementIndex:
         unless ``force``); the block the index is at.
 
         A reorganisation (the indexed block's hash changed: a testnet reorg, or a dev chain
-        reverted to a snapshot) drops the index and builds it again from the first block."""
+        reverted to a snapshot) is rolled back to the fork point: the last kept block whose hash
+        the chain still has; only the blocks after it are read again (:meth:`_rolled_back`). The
+        new state is built beside the served one and swapped in (a page asked meanwhile shows the
+        last good state, never a 404); a reorganisation deeper than ``keep_blocks`` rebuilds from
+        the first block, also beside."""
         now = time.monotonic()
         if not force and now - self._checked < self.refresh_interval_s:
             return self.block
@@ -165,21 +187,65 @@ class EngagementIndex:
             self.timestamp = int(latest["timestamp"])
             if self._hash is not None and not (latest["number"] == self.block and bytes(latest["hash"]) == self._hash):
                 if latest["number"] < self.block or bytes(eth.get_block(self.block)["hash"]) != self._hash:
-                    log.warning("the chain reorganised below block %s: indexing again beside the served index", self.block)
-                    self._swap_in(self._rebuilt(latest))
+                    fresh = self._rolled_back(eth, latest)
+                    if fresh is None:
+                        log.warning("the chain reorganised deeper than %s blocks: indexing again beside the served index", self.keep_blocks)
+                        fresh = self._rebuilt(latest)
+                    self._swap_in(fresh)
                     self._checked = time.monotonic()
                     return self.block
             self._catch_up(eth, latest)
             self._checked = time.monotonic()
             return self.block
 
-    _STATE = ("block", "_hash", "posts", "comments", "flows", "_touched", "global_block")
+    _STATE = ("block", "_hash", "posts", "comments", "flows", "roots", "_touched", "global_block", "_recent", "_base")
+
+    def _new(self, shadow: bool = False) -> EngagementIndex:
+        return type(self)(
+            self.contracts, refresh_interval_s=self.refresh_interval_s, max_range=self.max_range,
+            keep_blocks=self.keep_blocks, _shadow=shadow,
+        )
 
     def _rebuilt(self, latest: Any) -> EngagementIndex:
         """A new index of the chain as it is now, built while this one keeps answering (a page
         asked meanwhile shows the last good state, never a 404)."""
-        fresh = type(self)(self.contracts, refresh_interval_s=self.refresh_interval_s, max_range=self.max_range)
+        fresh = self._new()
+        fresh.read_from = self.read_from
         fresh._catch_up(self.contracts.web3.eth, latest)
+        return fresh
+
+    def _rolled_back(self, eth: Any, latest: Any) -> EngagementIndex | None:
+        """The index rolled back to the fork point and brought up to ``latest``, built beside
+        this one; None if the fork is below the blocks kept.
+
+        The fork point is the highest kept block (with events, or a tip) whose hash the chain still has at
+        its height (a block's hash commits to all its ancestors, so everything up to it is still
+        canonical), else the base below them. The new state is the base's, copied, with the
+        kept blocks up to the fork applied again from memory, then the chain's logs after the
+        fork: the only blocks read again."""
+        base = self._base if self._base is not None else self._new(shadow=True)
+        fork, kept = None, 0
+        for i in range(len(self._recent) - 1, -1, -1):
+            number, digest, _ = self._recent[i]
+            if number <= latest["number"] and bytes(eth.get_block(number)["hash"]) == digest:
+                fork, kept = number, i + 1
+                break
+        if fork is None:
+            if base._hash is not None and (base.block > latest["number"] or bytes(eth.get_block(base.block)["hash"]) != base._hash):
+                return None
+            fork = base.block
+        log.warning("the chain reorganised below block %s: rolling back to block %s beside the served index", self.block, fork)
+        fresh = self._new()
+        fresh.read_from = self.read_from
+        for name in ("posts", "comments", "flows", "roots", "_touched", "global_block"):
+            setattr(fresh, name, copy.deepcopy(getattr(base, name)))
+        fresh._base = base
+        for number, digest, logs in self._recent[:kept]:
+            for raw in logs:
+                fresh._apply(raw)
+            fresh._recent.append((number, digest, logs))
+        fresh.block = fork
+        fresh._catch_up(eth, latest)
         return fresh
 
     def _swap_in(self, fresh: EngagementIndex) -> None:
@@ -190,16 +256,40 @@ class EngagementIndex:
         self._changes.everything = True
 
     def _catch_up(self, eth: Any, latest: Any) -> None:
-        """Index the blocks after ``self.block`` up to ``latest``."""
+        """Index the blocks after ``self.block`` up to ``latest``; keep the logs of the last
+        ``keep_blocks`` blocks (a reorganisation is undone from them) and fold older ones into
+        the base."""
         while self.block < latest["number"]:
             start = self.block + 1
             end = min(latest["number"], start + self.max_range - 1)
             addresses = [self.contracts.engagement.address, self.contracts.token.address, self.contracts.distributor.address]
+            self.read_from.append(start)
             logs = eth.get_logs({"address": addresses, "fromBlock": start, "toBlock": end})
             for raw in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"])):
                 self._apply(raw)
+                if self._shadow:
+                    continue
+                number = int(raw["blockNumber"])
+                if not self._recent or self._recent[-1][0] != number:
+                    self._recent.append((number, bytes(raw["blockHash"]), []))
+                self._recent[-1][2].append(raw)
             self.block = end
         self._hash = bytes(latest["hash"]) if self.block == latest["number"] else bytes(eth.get_block(self.block)["hash"])
+        if not self._shadow and (not self._recent or self._recent[-1][0] != self.block):
+            self._recent.append((self.block, self._hash, []))  # the tip: a fork point to the block
+        self._fold(self.block - self.keep_blocks)
+
+    def _fold(self, below: int) -> None:
+        """Apply the kept blocks at or below ``below`` to the base (they are deep enough)."""
+        if self._shadow:
+            return
+        while self._recent and self._recent[0][0] <= below:
+            number, digest, logs = self._recent.pop(0)
+            if self._base is None:
+                self._base = self._new(shadow=True)
+            for raw in logs:
+                self._base._apply(raw)
+            self._base.block, self._base._hash = number, digest
 
     def _reset(self) -> None:
         self.block = self.contracts.start_block - 1
@@ -207,7 +297,10 @@ class EngagementIndex:
         self.posts.clear()
         self.comments.clear()
         self.flows.clear()
+        self.roots.clear()
         self._touched.clear()
+        self._recent.clear()
+        self._base = None
         self.global_block = -1
         self._changes.everything = True
 
@@ -237,6 +330,13 @@ class EngagementIndex:
                 account = to_checksum_address(value)
                 self._touched[account] = block
                 self._changes.accounts.add(account)
+        if kind == "distributor" and name == "RootPublished":
+            epoch = int(args["epoch"])
+            self.roots[epoch] = PublishedRoot(epoch, bytes(args["root"]), int(args["total"]), bytes(args["dataHash"]))
+        elif kind == "distributor" and name == "RootRevoked":
+            known = self.roots.get(int(args["epoch"]))
+            if known is not None and known.root == bytes(args["root"]):
+                del self.roots[known.epoch]
         if kind != "engagement" or "postId" not in args:
             if (kind == "distributor" and name not in _ACCOUNT_ONLY) or kind == "engagement":
                 self.global_block = block

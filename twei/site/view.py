@@ -25,8 +25,9 @@ from hexbytes import HexBytes
 
 from twei.breakdown import Breakdown, breakdown_path
 from twei.claim import ClaimPlan, SettlementSource, find_leaf, plan_claim
-from twei.errors import ClaimError, ConfigError, TweiError
+from twei.errors import ClaimError, ConfigError, FileMismatch, TweiError
 from twei.flows import FlowCategory, Side
+from twei.published import check_breakdown_bytes
 from twei.oracle.rules import DEFAULT_RULES, Rules, time_to_read_ms
 from twei.report import PostReport, build_report
 from twei.settlement.timeline import day_start, utc
@@ -235,6 +236,9 @@ class PostPage:
     earned: dict[str, Any] | None = None
     can_comment: bool = False
     level_message: str = ""
+    #: The post's own figures, the same for everyone (no account needed): see
+    #: :meth:`SiteView.public_figures`.
+    public: dict[str, Any] | None = None
 
 
 class SiteView:
@@ -257,7 +261,7 @@ class SiteView:
         self.job_db = job_db
         self.rules = rules
         self.source = CachedSource(self.settlements, contracts.chain_id)
-        self._breakdowns: dict[Path, tuple[float, Breakdown]] = {}
+        self._breakdowns: dict[Path, tuple[Any, Breakdown]] = {}
         self._trees: dict[tuple[int, str], Any] = {}
         self._fees: tuple[int, int, dict[str, Any]] = (-2, 0, {})
         self._global_lock = threading.Lock()
@@ -270,6 +274,7 @@ class SiteView:
             **{n: _selector(contracts.distributor, n) for n in ("currentLevelOf", "claimed", "levelOf")},
         }
         self._listed: tuple[int, list[Breakdown] | ConfigError] = (-1, [])
+        self._public: dict[int, tuple[Any, int, int]] = {}  # post -> (key, readers paid, Read Rewards)
         self._global: tuple[int, dict[str, Any]] = (-2, {})
         self._pruned = 0.0  # monotonic time of the last prune of unreferenced texts
         self.token = Calls(contracts.token)
@@ -353,17 +358,18 @@ class SiteView:
         return int(self.distributor.activeRoot()[1])
 
     def breakdowns(self) -> list[Breakdown]:
-        """Every published breakdown of the chain (parsed once per file version, the folder
-        looked at once per indexed block); ConfigError without the active root's, as `ape run
-        report` refuses."""
+        """Every published breakdown of the chain that the chain vouches for (parsed once per
+        file version, the folder looked at once per indexed block); ConfigError without the
+        active root's, as `ape run report` refuses; FileMismatch if one is not the file whose
+        keccak256 the chain published as its day's dataHash (no figure is shown from it)."""
         block = self.index.block
         if self._listed[0] != block:
             try:
                 self._listed = (block, self._read_breakdowns())
-            except ConfigError as err:
+            except (ConfigError, FileMismatch) as err:
                 self._listed = (block, err)
         found = self._listed[1]
-        if isinstance(found, ConfigError):
+        if isinstance(found, (ConfigError, FileMismatch)):
             raise found
         return found
 
@@ -378,13 +384,23 @@ class SiteView:
         out = []
         for path in sorted(folder.glob("*.breakdown.json")) if folder.is_dir() else ():
             try:
-                mtime = path.stat().st_mtime
+                day = int(path.name.split(".")[0])
+                published = self.index.roots.get(day)
+                if published is None:
+                    continue  # written before its root is sent, or revoked: nothing settled from it
+                stat = path.stat()
+                version = (stat.st_mtime_ns, stat.st_size, published.data_hash)
                 cached = self._breakdowns.get(path)
-                if cached is None or cached[0] != mtime:
-                    cached = (mtime, Breakdown.read(path))
+                if cached is None or cached[0] != version:
+                    raw = path.read_bytes()
+                    check_breakdown_bytes(raw, day, published, f"The published breakdown of {day_start(day)}")
+                    cached = (version, Breakdown.from_bytes(raw))
                     self._breakdowns[path] = cached
                 out.append(cached[1])
-            except (OSError, TweiError) as err:
+            except FileMismatch as err:
+                log.error("%s", err)
+                raise
+            except (OSError, ValueError, TweiError) as err:
                 log.warning("skipping unreadable breakdown %s: %s", path, err)
         return out
 
@@ -566,7 +582,51 @@ class SiteView:
         )
         if account:
             self._fill_account(page, post, account, names)
+        else:
+            page.public = self.public_figures(post, comments)
         return page
+
+    def public_figures(self, post: Any, comments: list[CommentView]) -> dict[str, Any]:
+        """What anyone can check about the post, shown to a visitor without a wallet: its votes,
+        comments, likes, dislikes and report instances (events), and what the pool paid its
+        readers on the settled days (the breakdowns the chain vouches for: readers paid, Twei).
+        The pool figures are computed once per post per list of breakdowns."""
+        out: dict[str, Any] = {
+            "pluses": post.pluses,
+            "minuses": post.minuses,
+            "comments": len(comments),
+            "likes": sum(c.likes for c in comments),
+            "dislikes": sum(c.dislikes for c in comments),
+            "reports": sum(post.report_buyers.values()),
+            "readers_paid": None,
+            "read_rewards": None,
+            "pool_note": None,
+        }
+        try:
+            breakdowns = self.breakdowns()
+        except FileMismatch as err:
+            out["pool_note"] = f"{err}. The pool figures are not shown until the file is restored."
+            return out
+        except ConfigError as err:
+            out["pool_note"] = str(err)
+            return out
+        key = (tuple(id(b) for b in breakdowns), self.active_epoch())  # each parsed once per file version
+        cached = self._public.get(post.post_id)
+        if cached is None or cached[0] != key:
+            active, category = key[1], int(FlowCategory.READ_REWARDS)
+            readers, paid = set(), 0
+            for b in breakdowns:
+                if b.epoch > active:  # published, not activated yet: not settled
+                    continue
+                for reader, lines in b.lines.items():
+                    amount = lines.get((post.post_id, category), 0)
+                    if amount:
+                        readers.add(reader)
+                        paid += amount
+            cached = (key, len(readers), paid)
+            self._public[post.post_id] = cached
+        out["readers_paid"], out["read_rewards"] = cached[1], cached[2]
+        return out
 
     def _fill_account(self, page: PostPage, post: Any, account: str, names: dict[str, str]) -> None:
         chain = self.account_chain(account)
@@ -599,14 +659,20 @@ class SiteView:
             reports_bought=post.report_buyers.get(account, 0),
             is_author=account == post.author,
         )
+        mismatch = None
         try:
             breakdowns = self.breakdowns()
+        except FileMismatch as err:  # an altered file: no figure from any breakdown
+            page.report_error = mismatch = f"{err}. The pool figures are not shown until the file is restored."
+            breakdowns = None
         except ConfigError as err:
             page.report_error = str(err)
             breakdowns = None
         if breakdowns is not None:
             page.report = build_report(account, page.post_id, self.index.flows_of(page.post_id, account), breakdowns, treasury=treasury)
         page.earned = self._earned(page.post_id, account, breakdowns or [])
+        if mismatch:
+            page.earned.update(settled=0, refused=mismatch)
         level_now = page.account.leaf_level if page.account.leaf_level is not None else (page.account.level if current else 0)
         need = page.fees["min_level"]
         page.can_comment = level_now >= need
