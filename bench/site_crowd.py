@@ -4,8 +4,8 @@
 with one-second blocks, `ape run site` on it, a post with comments), then:
 
 - opens ``--clients`` Server-Sent Event streams of ``/posts/1/stream?account=…``, each for its own
-  account (random addresses, plus the three accounts that act), from a separate process running
-  aiohttp (not browsers: one process holds them all);
+  account (random addresses, plus the three accounts that act), from ``--client-processes``
+  separate processes running aiohttp (not browsers);
 - measures the site process while they are open and idle: CPU (its own, from /proc) and memory;
 - sends ``--rounds`` rounds of a like, a comment and a claim, one action every ``--gap`` s, and
   for each one measures, from the moment its receipt is available, when every page that must
@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--gap", type=float, default=1.5, help="seconds between two actions")
     parser.add_argument("--comments", type=int, default=10, help="comments on the post before the crowd")
+    parser.add_argument("--client-processes", type=int, default=2, help="processes holding the streams")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="0: skip the per-request figures")
     args = parser.parse_args()
     _raise_fd_limit(args.clients + 200)
@@ -184,12 +185,28 @@ def main() -> None:
                 for c in (1, 50) if args.wrk_seconds else ():
                     print(f"  /posts/1/live {label}, {c} connection(s): {_wrk(url, c, args.wrk_seconds)}")
 
+            # The crowd in --client-processes processes, each holding its share of the streams: one
+            # process reading 10,000 streams was itself the bottleneck (the site pushed each block
+            # at 16 % of a core while the latencies grew: the sockets were not read fast enough).
             ctx = multiprocessing.get_context("spawn")
-            ours, theirs = ctx.Pipe()
-            crowd_proc = ctx.Process(target=crowd, args=(base.rstrip("/"), accounts, theirs), daemon=True)
+            shares = [accounts[k::args.client_processes] for k in range(args.client_processes)]
+            pipes, crowd_procs = [], []
             cpu0 = proc.cpu_s()
-            crowd_proc.start()
-            _, opened, ramp_s, failures, failed = ours.recv()
+            for share in shares:
+                ours, theirs = ctx.Pipe()
+                crowd_proc = ctx.Process(target=crowd, args=(base.rstrip("/"), share, theirs), daemon=True)
+                crowd_proc.start()
+                pipes.append(ours)
+                crowd_procs.append(crowd_proc)
+            opened = failed = 0
+            ramp_s = 0.0
+            failures: list[str] = []
+            for ours in pipes:
+                _, n, seconds, some, count = ours.recv()
+                opened, ramp_s, failed = opened + n, max(ramp_s, seconds), failed + count
+                failures += some
+            clients = [Proc(p.pid) for p in crowd_procs]
+            client_cpu0 = sum(c.cpu_s() for c in clients)
             print(f"{opened:,} of {len(accounts):,} streams open and sent their first state in {ramp_s:.1f} s"
                   f" (site CPU {proc.cpu_s() - cpu0:.1f} s for the ramp){'; failures: ' + str(failed) + ' ' + str(failures) if failed else ''}")
             idle0, t_idle = proc.cpu_s(), time.monotonic()
@@ -215,10 +232,19 @@ def main() -> None:
                 time.sleep(args.gap)
             time.sleep(3)
             busy = (proc.cpu_s() - cpu1) / (time.monotonic() - t1)
+            client_busy = (sum(c.cpu_s() for c in clients) - client_cpu0) / (time.monotonic() - t1)
             rss = proc.rss_mb()
-            ours.send("stop")
-            _, records, received = ours.recv()
-            crowd_proc.join(30)
+            for ours in pipes:
+                ours.send("stop")
+            records_by_account: dict[str, list] = {}
+            received = 0
+            for ours, share in zip(pipes, shares):
+                _, records, got = ours.recv()
+                records_by_account.update(zip(share, records))
+                received += got
+            records = [records_by_account[a] for a in accounts]
+            for crowd_proc in crowd_procs:
+                crowd_proc.join(30)
         finally:
             log = (Path(tmp) / "site.log").read_text() if (Path(tmp) / "site.log").exists() else ""
             net.close()
@@ -238,6 +264,7 @@ def main() -> None:
             by_kind.setdefault(what, []).append(max(0.0, min(times) - at))
     print(f"the crowd received {received / 2**20:,.0f} MiB in all")
     print(f"{len(sent)} actions, one every {args.gap} s; site CPU {busy * 100:.0f}% of a core, RSS {rss:.0f} MB;"
+          f" the crowd's {args.client_processes} process(es) {client_busy * 100:.0f}% of a core;"
           f" pages that never showed an action: {missing}")
     print("update latency, from the receipt to the event on each page that must show it:")
     for what, samples in by_kind.items():
