@@ -82,7 +82,7 @@ def big_tree(n: int, day: int, seed: int = 7) -> StandardMerkleTree:
 def sweep_args(tree: StandardMerkleTree, indices) -> tuple:
     proof = tree.get_multi_proof(indices)
     leaves = [(a, int(v), int(lv)) for a, v, lv in proof.values]
-    return leaves, proof.proof, proof.proof_flags
+    return leaves, proof.proof, proof.proof_flag_bits
 
 
 def measure(network_choice: str, sweep_leaves: int) -> dict[str, int]:
@@ -241,7 +241,8 @@ def measure(network_choice: str, sweep_leaves: int) -> dict[str, int]:
             multiproof = sd.sweep(*args, sender=sender)
             results[f"sweep per repeat account @100 ({name} of {size})"] = multiproof.gas_used // 100
             results[f"  (its multiproof: nodes, {name})"] = len(args[1])
-            results[f"  (its multiproof: flags, {name})"] = len(args[2])
+            results[f"  (its multiproof: flags, {name})"] = len(args[0]) + len(args[1]) - 1
+            results[f"  (its multiproof: flag words, {name})"] = len(args[2])
         repeat_many = sd.claimMany(
             [(t2.values[i][0], int(t2.values[i][1]), int(t2.values[i][2]), t2.get_proof(i)) for i in picks[100:200]],
             sender=sender,

@@ -68,8 +68,12 @@ contract Engagement is AccessControl, IEngagement {
         uint32 shareAt;
     }
 
-    // Slot: where every fee goes.
+    // Slot: where every fee goes, and the next id to give. Together because every action that
+    // takes an id (publishPost, comment, buyReport) also pays the treasury: one cold read for both.
     address private _treasury;
+    /// @dev The next id to give. Starts at 1 (0 means "none"). 2^96 ids would take 2^96
+    ///      transactions: it never wraps.
+    uint96 private _nextId = 1;
 
     // Slot: what gates a comment: the level source and the level needed (which changes by itself).
     ILevels private _levels;
@@ -83,10 +87,6 @@ contract Engagement is AccessControl, IEngagement {
     Fee private _minusFee;
     DislikeTerms private _dislike;
     Fee private _reportPrice;
-
-    /// @dev The next id to give. Starts at 1 (0 means "none") so that taking an id never writes
-    ///      a zero slot.
-    uint256 private _nextId = 1;
 
     mapping(uint256 postId => Post) private _posts;
     mapping(uint256 commentId => Comment) private _comments;
@@ -577,9 +577,9 @@ contract Engagement is AccessControl, IEngagement {
 
     function _takeId() private returns (uint256 id) {
         id = _nextId;
-        // Each id costs a transaction's worth of gas; 2^256 of them cannot be taken.
+        // Each id costs a transaction's worth of gas; 2^96 of them cannot be taken.
         unchecked {
-            _nextId = id + 1;
+            _nextId = uint96(id + 1);
         }
     }
 

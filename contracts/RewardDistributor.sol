@@ -432,7 +432,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     }
 
     /// @inheritdoc IRewardDistributor
-    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external {
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, uint256[] calldata proofFlagBits) external {
         uint256 count = leaves.length;
         bytes32[] memory hashes = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {
@@ -441,7 +441,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         }
         // OpenZeppelin's multiproof: one set of sibling nodes for all the leaves, in the order the
         // JS `StandardMerkleTree.getMultiProof` gives them (processed as `MerkleProof` does).
-        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlags);
+        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlagBits);
         bytes32 root = _openRoot;
         uint256 epoch = uint256(root) & _EPOCH_MASK;
         if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (root, epoch) = _otherRoot(address(0), computed, root);
