@@ -488,14 +488,17 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
 
     /// @inheritdoc ILevels
     function currentLevelOf(address account) external view returns (uint16 level, bool current) {
-        State memory s = _state;
-        uint256 epoch = _dueAndMintable(s) ? s.pendingEpoch : s.activeEpoch;
+        // Every `comment` asks this, so the state slot's fields are read where they lie (one
+        // SLOAD, no struct copied to memory) and the cap is consulted only for a due root.
+        uint256 activatesAt = _state.pendingActivatesAt;
+        uint256 epoch = _state.activeEpoch;
+        if (activatesAt != 0 && block.timestamp >= activatesAt && _dueAndMintable(_state)) epoch = _state.pendingEpoch;
         uint256 record = _accounts[account].packed;
         level = uint16(record >> _LEVEL_SHIFT);
         // A record's epoch is that of the root it was claimed from (the active or the previous
         // one), and epochs only grow: it is never above the active one, so "not below" means
         // "equal". While claims are paused no root's levels count.
-        current = !s.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
+        current = !_state.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
     }
 
     /// @inheritdoc ILevels
