@@ -112,6 +112,23 @@ def test_sweep__a_malformed_multiproof_reverts(distributor, active_day1, outside
         distributor.sweep(leaves, proof + [proof[0]], flags, sender=outsider)
 
 
+def test_sweep__a_dirty_address_or_level_word_reverts_as_the_abi_decoder_would(distributor, active_day1, outsider):
+    leaves, proof, flags = sweep_args(active_day1, [0, 1, 2])
+    data = bytes(distributor.sweep.encode_input(leaves, proof, flags))
+    account_word = bytes(12) + bytes.fromhex(leaves[1][0][2:])
+    level_word = leaves[1][2].to_bytes(32, "big")
+    at = data.index(account_word)
+    assert data[at + 64 : at + 96] == level_word
+    for dirty_at in (at, at + 64 + 29):  # a bit above the address's 160, above the level's 16
+        dirty = bytearray(data)
+        dirty[dirty_at] |= 1
+        with ape.reverts():
+            outsider.transfer(distributor, 0, data=bytes(dirty))
+    assert [distributor.claimed(a) for a, _, _ in leaves] == [0, 0, 0]
+    outsider.transfer(distributor, 0, data=data)  # the clean bytes sweep
+    assert [distributor.claimed(a) for a, _, _ in leaves] == [v for _, v, _ in leaves]
+
+
 def test_sweep__is_paused_with_claims(distributor, active_day1, guardian, outsider):
     distributor.pause(sender=guardian)
     with ape.reverts(distributor.ClaimsArePaused):
