@@ -68,8 +68,12 @@ contract Engagement is AccessControl, IEngagement {
         uint32 shareAt;
     }
 
-    // Slot: where every fee goes.
+    // Slot: where every fee goes, and the next id to give. Together because every action that
+    // takes an id (publishPost, comment, buyReport) also pays the treasury: one cold read for both.
     address private _treasury;
+    /// @dev The next id to give. Starts at 1 (0 means "none"). 2^96 ids would take 2^96
+    ///      transactions: it never wraps.
+    uint96 private _nextId = 1;
 
     // Slot: what gates a comment: the level source and the level needed (which changes by itself).
     ILevels private _levels;
@@ -83,10 +87,6 @@ contract Engagement is AccessControl, IEngagement {
     Fee private _minusFee;
     DislikeTerms private _dislike;
     Fee private _reportPrice;
-
-    /// @dev The next id to give. Starts at 1 (0 means "none") so that taking an id never writes
-    ///      a zero slot.
-    uint256 private _nextId = 1;
 
     mapping(uint256 postId => Post) private _posts;
     mapping(uint256 commentId => Comment) private _comments;
@@ -140,7 +140,7 @@ contract Engagement is AccessControl, IEngagement {
     /// @inheritdoc IEngagement
     function publishPost(bytes32 contentHash, uint32 wordCount, uint256 maxFee) external returns (uint256 postId) {
         postId = _publishPost(contentHash, wordCount);
-        _payTreasury(postId, FlowCategory.PostPublishTribute, _agreed(_now(_publishTribute), maxFee));
+        _payTreasury(postId, FlowCategory.PostPublishTribute, _agreed(_nowStored(_publishTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -149,14 +149,14 @@ contract Engagement is AccessControl, IEngagement {
         returns (uint256 postId)
     {
         postId = _publishPost(contentHash, wordCount);
-        _payTreasuryWithPermit(postId, FlowCategory.PostPublishTribute, _now(_publishTribute), deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.PostPublishTribute, _nowStored(_publishTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
     function comment(uint256 postId, bytes32 contentHash, uint256 maxFee) external returns (uint256 commentId) {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _recordedLevel());
-        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_now(_commentTribute), maxFee));
+        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_nowStored(_commentTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -166,7 +166,7 @@ contract Engagement is AccessControl, IEngagement {
     {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _recordedLevel());
-        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _now(_commentTribute), deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _nowStored(_commentTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -176,7 +176,7 @@ contract Engagement is AccessControl, IEngagement {
     {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _provenLevel(leaf));
-        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_now(_commentTribute), maxFee));
+        _payTreasury(postId, FlowCategory.CommentTributes, _agreed(_nowStored(_commentTribute), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -191,7 +191,7 @@ contract Engagement is AccessControl, IEngagement {
     ) external returns (uint256 commentId) {
         _requirePost(postId);
         commentId = _comment(postId, contentHash, _provenLevel(leaf));
-        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _now(_commentTribute), deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.CommentTributes, _nowStored(_commentTribute), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -202,13 +202,13 @@ contract Engagement is AccessControl, IEngagement {
     /// @inheritdoc IEngagement
     function minus(uint256 postId, uint256 maxFee) external {
         _vote(postId, Vote.Minus);
-        _payTreasury(postId, FlowCategory.SpentForMinuses, _agreed(_now(_minusFee), maxFee));
+        _payTreasury(postId, FlowCategory.SpentForMinuses, _agreed(_nowStored(_minusFee), maxFee));
     }
 
     /// @inheritdoc IEngagement
     function minusWithPermit(uint256 postId, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
         _vote(postId, Vote.Minus);
-        _payTreasuryWithPermit(postId, FlowCategory.SpentForMinuses, _now(_minusFee), deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.SpentForMinuses, _nowStored(_minusFee), deadline, v, r, s);
     }
 
     /// @inheritdoc IEngagement
@@ -234,7 +234,7 @@ contract Engagement is AccessControl, IEngagement {
     /// @inheritdoc IEngagement
     function buyReport(uint256 postId, uint256 maxFee) external returns (uint256 reportId) {
         reportId = _buyReport(postId);
-        _payTreasury(postId, FlowCategory.PnlReports, _agreed(_now(_reportPrice), maxFee));
+        _payTreasury(postId, FlowCategory.PnlReports, _agreed(_nowStored(_reportPrice), maxFee));
     }
 
     /// @inheritdoc IEngagement
@@ -243,7 +243,7 @@ contract Engagement is AccessControl, IEngagement {
         returns (uint256 reportId)
     {
         reportId = _buyReport(postId);
-        _payTreasuryWithPermit(postId, FlowCategory.PnlReports, _now(_reportPrice), deadline, v, r, s);
+        _payTreasuryWithPermit(postId, FlowCategory.PnlReports, _nowStored(_reportPrice), deadline, v, r, s);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -343,17 +343,17 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function publishTribute() external view returns (uint256) {
-        return _now(_publishTribute);
+        return _nowStored(_publishTribute);
     }
 
     /// @inheritdoc IEngagement
     function commentTribute() external view returns (uint256) {
-        return _now(_commentTribute);
+        return _nowStored(_commentTribute);
     }
 
     /// @inheritdoc IEngagement
     function minusFee() external view returns (uint256) {
-        return _now(_minusFee);
+        return _nowStored(_minusFee);
     }
 
     /// @inheritdoc IEngagement
@@ -370,7 +370,7 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @inheritdoc IEngagement
     function reportPrice() external view returns (uint256) {
-        return _now(_reportPrice);
+        return _nowStored(_reportPrice);
     }
 
     /// @inheritdoc IEngagement
@@ -577,9 +577,9 @@ contract Engagement is AccessControl, IEngagement {
 
     function _takeId() private returns (uint256 id) {
         id = _nextId;
-        // Each id costs a transaction's worth of gas; 2^256 of them cannot be taken.
+        // Each id costs a transaction's worth of gas; 2^96 of them cannot be taken.
         unchecked {
-            _nextId = id + 1;
+            _nextId = uint96(id + 1);
         }
     }
 
@@ -622,6 +622,12 @@ contract Engagement is AccessControl, IEngagement {
 
     /// @dev What `fee` is now.
     function _now(Fee memory fee) private view returns (uint256) {
+        return _current(fee.before, fee.next, fee.at);
+    }
+
+    /// @dev What the stored `fee` is now: its fields read where they lie (one SLOAD, no copy to
+    ///      memory), for the paying actions.
+    function _nowStored(Fee storage fee) private view returns (uint256) {
         return _current(fee.before, fee.next, fee.at);
     }
 

@@ -432,16 +432,36 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
     }
 
     /// @inheritdoc IRewardDistributor
-    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external {
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, uint256[] calldata proofFlagBits) external {
         uint256 count = leaves.length;
         bytes32[] memory hashes = new bytes32[](count);
-        for (uint256 i = 0; i < count; ++i) {
-            SweepLeaf calldata l = leaves[i];
-            hashes[i] = _leaf(l.account, l.cumulativeAmount, l.level);
+        assembly ("memory-safe") {
+            // `_leaf` of every leaf into `hashes`, without a bounds check or a call per leaf.
+            // Safe: a `SweepLeaf` is three static words, and the ABI decoder checked that the
+            // array lies within calldata; `hashes[i]` is written for i < count only; the 96 bytes
+            // at the free memory pointer are unallocated scratch, the inner hash goes to scratch
+            // space 0x00-0x1f. A dirty address or level reverts (empty data) as the decoder's
+            // own check would.
+            let src := leaves.offset
+            let dst := add(hashes, 0x20)
+            let end := add(dst, shl(5, count))
+            let ptr := mload(0x40)
+            for {} lt(dst, end) {} {
+                let account := calldataload(src)
+                let level := calldataload(add(src, 0x40))
+                if or(shr(160, account), shr(16, level)) { revert(0, 0) }
+                mstore(ptr, account)
+                mstore(add(ptr, 0x20), calldataload(add(src, 0x20)))
+                mstore(add(ptr, 0x40), level)
+                mstore(0x00, keccak256(ptr, 0x60))
+                mstore(dst, keccak256(0x00, 0x20))
+                dst := add(dst, 0x20)
+                src := add(src, 0x60)
+            }
         }
         // OpenZeppelin's multiproof: one set of sibling nodes for all the leaves, in the order the
         // JS `StandardMerkleTree.getMultiProof` gives them (processed as `MerkleProof` does).
-        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlags);
+        bytes32 computed = MultiProofCalldata.processMultiProof(hashes, proof, proofFlagBits);
         bytes32 root = _openRoot;
         uint256 epoch = uint256(root) & _EPOCH_MASK;
         if ((uint256(computed) ^ uint256(root)) >> 32 != 0) (root, epoch) = _otherRoot(address(0), computed, root);
@@ -451,15 +471,31 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         // `hashes` is reused for the amounts (a leaf hash is not read again).
         address[] memory recipients = new address[](count);
         uint256 paid = 0;
-        for (uint256 i = 0; i < count; ++i) {
-            SweepLeaf calldata l = leaves[i];
-            (uint256 e, uint16 level) = (epoch, l.level);
-            if (fromPrevious) (e, level) = _notBefore(l.account, epoch, level);
-            uint256 amount = _record(l.account, l.cumulativeAmount, level, e);
+        for (uint256 i = 0; i < count;) {
+            address account;
+            uint256 cumulativeAmount;
+            uint16 level;
+            assembly ("memory-safe") {
+                // Safe: the leaf the loop above read (and checked) already.
+                let src := add(leaves.offset, mul(i, 0x60))
+                account := calldataload(src)
+                cumulativeAmount := calldataload(add(src, 0x20))
+                level := calldataload(add(src, 0x40))
+            }
+            uint256 e = epoch;
+            if (fromPrevious) (e, level) = _notBefore(account, epoch, level);
+            uint256 amount = _record(account, cumulativeAmount, level, e);
             if (amount != 0) {
-                recipients[paid] = l.account;
-                hashes[paid] = bytes32(amount);
-                ++paid;
+                assembly ("memory-safe") {
+                    // Safe: paid <= i < count, the length of both arrays.
+                    let at := shl(5, add(paid, 1))
+                    mstore(add(recipients, at), account)
+                    mstore(add(hashes, at), amount)
+                }
+            }
+            unchecked {
+                if (amount != 0) ++paid;
+                ++i;
             }
         }
         if (paid != 0) {
@@ -488,14 +524,17 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
 
     /// @inheritdoc ILevels
     function currentLevelOf(address account) external view returns (uint16 level, bool current) {
-        State memory s = _state;
-        uint256 epoch = _dueAndMintable(s) ? s.pendingEpoch : s.activeEpoch;
+        // Every `comment` asks this, so the state slot's fields are read where they lie (one
+        // SLOAD, no struct copied to memory) and the cap is consulted only for a due root.
+        uint256 activatesAt = _state.pendingActivatesAt;
+        uint256 epoch = _state.activeEpoch;
+        if (activatesAt != 0 && block.timestamp >= activatesAt && _dueAndMintable(_state)) epoch = _state.pendingEpoch;
         uint256 record = _accounts[account].packed;
         level = uint16(record >> _LEVEL_SHIFT);
         // A record's epoch is that of the root it was claimed from (the active or the previous
         // one), and epochs only grow: it is never above the active one, so "not below" means
         // "equal". While claims are paused no root's levels count.
-        current = !s.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
+        current = !_state.paused && (record >> _EPOCH_SHIFT) & _EPOCH_MASK >= epoch;
     }
 
     /// @inheritdoc ILevels

@@ -59,6 +59,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "MultiProof",
+    "pack_flags",
     "process_multi_proof",
     "process_proof",
     "verify",
@@ -176,15 +177,33 @@ def process_multi_proof(leaves: Sequence[bytes], proof: Sequence[bytes], proof_f
     return leaves[0] if leaves else proof[0]
 
 
+def pack_flags(proof_flags: Sequence[bool]) -> list[int]:
+    """A multiproof's flags as ``RewardDistributor.sweep`` takes them: bits of 256-bit words, flag
+    ``i`` in bit ``i % 256`` (least significant first) of word ``i // 256``, as many words as the
+    flags need. A ``bool[]`` costs the transaction a 32-byte calldata word per flag; this costs
+    one per 256 flags."""
+    words = [0] * ((len(proof_flags) + 255) // 256)
+    for i, flag in enumerate(proof_flags):
+        if flag:
+            words[i >> 8] |= 1 << (i & 255)
+    return words
+
+
 @dataclass(frozen=True)
 class MultiProof:
     """One proof for several leaves: ``values`` in the order the proof takes them (what
-    ``RewardDistributor.sweep`` takes), ``proof`` the sibling nodes, ``proof_flags`` one per step."""
+    ``RewardDistributor.sweep`` takes), ``proof`` the sibling nodes, ``proof_flags`` one per step
+    (OpenZeppelin's and the JS library's form; ``proof_flag_bits`` packs them for ``sweep``)."""
 
     values: list[list[Any]]
     leaves: list[bytes]
     proof: list[bytes]
     proof_flags: list[bool]
+
+    @property
+    def proof_flag_bits(self) -> list[int]:
+        """``proof_flags`` packed as ``RewardDistributor.sweep`` takes them (:func:`pack_flags`)."""
+        return pack_flags(self.proof_flags)
 
 
 def verify(root: bytes | str, encoding: Sequence[str], value: Sequence[Any], proof: Iterable[bytes | str]) -> bool:

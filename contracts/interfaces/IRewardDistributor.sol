@@ -195,7 +195,11 @@ interface IRewardDistributor is ILevels {
     /// @notice `claim` for many accounts of one root with one OpenZeppelin multiproof
     ///         (`StandardMerkleTree.getMultiProof`: `leaves` in the order it returns them), paid by
     ///         one token `transferBatch`; the operator's daily sweep. Anyone may call.
-    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, bool[] calldata proofFlags) external;
+    /// @param proofFlagBits The multiproof's flags packed as bits, 256 a word: flag `i` is bit
+    ///        `i % 256` (least significant first) of word `i / 256`; exactly
+    ///        `leaves.length + proof.length - 1` flags, no bit set past the last
+    ///        (`twei.merkle.pack_flags`), else `MerkleProofInvalidMultiproof`.
+    function sweep(SweepLeaf[] calldata leaves, bytes32[] calldata proof, uint256[] calldata proofFlagBits) external;
 
     // ---------------------------------------------------------------- views
 

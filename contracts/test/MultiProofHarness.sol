@@ -5,7 +5,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {MultiProofCalldata} from "../utils/MultiProofCalldata.sol";
 
 /// @notice Test only: OpenZeppelin's multiproof processing beside the distributor's, for the
-///         differential test in tests/distributor/test_sweep.py.
+///         differential test in tests/distributor/test_multiproof_loop.py (OpenZeppelin's takes
+///         the JS library's `bool` flags, the distributor's the same flags packed as bits).
 contract MultiProofHarness {
     function openZeppelin(bytes32[] memory leaves, bytes32[] calldata proof, bool[] calldata proofFlags)
         external
@@ -15,11 +16,11 @@ contract MultiProofHarness {
         return MerkleProof.processMultiProofCalldata(proof, proofFlags, leaves);
     }
 
-    function distributors(bytes32[] memory leaves, bytes32[] calldata proof, bool[] calldata proofFlags)
+    function distributors(bytes32[] memory leaves, bytes32[] calldata proof, uint256[] calldata proofFlagBits)
         external
         pure
         returns (bytes32)
     {
-        return MultiProofCalldata.processMultiProof(leaves, proof, proofFlags);
+        return MultiProofCalldata.processMultiProof(leaves, proof, proofFlagBits);
     }
 }

@@ -924,7 +924,7 @@ class DistributorMachine(RuleBasedStateMachine):
             error, owed, activated, from_previous = model.sweep(now, order, replace(root, root=HexBytes(keccak(b"no such root"))))
         else:
             error, owed, activated, from_previous = model.sweep(now, order, root)
-        tx = self.expect(error, lambda: self.h.distributor.sweep(leaves, proof.proof, proof.proof_flags, sender=self.h.outsider))
+        tx = self.expect(error, lambda: self.h.distributor.sweep(leaves, proof.proof, proof.proof_flag_bits, sender=self.h.outsider))
         if error is None:
             self.m = model
             self.note("swept")

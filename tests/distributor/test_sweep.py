@@ -5,8 +5,11 @@ root's epoch, the previous root is accepted, pause stops it, a due root is activ
 
 import ape
 import pytest
+from ape.exceptions import VirtualMachineError
 from tests.distributor.conftest import claim_args, make_tree
 from tests.helpers import ONE, ZERO_ADDRESS
+
+from twei.merkle import pack_flags
 
 pytestmark = pytest.mark.chain
 
@@ -15,7 +18,7 @@ OTHERS = ["0x" + f"{i + 1:040x}" for i in range(13)]
 
 def sweep_args(tree, indices):
     proof = tree.get_multi_proof(indices)
-    return [(a, int(v), int(lv)) for a, v, lv in proof.values], proof.proof, proof.proof_flags
+    return [(a, int(v), int(lv)) for a, v, lv in proof.values], proof.proof, proof.proof_flag_bits
 
 
 @pytest.fixture
@@ -90,10 +93,42 @@ def test_sweep__a_forged_leaf_reverts_with_the_zero_account(distributor, active_
 
 def test_sweep__a_malformed_multiproof_reverts(distributor, active_day1, outsider):
     leaves, proof, flags = sweep_args(active_day1, [0, 1, 2])
-    with ape.reverts(distributor.MerkleProofInvalidMultiproof):
-        distributor.sweep(leaves, proof[:-1], flags, sender=outsider)
-    with ape.reverts(distributor.MerkleProofInvalidMultiproof):
-        distributor.sweep(leaves, proof, flags + [False], sender=outsider)
+    steps = len(leaves) + len(proof) - 1
+    assert len(flags) == 1 and flags[0] >> steps == 0
+    malformed = {
+        "a node short": (leaves, proof[:-1], flags),
+        "a node left over": (leaves, proof + [proof[0]], [flags[0] | 1 << steps]),
+        "a leaf left over": (leaves + [leaves[0]], proof, flags),
+        "a flag word too many": (leaves, proof, flags + [0]),
+        "no flag word": (leaves, proof, []),
+        "a bit set past the last flag": (leaves, proof, [flags[0] | 1 << steps]),
+        "nothing at all": ([], [], []),
+    }
+    for name, args in malformed.items():
+        with ape.reverts(distributor.MerkleProofInvalidMultiproof):
+            distributor.sweep(*args, sender=outsider)
+        assert distributor.claimed(leaves[0][0]) == 0, name
+    # A well-formed multiproof with one more node hashed on top leads to another root.
+    with ape.reverts(distributor.InvalidProof, account=ZERO_ADDRESS):
+        distributor.sweep(leaves, proof + [proof[0]], flags, sender=outsider)
+
+
+def test_sweep__a_dirty_address_or_level_word_reverts_as_the_abi_decoder_would(distributor, active_day1, outsider):
+    leaves, proof, flags = sweep_args(active_day1, [0, 1, 2])
+    data = bytes(distributor.sweep.encode_input(leaves, proof, flags))
+    account_word = bytes(12) + bytes.fromhex(leaves[1][0][2:])
+    level_word = leaves[1][2].to_bytes(32, "big")
+    at = data.index(account_word)
+    assert data[at + 64 : at + 96] == level_word
+    for dirty_at in (at, at + 64 + 29):  # a bit above the address's 160, above the level's 16
+        dirty = bytearray(data)
+        dirty[dirty_at] |= 1
+        # Empty revert data: a ContractLogicError, or on Ganache the VM error it is a kind of.
+        with pytest.raises(VirtualMachineError):
+            outsider.transfer(distributor, 0, data=bytes(dirty))
+    assert [distributor.claimed(a) for a, _, _ in leaves] == [0, 0, 0]
+    outsider.transfer(distributor, 0, data=data)  # the clean bytes sweep
+    assert [distributor.claimed(a) for a, _, _ in leaves] == [v for _, v, _ in leaves]
 
 
 def test_sweep__is_paused_with_claims(distributor, active_day1, guardian, outsider):
@@ -112,7 +147,7 @@ def test_sweep__activates_the_due_root(distributor, token, publish_active, day1,
 def test_sweep__takes_the_js_librarys_multiproof(distributor, token, active_day1, oz_merkle, outsider):
     js = oz_merkle({"cmd": "multiproof", "dump": active_day1.dump(), "indices": [1, 4, 7, 8]})["multiproof"]
     leaves = [(a, int(v), int(lv)) for a, v, lv in js["leaves"]]
-    distributor.sweep(leaves, js["proof"], js["proofFlags"], sender=outsider)
+    distributor.sweep(leaves, js["proof"], pack_flags(js["proofFlags"]), sender=outsider)
     assert [distributor.claimed(a) for a, _, _ in leaves] == [v for _, v, _ in leaves]
 
 

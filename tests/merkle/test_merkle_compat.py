@@ -14,6 +14,7 @@ from twei.merkle import (
     StandardMerkleTree,
     leaf_hash,
     node_hash,
+    pack_flags,
     process_multi_proof,
     process_proof,
 )
@@ -148,6 +149,32 @@ def test_merkle__equal_leaves_match_js(oz_merkle):
     assert [ours.get_proof(i) for i in range(len(values))] == theirs["proofs"]
 
 
+def bits_of(js_flags: list[bool]) -> list[int]:
+    """The JS library's bool flags as the sweep's 256-bit words, packed here independently of
+    `pack_flags`: the flags read as a binary number, first flag least significant."""
+    number = int("".join("1" if f else "0" for f in reversed(js_flags)) or "0", 2)
+    return [(number >> (256 * w)) & (2**256 - 1) for w in range((len(js_flags) + 255) // 256)]
+
+
+def test_merkle__pack_flags_puts_flag_i_in_bit_i_mod_256_of_word_i_div_256():
+    assert pack_flags([]) == []
+    assert pack_flags([True, False, True]) == [0b101]
+    flags = [False] * 300
+    flags[0] = flags[255] = flags[256] = flags[299] = True
+    assert pack_flags(flags) == [1 | 1 << 255, 1 | 1 << 43]
+    assert pack_flags([False] * 257) == [0, 0]
+
+
+def test_merkle__a_multiproof_of_more_than_256_flags_packs_as_the_js_flags(oz_merkle):
+    values = [("0x" + f"{i + 1:040x}", i, i % 7) for i in range(700)]
+    tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
+    indices = [i for i in range(700) if i % 7]  # 600 leaves: at least 599 flags, three words
+    ours = tree.get_multi_proof(indices)
+    js = oz_merkle({"cmd": "multiproof", "dump": tree.dump(), "indices": indices})["multiproof"]
+    assert len(js["proofFlags"]) > 512 and js["proofFlags"] == ours.proof_flags
+    assert ours.proof_flag_bits == bits_of(js["proofFlags"])
+
+
 @settings(max_examples=20)
 @given(values=trees, data=st.data())
 def test_merkle__multiproofs_match_js_get_multi_proof_and_verify_there(oz_merkle, values, data):
@@ -158,6 +185,7 @@ def test_merkle__multiproofs_match_js_get_multi_proof_and_verify_there(oz_merkle
     js = oz_merkle({"cmd": "multiproof", "dump": tree.dump(), "indices": indices, "check": check})
     assert js["multiproof"] == check
     assert js["verified"] is True
+    assert ours.proof_flag_bits == bits_of(js["multiproof"]["proofFlags"])
     assert "0x" + process_multi_proof(ours.leaves, ours.proof, ours.proof_flags).hex() == tree.root
 
 

@@ -101,8 +101,8 @@ def plan_batches(claims: Sequence[tuple], gas_budget: int) -> list[list[tuple]]:
 def sweep_gas(accounts: int, proof_nodes: int, flags: int) -> int:
     """A generous estimate of one `sweep`'s gas: per account a cold record and a token balance
     that may both be new, two events and the leaf's calldata; per multiproof node its calldata and
-    hashing; per flag its calldata word and a step of the loop."""
-    return 40_000 + 62_000 * accounts + 900 * proof_nodes + 400 * flags
+    hashing; per flag a step of the loop and its bit of calldata (packed 256 a word)."""
+    return 40_000 + 62_000 * accounts + 900 * proof_nodes + 250 * flags
 
 
 def plan_sweeps(tree: StandardMerkleTree, indices: Sequence[int], gas_budget: int) -> list[MultiProof]:
@@ -523,7 +523,7 @@ class SettlementJob:
         with tqdm(total=len(indices), desc=f"claims {epoch}", unit="acct", disable=not interactive) as bar:
             for sweep in plan_sweeps(tree, indices, self.claim_gas_budget):
                 leaves = [(account, int(amount), int(level)) for account, amount, level in sweep.values]
-                self.distributor.sweep(leaves, sweep.proof, sweep.proof_flags, sender=sender)
+                self.distributor.sweep(leaves, sweep.proof, sweep.proof_flag_bits, sender=sender)
                 sent += len(leaves)
                 bar.update(len(leaves))
                 self.checkpoint("claim_batch")
