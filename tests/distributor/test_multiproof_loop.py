@@ -30,7 +30,7 @@ addresses = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 entries = st.lists(st.tuples(addresses, st.integers(0, 2**64), st.integers(0, 99)), min_size=1, max_size=24, unique_by=lambda v: v[0])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=entries, data=st.data())
 def test_multiproof_loop__matches_openzeppelin_on_valid_and_broken_multiproofs(harness, values, data):
     tree = StandardMerkleTree.of(values, DISTRIBUTOR_LEAF_ENCODING)
