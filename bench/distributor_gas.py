@@ -26,8 +26,9 @@ The sweep's flags go packed, 256 to a 32-byte word (``MultiProof.proof_flag_bits
 (embedded chain, before -> after): the sweep per repeat account at random 28,879 -> 25,840
 (bool[] flags cost a calldata word each; the leaves are now hashed and re-read in assembly),
 neighbours 17,421 -> 16,649, every 10th leaf 20,359 -> 19,002, new holders at random
-63,055 -> 60,022; claimMany per repeat account @100 30,054 -> 30,027 (still 27 over its line);
-claims and publishRoot unchanged (94,552 / 60,340 / 94,839).
+63,055 -> 60,022; claimMany per repeat account @100 30,054 -> 30,027, then 29,620 once it pays
+the batch with one transferBatch (first claim 94,552 -> 94,530, repeat 60,340 -> 60,318: the
+single claim pays inside `_claim` as before); publishRoot unchanged (94,839).
 
 Morpho URD's "97,635 + 38,736" reads as two transactions (submitting a root, then accepting it
 after the timelock), so it compares with publishRoot + activatePendingRoot together.

@@ -417,17 +417,43 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         external
         returns (uint256 amount)
     {
-        (amount,) = _claim(_openRoot, account, cumulativeAmount, level, proof);
+        (amount,) = _claim(_openRoot, account, cumulativeAmount, level, proof, true);
     }
 
     /// @inheritdoc IRewardDistributor
     function claimMany(Claim[] calldata claims) external {
         // The open-root slot is read once per batch: only a claim's own activation of the pending
-        // root changes it mid-batch, and `_claim` then returns the new one.
+        // root changes it mid-batch, and `_claim` then returns the new one. The token debit is
+        // batched as the sweep's: one `transferBatch` pays every account owed something, after
+        // every claim is recorded (a mid-batch activation has minted by then).
+        uint256 count = claims.length;
+        address[] memory recipients = new address[](count);
+        uint256[] memory amounts = new uint256[](count);
+        uint256 paid = 0;
         bytes32 root = _openRoot;
-        for (uint256 i = 0; i < claims.length; ++i) {
+        for (uint256 i = 0; i < count; ++i) {
             Claim calldata c = claims[i];
-            (, root) = _claim(root, c.account, c.cumulativeAmount, c.level, c.proof);
+            uint256 amount;
+            (amount, root) = _claim(root, c.account, c.cumulativeAmount, c.level, c.proof, false);
+            if (amount != 0) {
+                assembly ("memory-safe") {
+                    // Safe: paid <= i < count, the length of both arrays.
+                    let at := shl(5, add(paid, 1))
+                    mstore(add(recipients, at), calldataload(c))
+                    mstore(add(amounts, at), amount)
+                }
+                unchecked {
+                    ++paid;
+                }
+            }
+        }
+        if (paid != 0) {
+            assembly ("memory-safe") {
+                // Safe: shortens both arrays in place to their first `paid` entries (never longer).
+                mstore(recipients, paid)
+                mstore(amounts, paid)
+            }
+            _token.transferBatch(recipients, amounts);
         }
     }
 
@@ -653,15 +679,17 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
 
     // --------------------------------------------------------------------------------- internal
 
-    /// @dev Pays `account` up to `cumulativeAmount` and records `level` with the root's epoch, given
-    ///      the open-root slot (read by the caller); returns the amount paid and the open-root slot
+    /// @dev Records a claim of `account` up to `cumulativeAmount` and `level` with the root's epoch,
+    ///      given the open-root slot (read by the caller); returns the amount owed, paid here when
+    ///      `payNow` (`claim`) or by the caller in one batch (`claimMany`), and the open-root slot
     ///      after the claim. The common path reads one storage slot, the account record.
     function _claim(
         bytes32 openRoot,
         address account,
         uint256 cumulativeAmount,
         uint16 level,
-        bytes32[] calldata proof
+        bytes32[] calldata proof,
+        bool payNow
     ) private returns (uint256 amount, bytes32 root) {
         bytes32 computed = _processProof(_leaf(account, cumulativeAmount, level), proof);
         root = openRoot;
@@ -689,7 +717,7 @@ contract RewardDistributor is IRewardDistributor, IDistributorGovernance, Access
         }
         uint256 updated = (uint256(level) << _LEVEL_SHIFT) | (epoch << _EPOCH_SHIFT) | claimedNow;
         if (updated != record) slot.packed = updated;
-        if (amount != 0) _pay(account, amount);
+        if (payNow && amount != 0) _pay(account, amount);
         emit Claimed(account, amount, level);
     }
 
