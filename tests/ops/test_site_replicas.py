@@ -29,6 +29,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
 
+from tests.ops.replicas import _wait
 from tests.ops.testnet import ANVIL, ROOT
 from twei.site.texts import name_message
 from twei.toolchain.devnode import start as start_anvil, stop as stop_anvil
@@ -104,19 +105,6 @@ class Replica:
         return float(found.group(1)) if found else 0.0
 
 
-def _wait_http(url: str, what: str, alive, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except OSError:
-            problem = alive()
-            assert problem is None, f"{what} stopped: {problem}"
-            assert time.monotonic() < deadline, f"{what} did not answer in {seconds:.0f} s"
-            time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, pg_cluster):
     assert Path(HAPROXY).exists(), "make haproxy installs Debian's haproxy"
@@ -150,7 +138,7 @@ def world(tmp_path_factory, pg_cluster):
             processes.append(process)
             replicas.append(Replica(name, process, port, log))
         for r in replicas:
-            _wait_http(f"{r.base}/healthz", f"replica {r.name}",
+            _wait(f"{r.base}/healthz", f"replica {r.name}",
                        lambda r=r: None if r.process.poll() is None else r.log.read_text()[-3000:])
         lb_port = free_port()
         haproxy = subprocess.Popen(
@@ -161,7 +149,7 @@ def world(tmp_path_factory, pg_cluster):
         )  # fmt: skip
         processes.append(haproxy)
         lb = f"http://127.0.0.1:{lb_port}"
-        _wait_http(f"{lb}/healthz", "haproxy", lambda: None if haproxy.poll() is None else haproxy.stderr.read().decode())
+        _wait(f"{lb}/healthz", "haproxy", lambda: None if haproxy.poll() is None else haproxy.stderr.read().decode())
         yield {
             "chain": chain, "lb": lb, "replicas": replicas, "engagement": engagement["Engagement"]["address"],
             "token": engagement["TweiToken"]["address"],
