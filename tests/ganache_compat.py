@@ -5,11 +5,19 @@ rewinds with geth's `debug_setHead`, and cannot set the time or mine. Ganache of
 `evm_*` methods instead, so on Ganache (and only there) we route Ape's snapshot, restore,
 timestamp and mining calls to them. Test isolation (`chain.isolate()`, per-test snapshots) and
 time travel (`chain.pending_timestamp = ...`, `chain.mine(...)`) then behave as on py-evm and Anvil.
+
+After every contract transaction Ape looks for `console.log` output in the transaction's call
+tree. On Ganache it builds that tree from `debug_traceTransaction`'s struct logs (every opcode,
+with memory): about 1.5 s a transaction, which made Ganache's half of the suite wait more than it
+ran. Our contracts log nothing, so on Ganache Ape is told to take the basic call tree (the
+receipt and one `eth_call`), as it does on chains without tracing.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ape_ethereum.trace import TraceApproach
 
 
 def is_ganache(provider: Any) -> bool:
@@ -20,8 +28,10 @@ def is_ganache(provider: Any) -> bool:
 
 
 def use_evm_methods(provider: Any) -> None:
-    """Patch the provider's class so its test hooks call Ganache's `evm_*` RPC methods."""
+    """Patch the provider's class so its test hooks call Ganache's `evm_*` RPC methods, and let
+    it build call trees without struct-log traces (see the module)."""
     cls = type(provider)
+    provider._call_trace_approach = TraceApproach.BASIC
 
     def snapshot(self):
         return self.make_request("evm_snapshot", [])
