@@ -20,7 +20,7 @@ from tests.oracle.conftest import API_KEY
 from tests.oracle.replicas import start_replicas
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
-MAX_TIME_S = 120
+MAX_TIME_S = 60  # of the suite's 20 minutes on two cores; raise it locally for a longer hunt
 
 
 def test_openapi__schemathesis_finds_no_5xx_and_no_answer_the_schema_does_not_declare(tmp_path):
