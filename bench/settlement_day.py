@@ -96,6 +96,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import resource
 import shutil
@@ -205,6 +206,11 @@ def main() -> None:
         help="keep the synthetic stores in this folder and reuse them on the next run (the large set-up"
         " takes minutes); each run builds from a fresh copy of its job store",
     )
+    parser.add_argument(
+        "--files", type=Path, default=None,
+        help="copy the day's published files (breakdown, tree) into this folder, to compare two builds byte for byte",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="processes for the reads pass (default: the job's, 2)")
     args = parser.parse_args()
     scale = args.scale or (10 if args.large else 1)
     with tempfile.TemporaryDirectory(prefix="twei-bench-") as tmp:
@@ -222,24 +228,35 @@ def main() -> None:
         print(f"set-up (not timed): {time.perf_counter() - t0:.1f} s")
         store, oracle = JobStore(folder / "job.db"), SQLiteStore(data / "oracle.db")
         print(f"opened the stores: peak RSS {peak_mib():.0f} MiB")
-        print(f"{'step':34} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13}")
-        total = cpu = 0.0
+        print(f"{'step':48} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'workers CPU s':>14} {'worker RSS MiB':>15}")
+        total = cpu = child_cpu = 0.0
+
+        def children() -> tuple[float, float]:  # the reads pass's workers, once they have exited
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
         @contextmanager
         def timer(name: str):
-            nonlocal total, cpu
-            start, start_cpu = time.perf_counter(), time.process_time()
+            nonlocal total, cpu, child_cpu
+            start, start_cpu, start_child = time.perf_counter(), time.process_time(), children()[0]
             yield
             spent, spent_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            spent_child, child_peak = children()[0] - start_child, children()[1]
             total += spent
             cpu += spent_cpu
-            print(f"{name:34} {spent:8.2f} {spent_cpu:8.2f} {peak_mib():13.0f}", flush=True)
+            child_cpu += spent_child
+            print(f"{name:48} {spent:8.2f} {spent_cpu:8.2f} {peak_mib():13.0f} {spent_child:14.2f} {child_peak:15.0f}", flush=True)
 
         job = SettlementJob(chain_id=1337, store=store, settlements=folder / "settlements", reads=oracle, timer=timer)
+        if args.workers is not None:
+            job.workers = args.workers
         job.build(EPOCH)
         record = store.epoch(EPOCH)
-        print(f"{'total':34} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f}")
+        print(f"{'total':48} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f} {child_cpu:14.2f} {children()[1]:15.0f}")
         print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}, dataHash {record.data_hash}")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.files is not None:
+            shutil.copytree(folder / "settlements", args.files, dirs_exist_ok=True)
 
 
 if __name__ == "__main__":
