@@ -166,3 +166,16 @@ def test_forked__returns_the_childs_result_and_fails_in_one_line_when_it_fails()
             result()
         assert "\n" not in str(failure.value)
         assert time.monotonic() - started < 10
+
+
+def test_settle_workers__read_from_the_environment_and_at_least_one(monkeypatch):
+    from pydantic import ValidationError
+
+    from twei.settlement.settings import SettleSettings
+
+    assert SettleSettings(_env_file=None).settle_workers is None  # the job's default: two cores
+    monkeypatch.setenv("TWEI_SETTLE_WORKERS", "1")
+    assert SettleSettings(_env_file=None).settle_workers == 1
+    monkeypatch.setenv("TWEI_SETTLE_WORKERS", "0")
+    with pytest.raises(ValidationError, match="settle_workers"):
+        SettleSettings(_env_file=None)
