@@ -105,28 +105,38 @@ Session 8 (2026-12-07, issue 24 part 3: the two cores). The build now uses both:
 
 Same stores, main (6a3ad48) and this code, back to back, ``--files`` copies compared with cmp:
 byte-identical breakdown and tree, root 0x4d2448d4...6cef, dataHash 0xfcf9e431...08ee (large) and
-0xd801b468...e24f / 0xc202dff9...ae0d (small). The machine was NOT quiet: load average 2.5-3.9
-from other helpers' tests (CPU pressure 30-45 %), so both walls are inflated and the parallel
-build's most (its two processes wait for the second core). CPU seconds per step (workers: the
-forked processes' own CPU; the import step of "after" holds the side thread's trust, events and
-actors, which main counts under trust and day lines):
+0xd801b468...e24f / 0xc202dff9...ae0d (small), with 1 and 2 workers. The machine was NEVER quiet
+this session: load average 3.1-4.5 from other helpers' tests (CPU pressure 30-60 %), so every
+wall is inflated, the two-process build's most (its processes wait for the second core). CPU
+seconds per step (workers: the forked processes' own CPU; "after"'s import step holds the side
+thread's accounts, trust, event sums and actors, which main counts under trust and day lines):
 
-    step (CPU s)                                 large main    large after (parent + workers)
-    reads import (+ accounts, trust, events)     50.4 + 0.4 + 12.6   82.3
-    day lines and XP                             60.3                32.1 + 26.9
-    pool rules                                    7.5                 6.5
-    accounts: cumulative, XP, levels              6.4                 6.4
-    breakdown file | tree, accounts saved        13.1 + 6.6 + 13.6   25.9 + 16.9 (breakdown)
-    total CPU                                   170.9               153.1 + 43.8
-    total wall (load average 3.3 / 3.5)         215.5               236.6
-    peak RSS MiB (parent; worker)                3007                3184; 3020
+    step (CPU s)                          main run 1 / 2       after, 2 workers (runs 1 / 2)     after, --workers 1
+    reads import (+ side work)            50.4 / 49.4          82.3 / 82.0                       83.2
+      main's accounts load + trust        13.0 / 13.0          (in the import step)
+    day lines and XP                      60.3 / 64.6          32.1 + 26.9 / 30.6 + 25.9         49.4
+    pool rules                             7.5 /  7.8           6.5 /  7.1                        6.6
+    accounts: cumulative, XP, levels       6.4 /  7.7           6.4 /  6.1                        5.6
+    breakdown, tree, accounts saved       33.3 / 38.5          25.9 + 16.9 / 26.2 + 16.8         40.1
+    total CPU                            170.9 / 180.9        153.1 + 43.8 / 152.0 + 42.8       184.9
+    total wall                           215.5 / 219.8        236.6 / 241.2                     227.5
+    load average at the end                3.3 / 3.4            3.5 / 3.5                         4.3
+    peak RSS MiB (job; worker)            3007                 3184; 3020                        3209
 
-On the quiet machine of session 7 (main: 191.2 s) the critical path of the build is, from the
-CPU figures above: import ~52 (its side, ~30, runs beside it), reads pass ~33, pool rules and
-accounts ~13, files ~26 (the parent's tree and saves beside the worker's breakdown): ~125 s, under
-the 150 s target; this machine never was quiet enough this session to measure it. Memory: parent
-3.2 GiB and worker 3.0 GiB at most (the worker shares the parent's pages until it touches them),
-under 8 GiB together.
+The reads pass alone, on the imported large day (cycle collector off, event sums apart: 7.9 s,
+actors 4.2 s): one process 49.5 s CPU (62.1 wall); two, 31.4 + 27.4 s CPU (78.6 wall, load ~3.9).
+So the split costs ~9 s of CPU (forking, pickling 5M lines and merging them) and saves ~18 s of
+the critical path when the second core is free; on these busy cores it lost. On a quiet machine
+the critical path from the CPU figures is about 125 s (import ~52 with its side, ~30, beside it;
+reads pass ~32; pool rules and accounts ~13; the job's tree and saves ~26 beside the worker's
+breakdown ~17), under the 150 s target, but that is an estimate, NOT a measurement: measure it
+on a quiet machine. Memory: job 3.2 GiB, worker 3.0 GiB at most (it shares the job's pages until
+it touches them): under 8 GiB together. ``TWEI_SETTLE_WORKERS=1`` keeps the build in one process
+(the side thread stays: it adds no CPU).
+
+What is left: SQLite's sort of the 10M reads by (reader, post) in the import (27 s CPU of its ~50,
+measured alone: ``SELECT ... ORDER BY reader, CAST(post_id AS INTEGER)`` over the oracle's index)
+and the WAL checkpoint at its commit (7 s wall, 2 s CPU); the Python step per read in the pass.
 """
 
 from __future__ import annotations
