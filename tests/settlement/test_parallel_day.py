@@ -179,3 +179,28 @@ def test_settle_workers__read_from_the_environment_and_at_least_one(monkeypatch)
     monkeypatch.setenv("TWEI_SETTLE_WORKERS", "0")
     with pytest.raises(ValidationError, match="settle_workers"):
         SettleSettings(_env_file=None)
+
+
+def test_work_beside_the_import__its_failure_or_delay_fails_the_build_and_records_nothing(synthetic_day, tmp_path, monkeypatch):
+    def broken(self, epoch, store, previous):
+        raise ValueError("bad genesis tree")
+
+    monkeypatch.setattr(SettlementJob, "_day_inputs", broken)
+    with pytest.raises(ValueError, match="bad genesis tree"):
+        build(synthetic_day, tmp_path / "raises", workers=2)
+
+    def slow(self, epoch, store, previous):
+        time.sleep(3)
+
+    monkeypatch.setattr(SettlementJob, "_day_inputs", slow)
+    monkeypatch.setattr(job_module, "FORK_DEADLINE_S", 0.5)
+    started = time.monotonic()
+    with pytest.raises(SettlementError, match="the accounts, trust weights and event sums took over 0 s"):
+        build(synthetic_day, tmp_path / "slow", workers=2)
+    assert time.monotonic() - started < 3
+    for folder in ("raises", "slow"):
+        store = JobStore(tmp_path / folder / "job.db")
+        try:
+            assert store.epoch(EPOCH) is None
+        finally:
+            store.close()

@@ -28,6 +28,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -77,7 +78,8 @@ class ReadsSource(Protocol):
 
 #: A day with fewer accounts than this writes its breakdown in the job's process (forking costs more).
 FORK_MIN_ACCOUNTS = 50_000
-#: How long the breakdown's worker may take (a 1M-account day's: about 15 s).
+#: How long the breakdown's worker, or the work beside the reads import, may take (a 1M-account
+#: day's: about 15 s and 30 s).
 FORK_DEADLINE_S = 1_800.0
 
 
@@ -197,8 +199,9 @@ class SettlementJob:
     claim_gas_budget: int = 8_000_000
     checkpoint: Callable[[str], None] = _noop
     say: Callable[[str], None] = _noop
-    #: Processes for the day's reads pass (twei.settlement.day.day_gross_and_xp): the readers are
-    #: cut in this many ranges of about equal reads, merged in reader order (the same result).
+    #: Processes a large day's build uses: the reads pass (twei.settlement.day.day_gross_and_xp)
+    #: cuts the readers in this many ranges of about equal reads, merged in reader order, and
+    #: above one the breakdown is written by a worker beside the tree (the same result either way).
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     #: Wraps each part of a build (the benchmark times them); a no-op by default.
     timer: Callable[[str], AbstractContextManager[Any]] = lambda _: nullcontext()
@@ -345,11 +348,16 @@ class SettlementJob:
                 side_store.close()
 
         thread = threading.Thread(target=side, name=f"settle-{epoch}-side", daemon=True)
+        started = time.monotonic()
         thread.start()
         try:
             self._import_reads(epoch)
         finally:
-            thread.join()
+            thread.join(timeout=max(0.0, started + FORK_DEADLINE_S - time.monotonic()))
+        if thread.is_alive():  # a daemon: it ends with the process, which fails now
+            raise SettlementError(
+                f"epoch {epoch}: the accounts, trust weights and event sums took over {FORK_DEADLINE_S:.0f} s"
+            )
         if "error" in done:
             raise done["error"]
         return done["inputs"]
