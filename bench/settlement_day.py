@@ -90,12 +90,63 @@ on a quiet machine (load average ~1, one helper's tests on the other core):
 
 What is left is one Python step per read (10M) in "day lines and XP" and SQLite's copy and sort
 of the day's reads in the import: 121 of the 183 s.
+
+Session 8 (2026-12-07, issue 24 part 3: the two cores). The build now uses both:
+
+* the accounts, the trust weights, the events' per-line sums and the day's actors are gathered on
+  a read-only connection in a thread while SQLite imports the reads (one statement, which leaves
+  Python's lock free);
+* the reads pass is cut by reader range (``reader_splits``: about equal reads a range); a forked
+  worker takes the upper range and hands back its lines, XP and held reading, merged in reader
+  order (the same dicts, key for key and in order);
+* a forked worker writes the breakdown file while the job builds the tree and saves the accounts;
+* Python's cycle collector is off during a build (tens of millions of tuples, none in a cycle:
+  each full collection walked them all; unpickling the worker's part took 3 times as long with it).
+
+Same stores, main (6a3ad48) and this code, back to back, ``--files`` copies compared with cmp:
+byte-identical breakdown and tree, root 0x4d2448d4...6cef, dataHash 0xfcf9e431...08ee (large) and
+0xd801b468...e24f / 0xc202dff9...ae0d (small), with 1 and 2 workers. The machine was NEVER quiet
+this session: load average 3.1-4.5 from other helpers' tests (CPU pressure 30-60 %), so every
+wall is inflated, the two-process build's most (its processes wait for the second core). CPU
+seconds per step (workers: the forked processes' own CPU; "after"'s import step holds the side
+thread's accounts, trust, event sums and actors, which main counts under trust and day lines):
+
+    step (CPU s)                          main run 1 / 2       after, 2 workers (runs 1 / 2)     after, --workers 1
+    reads import (+ side work)            50.4 / 49.4          82.3 / 82.0                       83.2
+      main's accounts load + trust        13.0 / 13.0          (in the import step)
+    day lines and XP                      60.3 / 64.6          32.1 + 26.9 / 30.6 + 25.9         49.4
+    pool rules                             7.5 /  7.8           6.5 /  7.1                        6.6
+    accounts: cumulative, XP, levels       6.4 /  7.7           6.4 /  6.1                        5.6
+    breakdown, tree, accounts saved       33.3 / 38.5          25.9 + 16.9 / 26.2 + 16.8         40.1
+    total CPU                            170.9 / 180.9        153.1 + 43.8 / 152.0 + 42.8       184.9
+    total wall                           215.5 / 219.8        236.6 / 241.2                     227.5
+    load average at the end                3.3 / 3.4            3.5 / 3.5                         4.3
+    peak RSS MiB (job; worker)            3007                 3184; 3020                        3209
+
+The small day (``python -m bench.settlement_day``): main 19.9 s wall, 18.4 s CPU, 595 MiB (load
+average 0.7); two processes 20.0 s wall, 15.5 + 4.2 s CPU, 639 MiB (load average 4.3).
+
+The reads pass alone, on the imported large day (cycle collector off, event sums apart: 7.9 s,
+actors 4.2 s): one process 49.5 s CPU (62.1 wall); two, 31.4 + 27.4 s CPU (78.6 wall, load ~3.9).
+So the split costs ~9 s of CPU (forking, pickling 5M lines and merging them) and saves ~18 s of
+the critical path when the second core is free; on these busy cores it lost. On a quiet machine
+the critical path from the CPU figures is about 125 s (import ~52 with its side, ~30, beside it;
+reads pass ~32; pool rules and accounts ~13; the job's tree and saves ~26 beside the worker's
+breakdown ~17), under the 150 s target, but that is an estimate, NOT a measurement: measure it
+on a quiet machine. Memory: job 3.2 GiB, worker 3.0 GiB at most (it shares the job's pages until
+it touches them): under 8 GiB together. ``TWEI_SETTLE_WORKERS=1`` keeps the build in one process
+(the side thread stays: it adds no CPU).
+
+What is left: SQLite's sort of the 10M reads by (reader, post) in the import (27 s CPU of its ~50,
+measured alone: ``SELECT ... ORDER BY reader, CAST(post_id AS INTEGER)`` over the oracle's index)
+and the WAL checkpoint at its commit (7 s wall, 2 s CPU); the Python step per read in the pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import resource
 import shutil
@@ -205,6 +256,11 @@ def main() -> None:
         help="keep the synthetic stores in this folder and reuse them on the next run (the large set-up"
         " takes minutes); each run builds from a fresh copy of its job store",
     )
+    parser.add_argument(
+        "--files", type=Path, default=None,
+        help="copy the day's published files (breakdown, tree) into this folder, to compare two builds byte for byte",
+    )
+    parser.add_argument("--workers", type=int, default=None, help="processes for the reads pass (default: the job's, 2)")
     args = parser.parse_args()
     scale = args.scale or (10 if args.large else 1)
     with tempfile.TemporaryDirectory(prefix="twei-bench-") as tmp:
@@ -222,24 +278,35 @@ def main() -> None:
         print(f"set-up (not timed): {time.perf_counter() - t0:.1f} s")
         store, oracle = JobStore(folder / "job.db"), SQLiteStore(data / "oracle.db")
         print(f"opened the stores: peak RSS {peak_mib():.0f} MiB")
-        print(f"{'step':34} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13}")
-        total = cpu = 0.0
+        print(f"{'step':48} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'workers CPU s':>14} {'worker RSS MiB':>15}")
+        total = cpu = child_cpu = 0.0
+
+        def children() -> tuple[float, float]:  # the reads pass's workers, once they have exited
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
         @contextmanager
         def timer(name: str):
-            nonlocal total, cpu
-            start, start_cpu = time.perf_counter(), time.process_time()
+            nonlocal total, cpu, child_cpu
+            start, start_cpu, start_child = time.perf_counter(), time.process_time(), children()[0]
             yield
             spent, spent_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+            spent_child, child_peak = children()[0] - start_child, children()[1]
             total += spent
             cpu += spent_cpu
-            print(f"{name:34} {spent:8.2f} {spent_cpu:8.2f} {peak_mib():13.0f}", flush=True)
+            child_cpu += spent_child
+            print(f"{name:48} {spent:8.2f} {spent_cpu:8.2f} {peak_mib():13.0f} {spent_child:14.2f} {child_peak:15.0f}", flush=True)
 
         job = SettlementJob(chain_id=1337, store=store, settlements=folder / "settlements", reads=oracle, timer=timer)
+        if args.workers is not None:
+            job.workers = args.workers
         job.build(EPOCH)
         record = store.epoch(EPOCH)
-        print(f"{'total':34} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f}")
+        print(f"{'total':48} {total:8.2f} {cpu:8.2f} {peak_mib():13.0f} {child_cpu:14.2f} {children()[1]:15.0f}")
         print(f"{record.leaves:,} leaves, total {record.total / 10**18:,.2f} TWEI, root {record.root}, dataHash {record.data_hash}")
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        if args.files is not None:
+            shutil.copytree(folder / "settlements", args.files, dirs_exist_ok=True)
 
 
 if __name__ == "__main__":

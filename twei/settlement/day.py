@@ -21,8 +21,15 @@ and scaling, about ten times faster on a million reads. A property test holds th
 
 from __future__ import annotations
 
+import multiprocessing
+import sqlite3
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from twei.economy import (
     FULL_WEIGHT,
@@ -44,6 +51,7 @@ from twei.economy import (
     settle_lines,
     xp_deltas,
 )
+from twei.errors import SettlementError
 from twei.flows import FlowCategory
 from twei.settlement.store import AccountState, JobStore
 
@@ -257,6 +265,7 @@ def event_counts(
 def day_gross_and_xp(
     store: JobStore, epoch: int, rates: PoolRates = PoolRates(), counts: list | None = None,
     level_of: Callable[[str], int] | None = None, weights: DayWeights | None = None,
+    workers: int = 1, min_reads: int | None = None,
 ) -> tuple[dict[str, Lines], dict[str, int]]:
     """``gross_lines(day_activity(store, epoch), rates, level_of, weights)`` and
     ``xp_deltas(day_activity(...), weights)``, from SQL's per-(account, post, category) sums and
@@ -268,6 +277,11 @@ def day_gross_and_xp(
     its reads is paid in full, whatever the order. The others (with the farm defence's level cap,
     most fresh readers) have their few reads sorted in the order they qualified, right there, and
     paid until the cap: no second query per reader (that was 153 s of a 1M-account day).
+
+    ``workers`` > 1 (a store in a file): the readers are cut in that many ranges of about equal
+    reads, each passed in its own process and merged in reader order (:func:`_reads_pass_parallel`),
+    when the day has at least ``min_reads`` (:data:`PARALLEL_MIN_READS`) reads a range. The result
+    is the same, key for key and in the same order.
     """
     lines: dict[str, Lines] = {}
     ppm: dict[str, int] = {}  # XP in millionths, rounded down once per account at the end
@@ -292,6 +306,31 @@ def day_gross_and_xp(
         if weight is not None:
             ppm[account] = ppm.get(account, 0) + wsum * weight
 
+    unpaid = None if weights is None else weights.unpaid
+    read_weight = None if weights is None else weights.read
+    if workers > 1 and store.path != Path(":memory:"):
+        min_reads = PARALLEL_MIN_READS if min_reads is None else min_reads
+        _reads_pass_parallel(store, epoch, rates, level_of, read_weight, lines, ppm, unpaid, workers, min_reads)
+    else:
+        _reads_pass(store.db, epoch, rates, level_of, read_weight, lines, ppm, unpaid)
+    if weights is not None:
+        key = (RELEASED_POST, FlowCategory.READ_REWARDS)
+        for account, amount in weights.release.items():
+            if amount > 0:
+                acc = lines.setdefault(account, {})
+                acc[key] = acc.get(key, 0) + amount
+    return lines, {account: value // full for account, value in ppm.items()}
+
+
+def _reads_pass(
+    db: sqlite3.Connection, epoch: int, rates: PoolRates, level_of: Callable[[str], int] | None,
+    read_weight: Mapping[str, int] | None, lines: dict[str, Lines], ppm: dict[str, int],
+    unpaid: dict[str, int] | None, lo: str | None = None, hi: str | None = None,
+) -> None:
+    """The day's reads of the readers in [``lo``, ``hi``) (None: unbounded) into ``lines``,
+    ``ppm`` (XP in millionths) and ``unpaid`` (held back by a read weight), reader after reader
+    in the order of their addresses, as :func:`day_gross_and_xp` describes."""
+    full = FULL_WEIGHT
     rate, full_cap = rates.read_per_minute, rates.reader_daily_cap
     caps: dict[int, tuple[int, int]] = {}  # level -> (cap, the seconds under which it cannot bind)
 
@@ -304,13 +343,12 @@ def day_gross_and_xp(
             known = caps[level] = (cap, cap * 60 // rate if rate > 0 else -1)
         return known
 
-    read_weight = None if weights is None else weights.read.get
-    unpaid = None if weights is None else weights.unpaid
+    weight_of = None if read_weight is None else read_weight.get
     read_cat = FlowCategory.READ_REWARDS
 
     def finish(reader: str, xp: int, total: int, reads: list) -> None:
         # weigh_reads (economy), inlined: this runs once per reader, a million times on a large day.
-        w = full if read_weight is None else read_weight(reader, 0)
+        w = full if weight_of is None else weight_of(reader, 0)
         ppm[reader] = ppm.get(reader, 0) + xp * w
         if not reads:
             return
@@ -350,22 +388,24 @@ def day_gross_and_xp(
             key = (post_id, read_cat)
             acc[key] = acc.get(key, 0) + paid
         if held:
-            unpaid[reader] = unpaid.get(reader, 0) + held
+            unpaid[reader] = unpaid.get(reader, 0) + held  # type: ignore[index]
 
     # The posts' authors in a dict rather than a join: a million index look-ups cost more than
     # loading every post (a few bytes each, far fewer than the accounts the job loads anyway).
-    authors = dict(store.db.execute("SELECT post_id, author FROM posts"))
+    authors = dict(db.execute("SELECT post_id, author FROM posts"))
     author_of = authors.get
+    bounds = "" if lo is None else " AND reader >= :lo"
+    bounds += "" if hi is None else " AND reader < :hi"
     # One pass, a few operations per read (this loop runs ten million times on a large day): the
     # reader's reads, XP and credited seconds are gathered as its reads go by.
     current: str | None = None
     xp = total = 0
     reads: list = []
     append = reads.append
-    for reader, post_id, credited_ms, qualified_ms in store.db.execute(
+    for reader, post_id, credited_ms, qualified_ms in db.execute(
         "SELECT reader, post_id, credited_ms, qualified_ms FROM reads INDEXED BY reads_day"
-        " WHERE epoch = ? ORDER BY reader",
-        (epoch,),
+        f" WHERE epoch = :epoch{bounds} ORDER BY reader",
+        {"epoch": epoch, "lo": lo, "hi": hi},
     ):
         if author_of(post_id, reader) == reader:  # one's own post; a post the chain does not know
             continue
@@ -381,13 +421,99 @@ def day_gross_and_xp(
             append((qualified_ms, post_id, seconds))
     if current is not None:
         finish(current, xp, total, reads)
-    if weights is not None:
-        key = (RELEASED_POST, FlowCategory.READ_REWARDS)
-        for account, amount in weights.release.items():
-            if amount > 0:
-                acc = lines.setdefault(account, {})
-                acc[key] = acc.get(key, 0) + amount
-    return lines, {account: value // full for account, value in ppm.items()}
+
+
+#: A day with fewer reads than this runs its reads pass in one process (forking costs more).
+PARALLEL_MIN_READS = 200_000
+#: How long the reads pass's other processes may take before the build fails (a large day's pass
+#: takes well under a minute; a child that never answers must not hold the job for ever).
+PARALLEL_DEADLINE_S = 1_800.0
+
+# The inputs of the reads pass, for the forked workers (they inherit this process's memory, so the
+# accounts' levels and the weights are not pickled); set just before the pool forks.
+_FORKED: dict[str, Any] = {}
+
+
+def _reads_pass_child(lo: str | None, hi: str | None) -> tuple[dict, dict, dict | None]:
+    """A forked worker's share: its readers' lines, XP and held reading, in reader order."""
+    args = _FORKED
+    db = sqlite3.connect(f"file:{args['path']}?mode=ro", uri=True)
+    try:
+        db.execute("PRAGMA cache_size=-65536")
+        lines: dict[str, Lines] = {}
+        ppm: dict[str, int] = {}
+        unpaid: dict[str, int] | None = None if args["read_weight"] is None else {}
+        _reads_pass(db, args["epoch"], args["rates"], args["level_of"], args["read_weight"], lines, ppm, unpaid, lo, hi)
+        return lines, ppm, unpaid
+    finally:
+        db.close()
+
+
+def reader_splits(db: sqlite3.Connection, epoch: int, parts: int, min_reads: int) -> list[str]:
+    """Readers that cut the day's reads into ``parts`` runs of about equal length (fewer cuts,
+    or none, when the day has under ``min_reads`` reads a part)."""
+    count = db.execute("SELECT COUNT(*) FROM reads INDEXED BY reads_day WHERE epoch = ?", (epoch,)).fetchone()[0]
+    parts = max(1, min(parts, count // max(1, min_reads)))
+    cuts: list[str] = []
+    for i in range(1, parts):
+        row = db.execute(
+            "SELECT reader FROM reads INDEXED BY reads_day WHERE epoch = ? ORDER BY reader LIMIT 1 OFFSET ?",
+            (epoch, count * i // parts),
+        ).fetchone()
+        if row is not None and (not cuts or row[0] > cuts[-1]):
+            cuts.append(row[0])
+    return cuts
+
+
+def _reads_pass_parallel(
+    store: JobStore, epoch: int, rates: PoolRates, level_of: Callable[[str], int] | None,
+    read_weight: Mapping[str, int] | None, lines: dict[str, Lines], ppm: dict[str, int],
+    unpaid: dict[str, int] | None, workers: int, min_reads: int,
+) -> None:
+    """:func:`_reads_pass` over the readers cut in ``workers`` ranges: this process takes the
+    first, forked workers the others (each opens the store read-only: the day's reads are
+    committed by then), and their parts are merged in reader order, so ``lines``, ``ppm`` and
+    ``unpaid`` come out exactly as one pass leaves them (the same keys in the same order). A
+    worker that fails or outlives :data:`PARALLEL_DEADLINE_S` fails the build with one line."""
+    cuts = reader_splits(store.db, epoch, workers, min_reads)
+    if not cuts:
+        _reads_pass(store.db, epoch, rates, level_of, read_weight, lines, ppm, unpaid)
+        return
+    ranges = list(zip([None, *cuts], [*cuts, None]))
+    _FORKED.update(path=str(store.path), epoch=epoch, rates=rates, level_of=level_of, read_weight=read_weight)
+    pool = ProcessPoolExecutor(max_workers=len(ranges) - 1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = [pool.submit(_reads_pass_child, lo, hi) for lo, hi in ranges[1:]]
+        _reads_pass(store.db, epoch, rates, level_of, read_weight, lines, ppm, unpaid, *ranges[0])
+        deadline = time.monotonic() + PARALLEL_DEADLINE_S
+        for (lo, _), future in zip(ranges[1:], futures):
+            try:
+                part_lines, part_ppm, part_unpaid = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except FuturesTimeout:
+                raise SettlementError(
+                    f"epoch {epoch}: the reads pass from reader {lo} took over {PARALLEL_DEADLINE_S:.0f} s; stopped it"
+                ) from None
+            except Exception as err:  # the worker's own exception, or BrokenProcessPool if it died
+                raise SettlementError(f"epoch {epoch}: the reads pass from reader {lo} failed: {err!r}") from err
+            # Each reader is in one range, and a read line's key is never an event line's, so
+            # adding a part is appending its readers (or their read lines) in order.
+            for reader, acc in part_lines.items():
+                mine = lines.get(reader)
+                if mine is None:
+                    lines[reader] = acc
+                else:
+                    mine.update(acc)
+            for reader, value in part_ppm.items():
+                ppm[reader] = ppm.get(reader, 0) + value
+            if unpaid is not None and part_unpaid:
+                for reader, value in part_unpaid.items():
+                    unpaid[reader] = unpaid.get(reader, 0) + value
+    finally:
+        _FORKED.clear()
+        for process in list((pool._processes or {}).values()):  # a worker past its deadline: end it
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def settle_stored_day_sql(

@@ -108,6 +108,7 @@ def make_job(
         confirmations=settings.confirmations_on(chain.chain_id),
         claim_gas_budget=settings.claim_gas_budget,
         say=say,
+        **({"workers": settings.settle_workers} if settings.settle_workers is not None else {}),
     )
 
 

@@ -46,6 +46,10 @@ class SettleSettings(BaseSettings):
     #: or after a day's end must be before the day is settled. Unset: 0 on local dev chains,
     #: :data:`LIVE_CONFIRMATIONS` elsewhere.
     confirmations: int | None = Field(default=None, ge=0)
+    #: Processes a large day's build uses (the reads pass by reader range, the breakdown beside
+    #: the tree; twei.settlement.job). Unset: two, or one on a one-core machine. Set 1 where the
+    #: job shares busy cores: the workers' overhead then costs more than they save.
+    settle_workers: int | None = Field(default=None, ge=1)
 
     def confirmations_on(self, chain_id: int) -> int:
         """The confirmations to wait for on ``chain_id`` (the setting, else the default)."""

@@ -125,6 +125,17 @@ class JobStore:
                 db.execute("DELETE FROM claims")
                 db.execute("DELETE FROM meta WHERE key = 'claims_block'")
 
+    @classmethod
+    def reader(cls, path: str | Path) -> "JobStore":
+        """A read-only connection to the store in ``path`` (created already): for work that runs
+        beside the job's own connection (twei.settlement.job: the accounts and trust weights
+        while the day's reads are imported). It sees what is committed; it cannot write."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.db = sqlite3.connect(f"file:{store.path}?mode=ro", uri=True, isolation_level=None)
+        store.db.execute("PRAGMA cache_size=-65536")
+        return store
+
     def close(self) -> None:
         self.db.close()
 
