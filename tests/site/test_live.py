@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -11,7 +13,10 @@ import httpx2 as httpx
 import pytest
 from eth_account import Account
 import uvicorn
+from web3 import Web3
 
+from twei.site import live
+from twei.site.live import OWN, SHARED, Parts
 
 
 def _messages(hub):
@@ -176,3 +181,203 @@ def test_reorg__the_index_is_rebuilt_beside_the_served_one_and_swapped_in(view, 
         type(index)._apply = apply
     assert served and all(n == before + 1 for n in served)  # the last good state, never a 404
     assert index.posts[result.post_id].pluses == before  # the reorganised chain, swapped in
+
+
+# -- the comments as their parts -----------------------------------------------------------------
+class PageModel:
+    """What web/src/live.js makes of a stream's messages: whole sections swapped, the comments'
+    parts upserted (a fragment replaces the comment with its id, else goes after the one before
+    it), a message older (``v``) than one applied dropped. The comments are kept as a head and an
+    ordered id -> fragment, so the page equals a fresh render when it equals its Parts."""
+
+    def __init__(self) -> None:
+        self.sections: dict[str, str] = {}
+        self.head = ""
+        self.items: dict[int, str] = {}
+        self.v = -1
+        self.dropped = 0
+
+    def apply(self, data: dict) -> None:
+        if data.get("v", self.v + 1) <= self.v:
+            self.dropped += 1
+            return
+        self.v = data.get("v", self.v)
+        for name, html in data["sections"].items():
+            if name == "comments":
+                head, _, rest = html.partition('<ol class="comments">\n')
+                self.head = head
+                self.items = {int(m.group(1)): m.group(0) for m in COMMENT.finditer(rest.removesuffix("</ol>"))}
+            self.sections[name] = html
+        delta = data.get("parts", {}).get("comments")
+        if delta is not None:
+            self.head = delta.get("head", self.head)
+            for cid, before, html in delta.get("items", []):
+                if cid in self.items or before is None and not self.items:
+                    self.items[cid] = html
+                    continue
+                assert before in self.items, f"comment {cid} has no place: {before} is not on the page"
+                order = list(self.items.items())
+                at = next(i for i, (k, _) in enumerate(order) if k == before) + 1
+                order.insert(at, (cid, html))
+                self.items = dict(order)
+            self.sections["comments"] = Parts(self.head, self.items).html
+
+    def shows(self, hub, sub) -> bool:
+        page = hub.view.page(sub.post_id, sub.account)
+        fresh = hub._render(page, SHARED + OWN)  # noqa: SLF001 (what a new page is sent)
+        return self.sections == {n: h.html if isinstance(h, Parts) else h for n, h in fresh.items()}
+
+
+COMMENT = re.compile(r'  <li id="comment-(\d+)">.*?</li>', re.S)
+
+
+def _comment(project, result, accounts, text: str) -> int:
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    commenter = accounts[2]  # LVL 13 in the demo's day
+    fee = 10**18
+    token.approve(engagement, fee, sender=commenter)
+    receipt = engagement.comment(result.post_id, Web3.keccak(text=text), fee, sender=commenter)
+    return receipt.events.filter(engagement.Commented)[0].commentId
+
+
+def _open(hub, post_id, *accounts_):
+    """Pages opened on the post, each with its model holding the snapshot."""
+    hub.view.index.refresh(force=True)
+    hub.step()  # what earlier tests changed
+    pages = []
+    for account in accounts_:
+        sub = hub.subscribe(post_id, account)
+        model = PageModel()
+        model.apply(json.loads(hub.snapshot(sub)[1]))
+        pages.append((sub, model))
+    return pages
+
+
+def test_hub__a_mined_comment_is_pushed_as_that_comment_alone_not_the_whole_section(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    for n in range(3):  # a section of a few comments: the push must not grow with it
+        _comment(project, result, accounts, f"an earlier comment {n}")
+    pages = _open(hub, result.post_id, None, Account.create().address, Account.create().address, accounts[2].address)
+    try:
+        before = list(pages[0][1].items)
+        whole = len(pages[0][1].sections["comments"])
+        cid = _comment(project, result, accounts, "the comment everybody sees")
+        got = _messages(hub)
+        for sub, model in pages:
+            block, data, event = got[id(sub)]
+            assert "comments" not in data["sections"]  # never the whole section again
+            [(new, after, html)] = data["parts"]["comments"]["items"]
+            assert (new, after) == (cid, before[-1]) and f'id="comment-{cid}"' in html
+            assert f"{len(before) + 1} Comments" in data["parts"]["comments"]["head"]
+            if sub.account is None:  # a visitor's public figures count the comment too
+                assert set(data["sections"]) == {"pnl"}
+                assert f'id="public-comments">{len(before) + 1}<' in data["sections"]["pnl"]
+            elif sub.account != accounts[2].address:  # (the commenter is sent its own sections too)
+                assert data["sections"] == {}
+                assert len(event) < len(html) + len(data["parts"]["comments"]["head"]) + 500 < whole
+            model.apply(data)
+            assert model.shows(hub, sub)
+        assert got[id(pages[1][0])][2] is got[id(pages[2][0])][2]  # two bystanders: one encoded message
+        assert got[id(pages[3][0])][2] is not got[id(pages[1][0])][2]  # the commenter's own: "your comment"
+        own = got[id(pages[3][0])][1]["parts"]["comments"]["items"][0][2]
+        assert "This is your comment" in own
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_like_pushes_only_the_liked_comment(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    cid = _comment(project, result, accounts, "a comment to like")
+    liker = accounts[3]
+    pages = _open(hub, result.post_id, Account.create().address, liker.address)
+    try:
+        engagement.like(cid, sender=liker)
+        got = _messages(hub)
+        for (sub, model), pressed in zip(pages, ("false", "true")):
+            data = got[id(sub)][1]
+            assert "comments" not in data["sections"]
+            delta = data["parts"]["comments"]
+            assert "head" not in delta  # the count did not change
+            [(changed, _, html)] = delta["items"]
+            assert changed == cid and '<span class="likes">1</span>' in html
+            assert f'data-action="like" data-comment="{cid}" aria-pressed="{pressed}"' in html
+            model.apply(data)
+            assert model.shows(hub, sub)
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_page_that_fell_behind_gets_the_state_then_only_newer_diffs_and_converges(
+    client, day, project, accounts, monkeypatch
+):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    monkeypatch.setattr(live, "MAX_PENDING", 2)
+    (fast, fast_model), (slow, slow_model) = _open(hub, result.post_id, Account.create().address, Account.create().address)
+    try:
+        first = _comment(project, result, accounts, "one a slow page misses")
+        for step in (lambda: None, lambda: engagement.like(first, sender=accounts[4]),
+                     lambda: _comment(project, result, accounts, "and another")):
+            step()
+            for sub, block, data in hub.step():
+                sub.push(block, data)
+            fast_model.apply(_data(asyncio.run(_next(fast))[1]))  # the fast page reads each at once
+        assert fast_model.shows(hub, fast)
+        # the slow page read nothing: three messages for a queue of two; it is sent the state
+        # (a snapshot) and then the message queued after the overflow, which is older: dropped
+        assert asyncio.run(_next(slow)) is None
+        slow_model.apply(json.loads(hub.snapshot(slow)[1]))
+        slow_model.apply(_data(asyncio.run(_next(slow))[1]))
+        assert slow_model.dropped == 1 and slow_model.shows(hub, slow)
+        engagement.like(first, sender=accounts[5])  # and the diffs after it apply on that state
+        for sub, block, data in hub.step():
+            sub.push(block, data)
+        for sub, model in ((fast, fast_model), (slow, slow_model)):
+            data = _data(asyncio.run(_next(sub))[1])
+            assert [i[0] for i in data["parts"]["comments"]["items"]] == [first]
+            model.apply(data)
+            assert model.shows(hub, sub)
+    finally:
+        hub.unsubscribe(fast)
+        hub.unsubscribe(slow)
+
+
+async def _next(sub):
+    return await asyncio.wait_for(sub.next(), 5)
+
+
+def test_hub__a_page_whose_comments_the_chain_no_longer_has_is_sent_the_whole_section(client, day):
+    result, _ = day
+    hub = client.app.state.hub
+    [(sub, model)] = _open(hub, result.post_id, None)
+    try:
+        sent = sub.sent["comments"]
+        sub.sent["comments"] = Parts(sent.head, {**sent.items, 10**9: "  <li>gone in a reorg</li>"})
+        hub._extra.posts.add(result.post_id)  # noqa: SLF001 (the post touched, as a reorg does)
+        [(_, _, event)] = hub.step()
+        data = _data(event)
+        assert "parts" not in data and data["sections"]["comments"] == sent.html
+    finally:
+        hub.unsubscribe(sub)
+
+
+def test_parts__a_diff_says_what_is_new_or_changed_and_after_which_comment_and_none_if_one_is_gone():
+    old = Parts("<h>1</h>", {1: "a", 2: "b"})
+    assert Parts("<h>1</h>", {1: "a", 2: "b"}).delta(old) == {}
+    assert Parts("<h>2</h>", {1: "a", 2: "B", 3: "c"}).delta(old) == {"head": "<h>2</h>", "items": [[2, 1, "B"], [3, 2, "c"]]}
+    assert Parts("<h>0</h>", {1: "a"}).delta(old) is None  # a comment gone (a reorg)
+    assert Parts("<h>1</h>", {2: "b", 1: "a"}).delta(old) is None  # moved
+
+
+def test_page__the_comments_section_is_rendered_as_its_parts_join(client, day):
+    result, _ = day
+    hub = client.app.state.hub
+    html = client.get(f"/posts/{result.post_id}").text
+    assert f'<div data-live="comments">{hub.parts(hub.view.page(result.post_id, None)).html}</div>' in html

@@ -5,6 +5,11 @@
 // at once after each mined transaction and after the account changes, and every few seconds
 // while the reader's time is being credited (that figure grows without a block). A section's
 // HTML is swapped only when it changed; focus inside it is put back on the same element.
+// The comments come as their parts once the page has the section (`parts`: the head, and each
+// new or changed comment with the id of the one before it); each stream message carries the
+// server's step number `v`, and one older than a message applied on this stream is dropped (it
+// was queued before the state the page was sent since). A part that finds no place (the page
+// lacks the comment before it) makes the page poll the whole state.
 import { trackerReader } from "./signin.js";
 
 const PERIOD_MS = 1000; // polling, without a stream
@@ -19,6 +24,7 @@ let inFlight = false;
 let again = false;
 let generation = 0; // bumped when the account changes: older answers are dropped
 let lastBlock = -1;
+let lastStep = -1; // the `v` of the last message applied from the current stream
 let wantBlock = -1; // a mined transaction's block: the server indexes up to it before answering
 const applied = new Map(); // name -> the html string last applied
 
@@ -49,11 +55,62 @@ function locator(node) {
   return sel;
 }
 
+// One element parsed from a fragment's HTML.
+function element(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html.trim();
+  return t.content.firstElementChild;
+}
+
+// Swaps `old` for `node`, noting where the focus was; returns the locator of the focus inside.
+function replace(old, node, active) {
+  const refocus = active && old.contains(active) ? locator(active) : null;
+  old.replaceWith(node);
+  return refocus;
+}
+
+/** Applies a section's parts (upserts, in order); false when one found no place. */
+function applyParts(name, delta, active, focus) {
+  let placed = true;
+  for (const el of sections(name)) {
+    if (typeof delta.head === "string") {
+      const head = el.querySelector('[data-part="head"]');
+      if (head) focus.push(replace(head, element(delta.head), active));
+      else placed = false;
+    }
+    const list = el.querySelector("ol.comments");
+    for (const [id, before, html] of Array.isArray(delta.items) ? delta.items : []) {
+      const node = list && element(String(html));
+      if (!node) {
+        placed = false;
+        break;
+      }
+      const old = list.querySelector(`:scope > li[id="comment-${Number(id)}"]`);
+      if (old) focus.push(replace(old, node, active));
+      else if (before === null) list.prepend(node);
+      else {
+        const prev = list.querySelector(`:scope > li[id="comment-${Number(before)}"]`);
+        if (prev) prev.after(node);
+        else placed = false;
+      }
+    }
+  }
+  applied.delete(name); // the section's HTML is no longer the last whole one applied
+  return placed;
+}
+
 /** Applies one live answer's sections; returns the names swapped. */
 export function apply(data) {
   const swapped = [];
   const active = document.activeElement;
   let refocus = null;
+  const focus = [];
+  for (const [name, delta] of Object.entries(data.parts || {})) {
+    if (!delta || typeof delta !== "object") continue;
+    if (!applyParts(name, delta, active, focus)) poll(); // the whole state, from /live
+    swapped.push(name);
+  }
+  refocus = focus.find((f) => f) || null;
   for (const [name, html] of Object.entries(data.sections || {})) {
     if (typeof html !== "string" || applied.get(name) === html) continue;
     applied.set(name, html);
@@ -72,9 +129,13 @@ export function apply(data) {
   return swapped;
 }
 
-function accept(data, gen) {
+function accept(data, gen, fromStream) {
   const block = Number(data.block);
   if (gen !== generation || block < lastBlock) return;
+  if (fromStream && Number.isFinite(data.v)) {
+    if (data.v <= lastStep) return;
+    lastStep = data.v;
+  }
   if (Number.isFinite(block)) lastBlock = block;
   apply(data);
   document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
@@ -91,12 +152,13 @@ function openStream() {
   const source = new EventSource(url.replace(/\/live$/, "/stream") + q);
   stream = source;
   source.onopen = () => {
+    lastStep = -1; // a new connection (maybe to another replica): its steps are numbered afresh
     streaming = true;
     schedule();
   };
   source.onmessage = (event) => {
     try {
-      accept(JSON.parse(event.data), gen);
+      accept(JSON.parse(event.data), gen, true);
     } catch {
       /* a malformed event: the next one carries the state again */
     }
