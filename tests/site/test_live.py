@@ -99,8 +99,8 @@ def test_stream__sse_sends_the_snapshot_then_a_block_and_a_reconnect_at_that_blo
                 assert {"votes", "comments", "account", "pnl"} <= set(json.loads(first["data"])["sections"])
                 receipt = engagement.plus(result.post_id, sender=accounts[7])
                 messages = hub.step()  # the hub's loop runs in the app's lifespan; here by hand
-                for sub, block, data in messages:
-                    sub.push(block, data)
+                for sub, _, _ in messages:
+                    sub.wake()
                 second = next(events)
                 assert int(second["id"]) >= receipt.block_number
                 assert "plus-count" in json.loads(second["data"])["sections"]["votes"]
@@ -185,23 +185,17 @@ def test_reorg__the_index_is_rebuilt_beside_the_served_one_and_swapped_in(view, 
 
 # -- the comments as their parts -----------------------------------------------------------------
 class PageModel:
-    """What web/src/live.js makes of a stream's messages: whole sections swapped, the comments'
-    parts upserted (a fragment replaces the comment with its id, else goes after the one before
-    it), a message older (``v``) than one applied dropped. The comments are kept as a head and an
-    ordered id -> fragment, so the page equals a fresh render when it equals its Parts."""
+    """What web/src/live.js makes of a stream's messages, applied in order: whole sections
+    swapped, the comments' parts upserted (a fragment replaces the comment with its id, else goes
+    after the one before it). The comments are kept as a head and an ordered id -> fragment, so
+    the page equals a fresh render when it equals its Parts."""
 
     def __init__(self) -> None:
         self.sections: dict[str, str] = {}
         self.head = ""
         self.items: dict[int, str] = {}
-        self.v = -1
-        self.dropped = 0
 
     def apply(self, data: dict) -> None:
-        if data.get("v", self.v + 1) <= self.v:
-            self.dropped += 1
-            return
-        self.v = data.get("v", self.v)
         for name, html in data["sections"].items():
             if name == "comments":
                 head, _, rest = html.partition('<ol class="comments">\n')
@@ -313,40 +307,67 @@ def test_hub__a_like_pushes_only_the_liked_comment(client, day, project, account
             hub.unsubscribe(sub)
 
 
-def test_hub__a_page_that_fell_behind_gets_the_state_then_only_newer_diffs_and_converges(
+def test_hub__a_page_that_fell_behind_gets_every_message_or_the_state_and_converges(
     client, day, project, accounts, monkeypatch
 ):
     result, _ = day
     hub = client.app.state.hub
     engagement = project.Engagement.at(result.addresses["Engagement"])
     monkeypatch.setattr(live, "MAX_PENDING", 2)
-    (fast, fast_model), (slow, slow_model) = _open(hub, result.post_id, Account.create().address, Account.create().address)
+    (fast, fast_model), (slow, slow_model), (slower, slower_model) = _open(
+        hub, result.post_id, *(Account.create().address for _ in range(3))
+    )
     try:
-        first = _comment(project, result, accounts, "one a slow page misses")
-        for step in (lambda: None, lambda: engagement.like(first, sender=accounts[4]),
-                     lambda: _comment(project, result, accounts, "and another")):
-            step()
-            for sub, block, data in hub.step():
-                sub.push(block, data)
+        first = _comment(project, result, accounts, "one a slow page reads late")
+        for n, act in enumerate((lambda: None, lambda: engagement.like(first, sender=accounts[4]),
+                                 lambda: _comment(project, result, accounts, "and another"))):
+            act()
+            hub.step()  # queued for the three pages
             fast_model.apply(_data(asyncio.run(_next(fast))[1]))  # the fast page reads each at once
+            if n == 1:  # the slow page reads two at once; the slower one nothing
+                for _ in range(2):
+                    slow_model.apply(_data(asyncio.run(_next(slow))[1]))
         assert fast_model.shows(hub, fast)
-        # the slow page read nothing: three messages for a queue of two; it is sent the state
-        # (a snapshot) and then the message queued after the overflow, which is older: dropped
-        assert asyncio.run(_next(slow)) is None
-        slow_model.apply(json.loads(hub.snapshot(slow)[1]))
-        slow_model.apply(_data(asyncio.run(_next(slow))[1]))
-        assert slow_model.dropped == 1 and slow_model.shows(hub, slow)
+        slow_model.apply(_data(asyncio.run(_next(slow))[1]))  # every diff, late, in order
+        assert slow_model.shows(hub, slow)
+        # three messages for a queue of two: the slower page reads the two, then is sent the
+        # state (a snapshot), and nothing queued before the snapshot after it
+        for _ in range(2):
+            slower_model.apply(_data(asyncio.run(_next(slower))[1]))
+        assert asyncio.run(_next(slower)) is None
+        slower_model.apply(json.loads(hub.snapshot(slower)[1]))
+        assert slower_model.shows(hub, slower)
         engagement.like(first, sender=accounts[5])  # and the diffs after it apply on that state
-        for sub, block, data in hub.step():
-            sub.push(block, data)
-        for sub, model in ((fast, fast_model), (slow, slow_model)):
+        hub.step()
+        for sub, model in ((fast, fast_model), (slow, slow_model), (slower, slower_model)):
             data = _data(asyncio.run(_next(sub))[1])
             assert [i[0] for i in data["parts"]["comments"]["items"]] == [first]
             model.apply(data)
             assert model.shows(hub, sub)
+        with pytest.raises(TimeoutError):  # one message each, not two
+            asyncio.run(asyncio.wait_for(slower.next(), 0.2))
     finally:
-        hub.unsubscribe(fast)
-        hub.unsubscribe(slow)
+        for sub in (fast, slow, slower):
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_snapshot_drops_the_messages_queued_for_the_page_before_it(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    hub.view.index.refresh(force=True)
+    hub.step()
+    sub = hub.subscribe(result.post_id, Account.create().address)  # opened: its snapshot is coming
+    try:
+        engagement.plus(result.post_id, sender=accounts[9])
+        assert [m for m in hub.step() if m[0] is sub]  # a message for it, queued before the snapshot
+        model = PageModel()
+        model.apply(json.loads(hub.snapshot(sub)[1]))
+        assert model.shows(hub, sub)
+        with pytest.raises(TimeoutError):  # the state covers it: nothing more is sent
+            asyncio.run(asyncio.wait_for(sub.next(), 0.2))
+    finally:
+        hub.unsubscribe(sub)
 
 
 async def _next(sub):

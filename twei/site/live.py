@@ -21,11 +21,13 @@ The comments are sent as their parts (:class:`Parts`): a block that adds a comme
 (its likes) sends that comment's fragment and the section's head, not the section (a popular
 post's comments were 15 KB a page a push). A page is sent the whole section when it has no part
 of it yet, or when the new list does not extend the one it was sent (a reorg). So that a diff
-never lands on the wrong base, a page's messages are queued, not replaced (a slow page gets each
-one; past :data:`MAX_PENDING` it is sent a snapshot instead), and every message carries the
-hub's step number ``v``: the script drops a message older than one it applied (a message queued
-before a snapshot it was sent after). The parts are upserts (a comment's fragment replaces the
-element with its id, else goes after the comment before it), so one applied twice does no harm.
+never lands on the wrong base, what a page was sent (:attr:`Subscriber.sent`) is always what it
+shows once it has read its queue: a message is computed against it and queued under the page's
+lock, in that order; a slow page gets every message (past :data:`MAX_PENDING` waiting, the rest
+are dropped and it is sent a snapshot after them); a snapshot is taken under the same lock and
+empties the queue (what was waiting is older than it). The script applies a stream's messages in
+the order they come. The parts are upserts (a comment's fragment replaces the element with its
+id, else goes after the comment before it), so one applied twice does no harm.
 
 The snapshot is the state, not a diff, so a page that reconnects (to this replica or another)
 misses nothing: its first event is the current state. Block numbers mean the same on every
@@ -116,7 +118,7 @@ class Parts:
 class Subscriber:
     """One open page: its post, its account, what it was last sent, and the next message."""
 
-    __slots__ = ("post_id", "account", "seen", "sent", "keys", "_queue", "_resync", "_wake")
+    __slots__ = ("post_id", "account", "seen", "sent", "keys", "lock", "_queue", "_stalled", "_wake")
 
     def __init__(self, post_id: int, account: str | None, seen: int = -1) -> None:
         self.post_id = post_id
@@ -127,28 +129,40 @@ class Subscriber:
         #: What the page was sent of each section: its HTML, or its :class:`Parts`.
         self.sent: dict[str, str | Parts] = {}
         self.keys: tuple[Any, Any] | None = None  # what the shared sections read of the account
-        self._queue: deque[tuple[int, bytes]] = deque()
-        self._resync = False
+        #: Held while a message is computed against :attr:`sent` and queued, and while a
+        #: snapshot is taken (threads); the event loop only reads the queue.
+        self.lock = threading.Lock()
+        self._queue: deque[tuple[int, bytes] | None] = deque()
+        self._stalled = False  # MAX_PENDING were waiting: nothing more is queued until a snapshot
         self._wake = asyncio.Event()
 
     def push(self, block: int, data: bytes) -> None:
-        """Queue a message. Each is sent, in order (a diff needs the ones before it); a page
-        that has :data:`MAX_PENDING` waiting drops them and is sent a snapshot instead."""
+        """Queue a message (with :attr:`lock` held). Each is sent, in order: a diff needs the
+        ones before it. Past :data:`MAX_PENDING` waiting, the next ones are dropped and the
+        page is sent a snapshot once it has read those."""
+        if self._stalled:
+            return
         if len(self._queue) >= MAX_PENDING:
-            self._queue.clear()
-            self._resync = True
+            self._stalled = True
+            self._queue.append(None)
+            return
         self._queue.append((block, data))
+
+    def wake(self) -> None:
+        """Messages were queued (called on the event loop)."""
         self._wake.set()
+
+    def restart(self) -> None:
+        """A snapshot was taken (with :attr:`lock` held): what was waiting is older than it."""
+        self._queue.clear()
+        self._stalled = False
 
     async def next(self) -> tuple[int, bytes] | None:
         """The next message; None: the page fell behind, send it a snapshot
-        (:meth:`LiveHub.snapshot`), then the messages queued after."""
-        while not self._queue and not self._resync:
+        (:meth:`LiveHub.snapshot`)."""
+        while not self._queue:
             self._wake.clear()
             await self._wake.wait()
-        if self._resync:
-            self._resync = False
-            return None
         return self._queue.popleft()
 
 
@@ -158,10 +172,6 @@ class LiveHub:
         self.render = render
         self.parts = parts  # the comments section as its parts
         self.tick_s = tick_s
-        #: Steps and snapshots one at a time, each with its number (``v``): a page's state is
-        #: what it was sent, in that order.
-        self._lock = threading.Lock()
-        self.version = 0
         #: The comments' parts last rendered per (post, key): a page that opens is given the same
         #: object when its render is equal, so the next block's diff is computed and encoded once
         #: for all of them (not once per page's own snapshot).
@@ -207,7 +217,7 @@ class LiveHub:
 
     def snapshot(self, sub: Subscriber) -> tuple[int, str] | None:
         """Every section for a page that just opened, or fell behind (None: the post is gone)."""
-        with self._lock:
+        with sub.lock:
             page = self.view.page(sub.post_id, sub.account)
             if page is None:
                 return None
@@ -221,8 +231,8 @@ class LiveHub:
                 else:
                     self._latest[(sub.post_id, sub.keys[1])] = parts
             sub.sent.update(sections)
-            self.version += 1
-            return page.block, json.dumps({"block": page.block, "v": self.version, "sections": _whole(sections)})
+            sub.restart()
+            return page.block, json.dumps({"block": page.block, "sections": _whole(sections)})
 
     def _render(self, page: PostPage, names: tuple[str, ...]) -> dict[str, str | Parts]:
         out: dict[str, str | Parts] = dict(self.render(page, tuple(n for n in names if n not in PARTS)))
@@ -242,9 +252,9 @@ class LiveHub:
                     await to_thread.run_sync(self.names_elsewhere)
                     self._extra = Changes()
                     continue
-                messages = await to_thread.run_sync(self.step)
-                for sub, block, data in messages:
-                    sub.push(block, data)
+                messages = await to_thread.run_sync(self.step)  # (queued there)
+                for sub, _, _ in messages:
+                    sub.wake()
                 self.pushed += len(messages)
             except asyncio.CancelledError:
                 raise
@@ -253,7 +263,8 @@ class LiveHub:
                 await asyncio.sleep(1)
 
     def step(self) -> list[tuple[Subscriber, int, bytes]]:
-        """One tick: refresh the index and compute the message of every page it changed."""
+        """One tick: refresh the index, and compute and queue the message of every page it
+        changed (returned: the pages to wake)."""
         self.view.index.refresh(force=True)
         changes = self.view.index.take_changes()
         self.names_elsewhere()
@@ -263,9 +274,7 @@ class LiveHub:
         if not changes:
             return []
         start = time.perf_counter()
-        with self._lock:
-            self.version += 1
-            out = self.fan_out(changes)
+        out = self.fan_out(changes)
         elapsed = time.perf_counter() - start
         log.log(
             logging.WARNING if elapsed > SLOW_STEP_S else logging.INFO,
@@ -284,52 +293,65 @@ class LiveHub:
         for post_id, subs in list(self._subs.items()):
             post_changed = changes.everything or post_id in changes.posts
             for sub in list(subs):
-                if block <= sub.seen and not sub.sent:
-                    continue  # the page has this block already (from the replica it came from)
-                own = changes.everything or (sub.account is not None and sub.account in changes.accounts)
-                if not (own or post_changed):
-                    continue
-                try:
-                    sections = self._sections(sub, own, shared)
-                except Exception:  # one page's failure is not every page's
-                    log.exception("could not render post %s for %s", post_id, sub.account)
-                    continue
-                if sections is None:
-                    continue
-                whole: dict[str, str] = {}
-                parts: dict[str, dict[str, Any]] = {}
-                for name, new in sections.items():
-                    old = sub.sent.get(name)
-                    if isinstance(new, Parts):
-                        if old is new:
-                            continue
-                        if isinstance(old, Parts):
-                            memo = deltas.get((id(old), id(new)))
-                            if memo is None:  # (old is kept in the memo: its id is not reused)
-                                memo = deltas[(id(old), id(new))] = (old, new.delta(old))
-                            delta = memo[1]
-                            if delta is not None:
-                                sub.sent[name] = new
-                                if delta:
-                                    parts[name] = delta
-                                continue
-                        whole[name] = new.html
-                        sub.sent[name] = new
-                    elif old != new:
-                        whole[name] = new
-                        sub.sent[name] = new
-                if not (whole or parts):
-                    continue
-                key = tuple((n, id(h)) for n, h in whole.items()) + tuple((n, id(d)) for n, d in parts.items())
-                data = encoded.get(key)
-                if data is None:
-                    message: dict[str, Any] = {"block": block, "v": self.version, "sections": whole}
-                    if parts:
-                        message["parts"] = parts
-                    data = encoded[key] = ServerSentEvent(data=json.dumps(message), id=str(block)).encode()
-                out.append((sub, block, data))
+                with sub.lock:  # (a snapshot of this page waits, and this waits for one)
+                    data = self._message(sub, changes, post_changed, block, shared, encoded, deltas)
+                if data is not None:
+                    out.append((sub, block, data))
         self._latest = {(post, key): parts for (post, _, key), parts in shared.items() if isinstance(parts, Parts)}
         return out
+
+    def _message(
+        self, sub: Subscriber, changes: Changes, post_changed: bool, block: int,
+        shared: dict[tuple[Any, ...], str | Parts], encoded: dict[tuple[Any, ...], bytes],
+        deltas: dict[tuple[int, int], tuple[Parts, dict[str, Any] | None]],
+    ) -> bytes | None:
+        """The page's message for this block, computed against what it was sent and queued (with
+        its lock held); None: nothing to send."""
+        if block <= sub.seen and not sub.sent:
+            return None  # the page has this block already (from the replica it came from)
+        own = changes.everything or (sub.account is not None and sub.account in changes.accounts)
+        if not (own or post_changed):
+            return None
+        try:
+            sections = self._sections(sub, own, shared)
+        except Exception:  # one page's failure is not every page's
+            log.exception("could not render post %s for %s", sub.post_id, sub.account)
+            return None
+        if sections is None:
+            return None
+        whole: dict[str, str] = {}
+        parts: dict[str, dict[str, Any]] = {}
+        for name, new in sections.items():
+            old = sub.sent.get(name)
+            if isinstance(new, Parts):
+                if old is new:
+                    continue
+                if isinstance(old, Parts):
+                    memo = deltas.get((id(old), id(new)))
+                    if memo is None:  # (old is kept in the memo: its id is not reused)
+                        memo = deltas[(id(old), id(new))] = (old, new.delta(old))
+                    delta = memo[1]
+                    if delta is not None:
+                        sub.sent[name] = new
+                        if delta:
+                            parts[name] = delta
+                        continue
+                whole[name] = new.html  # the page has none of it, or a list this does not extend
+                sub.sent[name] = new
+            elif old != new:
+                whole[name] = new
+                sub.sent[name] = new
+        if not (whole or parts):
+            return None
+        key = tuple((n, id(h)) for n, h in whole.items()) + tuple((n, id(d)) for n, d in parts.items())
+        data = encoded.get(key)
+        if data is None:
+            message: dict[str, Any] = {"block": block, "sections": whole}
+            if parts:
+                message["parts"] = parts
+            data = encoded[key] = ServerSentEvent(data=json.dumps(message), id=str(block)).encode()
+        sub.push(block, data)
+        return data
 
     def _sections(self, sub: Subscriber, own: bool, shared: dict[tuple[Any, ...], str | Parts]) -> dict[str, str | Parts] | None:
         if own:

@@ -6,10 +6,10 @@
 // while the reader's time is being credited (that figure grows without a block). A section's
 // HTML is swapped only when it changed; focus inside it is put back on the same element.
 // The comments come as their parts once the page has the section (`parts`: the head, and each
-// new or changed comment with the id of the one before it); each stream message carries the
-// server's step number `v`, and one older than a message applied on this stream is dropped (it
-// was queued before the state the page was sent since). A part that finds no place (the page
-// lacks the comment before it) makes the page poll the whole state.
+// new or changed comment with the id of the one before it). The server computes each stream
+// message against what it sent before on that stream, so they are applied in the order they
+// come; a polled answer older than what the page shows is dropped. A part that finds no place
+// (the page lacks the comment before it) makes the page poll the whole state.
 import { trackerReader } from "./signin.js";
 
 const PERIOD_MS = 1000; // polling, without a stream
@@ -24,7 +24,6 @@ let inFlight = false;
 let again = false;
 let generation = 0; // bumped when the account changes: older answers are dropped
 let lastBlock = -1;
-let lastStep = -1; // the `v` of the last message applied from the current stream
 let wantBlock = -1; // a mined transaction's block: the server indexes up to it before answering
 const applied = new Map(); // name -> the html string last applied
 
@@ -131,12 +130,8 @@ export function apply(data) {
 
 function accept(data, gen, fromStream) {
   const block = Number(data.block);
-  if (gen !== generation || block < lastBlock) return;
-  if (fromStream && Number.isFinite(data.v)) {
-    if (data.v <= lastStep) return;
-    lastStep = data.v;
-  }
-  if (Number.isFinite(block)) lastBlock = block;
+  if (gen !== generation || (!fromStream && block < lastBlock)) return;
+  if (Number.isFinite(block)) lastBlock = Math.max(lastBlock, block);
   apply(data);
   document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
 }
@@ -152,7 +147,6 @@ function openStream() {
   const source = new EventSource(url.replace(/\/live$/, "/stream") + q);
   stream = source;
   source.onopen = () => {
-    lastStep = -1; // a new connection (maybe to another replica): its steps are numbered afresh
     streaming = true;
     schedule();
   };
