@@ -116,7 +116,7 @@ class Parts:
 
 
 class Subscriber:
-    """One open page: its post, its account, what it was last sent, and the next message."""
+    """One open page: its post, its account, what it was sent, and its queue of messages."""
 
     __slots__ = ("post_id", "account", "seen", "sent", "keys", "lock", "_queue", "_stalled", "_wake")
 
@@ -338,9 +338,10 @@ class LiveHub:
                         continue
                 whole[name] = new.html  # the page has none of it, or a list this does not extend
                 sub.sent[name] = new
-            elif old != new:
-                whole[name] = new
-                sub.sent[name] = new
+            else:
+                if old != new:
+                    whole[name] = new
+                sub.sent[name] = new  # (equal: the shared string, compared by identity next time)
         if not (whole or parts):
             return None
         key = tuple((n, id(h)) for n, h in whole.items()) + tuple((n, id(d)) for n, d in parts.items())
