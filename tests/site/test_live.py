@@ -16,6 +16,7 @@ import uvicorn
 from web3 import Web3
 
 from twei.site import live
+from twei.site.chain import Changes
 from twei.site.live import OWN, SHARED, Parts
 
 
@@ -368,6 +369,33 @@ def test_hub__a_snapshot_drops_the_messages_queued_for_the_page_before_it(client
             asyncio.run(asyncio.wait_for(sub.next(), 0.2))
     finally:
         hub.unsubscribe(sub)
+
+
+def test_hub__after_an_event_for_every_page_the_next_comment_is_still_encoded_once(
+    client, day, project, accounts, monkeypatch
+):
+    """An event for every page (a root, a pause, a fee) renders each page's sections again; a
+    page whose comments did not change keeps the parts it shares, so the next comment is one
+    diff and one encoded message for all the bystanders, not one per page."""
+    result, _ = day
+    hub = client.app.state.hub
+    pages = _open(hub, result.post_id, *(Account.create().address for _ in range(3)))
+    try:
+        take = type(hub.view.index).take_changes
+        monkeypatch.setattr(type(hub.view.index), "take_changes", lambda self: Changes(block=self.block, everything=True))
+        hub.step()  # every page rendered on its own: nothing changed for them
+        monkeypatch.setattr(type(hub.view.index), "take_changes", take)
+        cid = _comment(project, result, accounts, "after an event for everybody")
+        got = _messages(hub)
+        assert [i[0] for i in got[id(pages[0][0])][1]["parts"]["comments"]["items"]] == [cid]
+        shared = {id(got[id(sub)][2]) for sub, _ in pages}
+        assert len(shared) == 1  # the same object: encoded once
+        for sub, model in pages:
+            model.apply(got[id(sub)][1])
+            assert model.shows(hub, sub)
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
 
 
 async def _next(sub):

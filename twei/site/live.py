@@ -331,17 +331,19 @@ class LiveHub:
                     if memo is None:  # (old is kept in the memo: its id is not reused)
                         memo = deltas[(id(old), id(new))] = (old, new.delta(old))
                     delta = memo[1]
+                    if delta == {}:
+                        continue  # the same: the page keeps the object it shares with others
+                        # (a render of its own, after an event for every page, would make its
+                        # next diff its own too: one computed and encoded per page)
                     if delta is not None:
                         sub.sent[name] = new
-                        if delta:
-                            parts[name] = delta
+                        parts[name] = delta
                         continue
                 whole[name] = new.html  # the page has none of it, or a list this does not extend
                 sub.sent[name] = new
-            else:
-                if old != new:
-                    whole[name] = new
-                sub.sent[name] = new  # (equal: the shared string, compared by identity next time)
+            elif old != new:
+                whole[name] = new
+                sub.sent[name] = new
         if not (whole or parts):
             return None
         key = tuple((n, id(h)) for n, h in whole.items()) + tuple((n, id(d)) for n, d in parts.items())
