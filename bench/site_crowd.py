@@ -67,7 +67,7 @@ def crowd(base: str, accounts: list[str], conn) -> None:
 async def _crowd(base: str, accounts: list[str], conn) -> None:
     import aiohttp
 
-    records: list[list[tuple[int, float]]] = [[] for _ in accounts]
+    records: list[list[tuple[int, float, int]]] = [[] for _ in accounts]
     opened = asyncio.Semaphore(400)  # connections being opened at once (the ramp)
     first = asyncio.Event()
     started = [0]
@@ -86,13 +86,17 @@ async def _crowd(base: str, accounts: list[str], conn) -> None:
                 return
         try:
             block = None
+            size = 0  # the bytes of the event being read (from its first line to its data)
             async for raw in response.content:
                 line = raw.decode().rstrip("\r\n")
                 received[0] += len(raw)
-                if line.startswith("id:"):
+                size += len(raw)
+                if not line:
+                    size = 0
+                elif line.startswith("id:"):
                     block = int(line[3:].strip())
                 elif line.startswith("data:") and block is not None:
-                    records[i].append((block, time.time()))
+                    records[i].append((block, time.time(), size))
                     if not got_first:
                         got_first = True
                         started[0] += 1
@@ -253,23 +257,28 @@ def main() -> None:
 
     index = {a: i for i, a in enumerate(accounts)}
     by_kind: dict[str, list[float]] = {}
+    sizes: dict[str, list[int]] = {}  # the bytes of the first event showing the action, per page
     missing = 0
     for what, who, block, at in sent:
         targets = range(len(accounts)) if what != "transfer" else [index[address(AUTHOR)]]
         for i in targets:
-            times = [t for b, t in records[i] if b >= block]
-            if not times:
+            events = [(t, n) for b, t, n in records[i] if b >= block]
+            if not events:
                 missing += 1
                 continue
-            by_kind.setdefault(what, []).append(max(0.0, min(times) - at))
+            first, size = min(events)
+            by_kind.setdefault(what, []).append(max(0.0, first - at))
+            sizes.setdefault(what, []).append(size)
     print(f"the crowd received {received / 2**20:,.0f} MiB in all")
     print(f"{len(sent)} actions, one every {args.gap} s; site CPU {busy * 100:.0f}% of a core, RSS {rss:.0f} MB;"
           f" the crowd's {args.client_processes} process(es) {client_busy * 100:.0f}% of a core;"
           f" pages that never showed an action: {missing}")
-    print("update latency, from the receipt to the event on each page that must show it:")
+    print("update latency, from the receipt to the event on each page that must show it"
+          " (and the bytes of that event, per page):")
     for what, samples in by_kind.items():
         print(f"  {what:8} {len(samples):>8,} deliveries: p50 {statistics.median(samples):.2f} s,"
-              f" p99 {_pct(samples, 0.99):.2f} s, max {max(samples):.2f} s")
+              f" p99 {_pct(samples, 0.99):.2f} s, max {max(samples):.2f} s;"
+              f" {statistics.median(sizes[what]):,.0f} bytes per page (max {max(sizes[what]):,})")
     everything = [s for samples in by_kind.values() for s in samples]
     print(f"  all      {len(everything):>8,} deliveries: p50 {statistics.median(everything):.2f} s, p99 {_pct(everything, 0.99):.2f} s")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -11,7 +13,11 @@ import httpx2 as httpx
 import pytest
 from eth_account import Account
 import uvicorn
+from web3 import Web3
 
+from twei.site import live
+from twei.site.chain import Changes
+from twei.site.live import OWN, SHARED, Parts
 
 
 def _messages(hub):
@@ -94,8 +100,8 @@ def test_stream__sse_sends_the_snapshot_then_a_block_and_a_reconnect_at_that_blo
                 assert {"votes", "comments", "account", "pnl"} <= set(json.loads(first["data"])["sections"])
                 receipt = engagement.plus(result.post_id, sender=accounts[7])
                 messages = hub.step()  # the hub's loop runs in the app's lifespan; here by hand
-                for sub, block, data in messages:
-                    sub.push(block, data)
+                for sub, _, _ in messages:
+                    sub.wake()
                 second = next(events)
                 assert int(second["id"]) >= receipt.block_number
                 assert "plus-count" in json.loads(second["data"])["sections"]["votes"]
@@ -176,3 +182,251 @@ def test_reorg__the_index_is_rebuilt_beside_the_served_one_and_swapped_in(view, 
         type(index)._apply = apply
     assert served and all(n == before + 1 for n in served)  # the last good state, never a 404
     assert index.posts[result.post_id].pluses == before  # the reorganised chain, swapped in
+
+
+# -- the comments as their parts -----------------------------------------------------------------
+class PageModel:
+    """What web/src/live.js makes of a stream's messages, applied in order: whole sections
+    swapped, the comments' parts upserted (a fragment replaces the comment with its id, else goes
+    after the one before it). The comments are kept as a head and an ordered id -> fragment, so
+    the page equals a fresh render when it equals its Parts."""
+
+    def __init__(self) -> None:
+        self.sections: dict[str, str] = {}
+        self.head = ""
+        self.items: dict[int, str] = {}
+
+    def apply(self, data: dict) -> None:
+        for name, html in data["sections"].items():
+            if name == "comments":
+                head, _, rest = html.partition('<ol class="comments">\n')
+                self.head = head
+                self.items = {int(m.group(1)): m.group(0) for m in COMMENT.finditer(rest.removesuffix("</ol>"))}
+            self.sections[name] = html
+        delta = data.get("parts", {}).get("comments")
+        if delta is not None:
+            self.head = delta.get("head", self.head)
+            for cid, before, html in delta.get("items", []):
+                if cid in self.items or before is None and not self.items:
+                    self.items[cid] = html
+                    continue
+                assert before in self.items, f"comment {cid} has no place: {before} is not on the page"
+                order = list(self.items.items())
+                at = next(i for i, (k, _) in enumerate(order) if k == before) + 1
+                order.insert(at, (cid, html))
+                self.items = dict(order)
+            self.sections["comments"] = Parts(self.head, self.items).html
+
+    def shows(self, hub, sub) -> bool:
+        page = hub.view.page(sub.post_id, sub.account)
+        fresh = hub._render(page, SHARED + OWN)  # noqa: SLF001 (what a new page is sent)
+        return self.sections == {n: h.html if isinstance(h, Parts) else h for n, h in fresh.items()}
+
+
+COMMENT = re.compile(r'  <li id="comment-(\d+)">.*?</li>', re.S)
+
+
+def _comment(project, result, accounts, text: str) -> int:
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    token = project.TweiToken.at(result.addresses["TweiToken"])
+    commenter = accounts[2]  # LVL 13 in the demo's day
+    fee = 10**18
+    token.approve(engagement, fee, sender=commenter)
+    receipt = engagement.comment(result.post_id, Web3.keccak(text=text), fee, sender=commenter)
+    return receipt.events.filter(engagement.Commented)[0].commentId
+
+
+def _open(hub, post_id, *accounts_):
+    """Pages opened on the post, each with its model holding the snapshot."""
+    hub.view.index.refresh(force=True)
+    hub.step()  # what earlier tests changed
+    pages = []
+    for account in accounts_:
+        sub = hub.subscribe(post_id, account)
+        model = PageModel()
+        model.apply(json.loads(hub.snapshot(sub)[1]))
+        pages.append((sub, model))
+    return pages
+
+
+def test_hub__a_mined_comment_is_pushed_as_that_comment_alone_not_the_whole_section(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    for n in range(3):  # a section of a few comments: the push must not grow with it
+        _comment(project, result, accounts, f"an earlier comment {n}")
+    pages = _open(hub, result.post_id, None, Account.create().address, Account.create().address, accounts[2].address)
+    try:
+        before = list(pages[0][1].items)
+        whole = len(pages[0][1].sections["comments"])
+        cid = _comment(project, result, accounts, "the comment everybody sees")
+        got = _messages(hub)
+        for sub, model in pages:
+            block, data, event = got[id(sub)]
+            assert "comments" not in data["sections"]  # never the whole section again
+            [(new, after, html)] = data["parts"]["comments"]["items"]
+            assert (new, after) == (cid, before[-1]) and f'id="comment-{cid}"' in html
+            assert f"{len(before) + 1} Comments" in data["parts"]["comments"]["head"]
+            if sub.account is None:  # a visitor's public figures count the comment too
+                assert set(data["sections"]) == {"pnl"}
+                assert f'id="public-comments">{len(before) + 1}<' in data["sections"]["pnl"]
+            elif sub.account != accounts[2].address:  # (the commenter is sent its own sections too)
+                assert data["sections"] == {}
+                assert len(event) < len(html) + len(data["parts"]["comments"]["head"]) + 500 < whole
+            model.apply(data)
+            assert model.shows(hub, sub)
+        assert got[id(pages[1][0])][2] is got[id(pages[2][0])][2]  # two bystanders: one encoded message
+        assert got[id(pages[3][0])][2] is not got[id(pages[1][0])][2]  # the commenter's own: "your comment"
+        own = got[id(pages[3][0])][1]["parts"]["comments"]["items"][0][2]
+        assert "This is your comment" in own
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_like_pushes_only_the_liked_comment(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    cid = _comment(project, result, accounts, "a comment to like")
+    liker = accounts[3]
+    pages = _open(hub, result.post_id, Account.create().address, liker.address)
+    try:
+        engagement.like(cid, sender=liker)
+        got = _messages(hub)
+        for (sub, model), pressed in zip(pages, ("false", "true")):
+            data = got[id(sub)][1]
+            assert "comments" not in data["sections"]
+            delta = data["parts"]["comments"]
+            assert "head" not in delta  # the count did not change
+            [(changed, _, html)] = delta["items"]
+            assert changed == cid and '<span class="likes">1</span>' in html
+            assert f'data-action="like" data-comment="{cid}" aria-pressed="{pressed}"' in html
+            model.apply(data)
+            assert model.shows(hub, sub)
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_page_that_fell_behind_gets_every_message_or_the_state_and_converges(
+    client, day, project, accounts, monkeypatch
+):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    monkeypatch.setattr(live, "MAX_PENDING", 2)
+    (fast, fast_model), (slow, slow_model), (slower, slower_model) = _open(
+        hub, result.post_id, *(Account.create().address for _ in range(3))
+    )
+    try:
+        first = _comment(project, result, accounts, "one a slow page reads late")
+        for n, act in enumerate((lambda: None, lambda: engagement.like(first, sender=accounts[4]),
+                                 lambda: _comment(project, result, accounts, "and another"))):
+            act()
+            hub.step()  # queued for the three pages
+            fast_model.apply(_data(asyncio.run(_next(fast))[1]))  # the fast page reads each at once
+            if n == 1:  # the slow page reads two at once; the slower one nothing
+                for _ in range(2):
+                    slow_model.apply(_data(asyncio.run(_next(slow))[1]))
+        assert fast_model.shows(hub, fast)
+        slow_model.apply(_data(asyncio.run(_next(slow))[1]))  # every diff, late, in order
+        assert slow_model.shows(hub, slow)
+        # three messages for a queue of two: the slower page reads the two, then is sent the
+        # state (a snapshot), and nothing queued before the snapshot after it
+        for _ in range(2):
+            slower_model.apply(_data(asyncio.run(_next(slower))[1]))
+        assert asyncio.run(_next(slower)) is None
+        slower_model.apply(json.loads(hub.snapshot(slower)[1]))
+        assert slower_model.shows(hub, slower)
+        engagement.like(first, sender=accounts[5])  # and the diffs after it apply on that state
+        hub.step()
+        for sub, model in ((fast, fast_model), (slow, slow_model), (slower, slower_model)):
+            data = _data(asyncio.run(_next(sub))[1])
+            assert [i[0] for i in data["parts"]["comments"]["items"]] == [first]
+            model.apply(data)
+            assert model.shows(hub, sub)
+        with pytest.raises(TimeoutError):  # one message each, not two
+            asyncio.run(asyncio.wait_for(slower.next(), 0.2))
+    finally:
+        for sub in (fast, slow, slower):
+            hub.unsubscribe(sub)
+
+
+def test_hub__a_snapshot_drops_the_messages_queued_for_the_page_before_it(client, day, project, accounts):
+    result, _ = day
+    hub = client.app.state.hub
+    engagement = project.Engagement.at(result.addresses["Engagement"])
+    hub.view.index.refresh(force=True)
+    hub.step()
+    sub = hub.subscribe(result.post_id, Account.create().address)  # opened: its snapshot is coming
+    try:
+        engagement.plus(result.post_id, sender=accounts[9])
+        assert [m for m in hub.step() if m[0] is sub]  # a message for it, queued before the snapshot
+        model = PageModel()
+        model.apply(json.loads(hub.snapshot(sub)[1]))
+        assert model.shows(hub, sub)
+        with pytest.raises(TimeoutError):  # the state covers it: nothing more is sent
+            asyncio.run(asyncio.wait_for(sub.next(), 0.2))
+    finally:
+        hub.unsubscribe(sub)
+
+
+def test_hub__after_an_event_for_every_page_the_next_comment_is_still_encoded_once(
+    client, day, project, accounts, monkeypatch
+):
+    """An event for every page (a root, a pause, a fee) renders each page's sections again; a
+    page whose comments did not change keeps the parts it shares, so the next comment is one
+    diff and one encoded message for all the bystanders, not one per page."""
+    result, _ = day
+    hub = client.app.state.hub
+    pages = _open(hub, result.post_id, *(Account.create().address for _ in range(3)))
+    try:
+        take = type(hub.view.index).take_changes
+        monkeypatch.setattr(type(hub.view.index), "take_changes", lambda self: Changes(block=self.block, everything=True))
+        hub.step()  # every page rendered on its own: nothing changed for them
+        monkeypatch.setattr(type(hub.view.index), "take_changes", take)
+        cid = _comment(project, result, accounts, "after an event for everybody")
+        got = _messages(hub)
+        assert [i[0] for i in got[id(pages[0][0])][1]["parts"]["comments"]["items"]] == [cid]
+        shared = {id(got[id(sub)][2]) for sub, _ in pages}
+        assert len(shared) == 1  # the same object: encoded once
+        for sub, model in pages:
+            model.apply(got[id(sub)][1])
+            assert model.shows(hub, sub)
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)
+
+
+async def _next(sub):
+    return await asyncio.wait_for(sub.next(), 5)
+
+
+def test_hub__a_page_whose_comments_the_chain_no_longer_has_is_sent_the_whole_section(client, day):
+    result, _ = day
+    hub = client.app.state.hub
+    [(sub, model)] = _open(hub, result.post_id, None)
+    try:
+        sent = sub.sent["comments"]
+        sub.sent["comments"] = Parts(sent.head, {**sent.items, 10**9: "  <li>gone in a reorg</li>"})
+        hub._extra.posts.add(result.post_id)  # noqa: SLF001 (the post touched, as a reorg does)
+        [(_, _, event)] = hub.step()
+        data = _data(event)
+        assert "parts" not in data and data["sections"]["comments"] == sent.html
+    finally:
+        hub.unsubscribe(sub)
+
+
+def test_parts__a_diff_says_what_is_new_or_changed_and_after_which_comment_and_none_if_one_is_gone():
+    old = Parts("<h>1</h>", {1: "a", 2: "b"})
+    assert Parts("<h>1</h>", {1: "a", 2: "b"}).delta(old) == {}
+    assert Parts("<h>2</h>", {1: "a", 2: "B", 3: "c"}).delta(old) == {"head": "<h>2</h>", "items": [[2, 1, "B"], [3, 2, "c"]]}
+    assert Parts("<h>0</h>", {1: "a"}).delta(old) is None  # a comment gone (a reorg)
+    assert Parts("<h>1</h>", {2: "b", 1: "a"}).delta(old) is None  # moved
+
+
+def test_page__the_comments_section_is_rendered_as_its_parts_join(client, day):
+    result, _ = day
+    hub = client.app.state.hub
+    html = client.get(f"/posts/{result.post_id}").text
+    assert f'<div data-live="comments">{hub.parts(hub.view.page(result.post_id, None)).html}</div>' in html

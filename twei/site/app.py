@@ -38,7 +38,7 @@ from twei.site.store import TextStoreUnavailable
 from twei.site.texts import TextRefused, word_count
 from twei.claim import ClaimPlan
 from twei.site.guard import Limits, MemoryStorage, RequestGuard
-from twei.site.live import LiveHub
+from twei.site.live import LiveHub, Parts
 from twei.site.view import PAUSED, PostPage, SiteView, side_lines
 from twei.units import format_twei
 
@@ -140,7 +140,15 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
         ctx = context(page)
         return {name: templates.get_template(sections[name]).render(ctx) for name in names}
 
-    hub = LiveHub(view, render)
+    def comment_parts(page: PostPage) -> Parts:
+        """The comments section as its head and one fragment per comment (the hub sends only
+        those that changed)."""
+        ctx = context(page)
+        head = templates.get_template("_comments_head.html").render(ctx)
+        item = templates.get_template("_comment.html")
+        return Parts(head, {c.comment_id: item.render({**ctx, "c": c}) for c in page.comments})
+
+    hub = LiveHub(view, render, comment_parts)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -265,8 +273,13 @@ def create_site(view: SiteView, info: SiteInfo, *, oracle_app: FastAPI | None = 
                         if first is not None:
                             yield ServerSentEvent(data=first[1], id=str(first[0]), retry=2_000)
                     while True:
-                        _, event = await sub.next()
-                        yield event  # encoded once for every page it goes to
+                        queued = await sub.next()
+                        if queued is None:  # the page fell behind: the state instead of the diffs
+                            again = await to_thread.run_sync(hub.snapshot, sub)
+                            if again is not None:
+                                yield ServerSentEvent(data=again[1], id=str(again[0]))
+                            continue
+                        yield queued[1]  # encoded once for every page it goes to
             finally:
                 hub.unsubscribe(sub)
 

@@ -17,6 +17,18 @@ server, in one process):
 - each event carries the block as its ``id``: a reconnecting EventSource sends it back as
   ``Last-Event-ID``, and a page already at the current block is not sent the snapshot again.
 
+The comments are sent as their parts (:class:`Parts`): a block that adds a comment or changes one
+(its likes) sends that comment's fragment and the section's head, not the section (a popular
+post's comments were 15 KB a page a push). A page is sent the whole section when it has no part
+of it yet, or when the new list does not extend the one it was sent (a reorg). So that a diff
+never lands on the wrong base, what a page was sent (:attr:`Subscriber.sent`) is always what it
+shows once it has read its queue: a message is computed against it and queued under the page's
+lock, in that order; a slow page gets every message (past :data:`MAX_PENDING` waiting, the rest
+are dropped and it is sent a snapshot after them); a snapshot is taken under the same lock and
+empties the queue (what was waiting is older than it). The script applies a stream's messages in
+the order they come. The parts are upserts (a comment's fragment replaces the element with its
+id, else goes after the comment before it), so one applied twice does no harm.
+
 The snapshot is the state, not a diff, so a page that reconnects (to this replica or another)
 misses nothing: its first event is the current state. Block numbers mean the same on every
 replica, so a page back from a replica that had indexed further than this one is sent nothing of
@@ -31,7 +43,9 @@ import asyncio
 import os
 import json
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -42,13 +56,21 @@ from eth_utils import to_checksum_address
 from twei.site.chain import Changes
 from twei.site.view import PostPage, SiteView
 
-__all__ = ["LiveHub", "Subscriber", "SHARED", "OWN"]
+__all__ = ["LiveHub", "Parts", "Subscriber", "SHARED", "OWN", "PARTS"]
 
 log = logging.getLogger(__name__)
 
 #: Sections rendered once per block per key (see the module), and the account's own ones.
 SHARED = ("votes", "comments")
 OWN = ("account", "read-to-earn", "pnl", "comment-level")
+#: An own section that, for a page without an account, shows the post's public figures (its
+#: comments, likes, votes): rendered once per block like the shared ones, for every visitor.
+ANONYMOUS_SHARED = "pnl"
+#: Sections sent as their parts (:class:`Parts`) once a page has them.
+PARTS = ("comments",)
+
+#: Messages a page may have waiting; past it, they are dropped and the page is sent a snapshot.
+MAX_PENDING = int(os.environ.get("TWEI_SITE_MAX_PENDING", "32"))
 
 #: A step slower than this is logged as a warning (the pages are late by that much).
 SLOW_STEP_S = float(os.environ.get("TWEI_SITE_SLOW_STEP_S", "1.0"))
@@ -56,10 +78,47 @@ SLOW_STEP_S = float(os.environ.get("TWEI_SITE_SLOW_STEP_S", "1.0"))
 Render = Callable[[PostPage, tuple[str, ...]], dict[str, str]]
 
 
-class Subscriber:
-    """One open page: its post, its account, what it was last sent, and the next message."""
+class Parts:
+    """The comments section as its parts: a head (the title and the count) and one fragment per
+    comment, in page order. :attr:`html` is the whole section, as ``_comments.html`` renders it."""
 
-    __slots__ = ("post_id", "account", "seen", "sent", "keys", "_next", "_wake")
+    __slots__ = ("head", "items", "_html")
+
+    def __init__(self, head: str, items: dict[int, str]) -> None:
+        self.head = head
+        self.items = items
+        self._html: str | None = None
+
+    @property
+    def html(self) -> str:
+        if self._html is None:
+            self._html = self.head + '<ol class="comments">\n' + "".join(self.items.values()) + "</ol>"
+        return self._html
+
+    def delta(self, old: Parts) -> dict[str, Any] | None:
+        """What turns a page showing ``old`` into this: the head if it changed, and each comment
+        new or changed as ``[id, id of the comment before it or None, fragment]``; None when it
+        cannot (a comment of ``old`` is gone or moved: the whole section is sent)."""
+        kept = [cid for cid in self.items if cid in old.items]
+        if len(kept) != len(old.items) or kept != list(old.items):
+            return None
+        out: dict[str, Any] = {}
+        if self.head != old.head:
+            out["head"] = self.head
+        changed, before = [], None
+        for cid, html in self.items.items():
+            if old.items.get(cid) != html:
+                changed.append([cid, before, html])
+            before = cid
+        if changed:
+            out["items"] = changed
+        return out
+
+
+class Subscriber:
+    """One open page: its post, its account, what it was sent, and its queue of messages."""
+
+    __slots__ = ("post_id", "account", "seen", "sent", "keys", "lock", "_queue", "_stalled", "_wake")
 
     def __init__(self, post_id: int, account: str | None, seen: int = -1) -> None:
         self.post_id = post_id
@@ -67,29 +126,56 @@ class Subscriber:
         #: The block the page had already (its ``Last-Event-ID``, maybe from another replica):
         #: nothing of a block up to it is sent again.
         self.seen = seen
-        self.sent: dict[str, str] = {}
+        #: What the page was sent of each section: its HTML, or its :class:`Parts`.
+        self.sent: dict[str, str | Parts] = {}
         self.keys: tuple[Any, Any] | None = None  # what the shared sections read of the account
-        self._next: tuple[int, bytes] | None = None
+        #: Held while a message is computed against :attr:`sent` and queued, and while a
+        #: snapshot is taken (threads); the event loop only reads the queue.
+        self.lock = threading.Lock()
+        self._queue: deque[tuple[int, bytes] | None] = deque()
+        self._stalled = False  # MAX_PENDING were waiting: nothing more is queued until a snapshot
         self._wake = asyncio.Event()
 
     def push(self, block: int, data: bytes) -> None:
-        """Keep the newest message only: a slow page skips to the latest state."""
-        self._next = (block, data)
+        """Queue a message (with :attr:`lock` held). Each is sent, in order: a diff needs the
+        ones before it. Past :data:`MAX_PENDING` waiting, the next ones are dropped and the
+        page is sent a snapshot once it has read those."""
+        if self._stalled:
+            return
+        if len(self._queue) >= MAX_PENDING:
+            self._stalled = True
+            self._queue.append(None)
+            return
+        self._queue.append((block, data))
+
+    def wake(self) -> None:
+        """Messages were queued (called on the event loop)."""
         self._wake.set()
 
-    async def next(self) -> tuple[int, bytes]:
-        while self._next is None:
+    def restart(self) -> None:
+        """A snapshot was taken (with :attr:`lock` held): what was waiting is older than it."""
+        self._queue.clear()
+        self._stalled = False
+
+    async def next(self) -> tuple[int, bytes] | None:
+        """The next message; None: the page fell behind, send it a snapshot
+        (:meth:`LiveHub.snapshot`)."""
+        while not self._queue:
             self._wake.clear()
             await self._wake.wait()
-        out, self._next = self._next, None
-        return out
+        return self._queue.popleft()
 
 
 class LiveHub:
-    def __init__(self, view: SiteView, render: Render, *, tick_s: float = 0.1) -> None:
+    def __init__(self, view: SiteView, render: Render, parts: Callable[[PostPage], Parts], *, tick_s: float = 0.1) -> None:
         self.view = view
         self.render = render
+        self.parts = parts  # the comments section as its parts
         self.tick_s = tick_s
+        #: The comments' parts last rendered per (post, key): a page that opens is given the same
+        #: object when its render is equal, so the next block's diff is computed and encoded once
+        #: for all of them (not once per page's own snapshot).
+        self._latest: dict[tuple[int, Any], Parts] = {}
         self._subs: dict[int, set[Subscriber]] = {}
         self._extra = Changes()  # what changed off-chain (a display name)
         self.pushed = 0  # messages queued, for the benchmark and the tests
@@ -130,14 +216,30 @@ class LiveHub:
             self.touch(account)
 
     def snapshot(self, sub: Subscriber) -> tuple[int, str] | None:
-        """Every section for a page that just opened (None: the post is gone)."""
-        page = self.view.page(sub.post_id, sub.account)
-        if page is None:
-            return None
-        sections = self.render(page, SHARED + OWN)
-        sub.sent.update(sections)
-        sub.keys = self._keys(sub)  # here, not in the first push after it: that one is for everybody
-        return page.block, json.dumps({"block": page.block, "sections": sections})
+        """Every section for a page that just opened, or fell behind (None: the post is gone)."""
+        with sub.lock:
+            page = self.view.page(sub.post_id, sub.account)
+            if page is None:
+                return None
+            sections = self._render(page, SHARED + OWN)
+            sub.keys = self._keys(sub)  # here, not in the first push after it: that one is for everybody
+            if sub.keys is not None:
+                parts = sections["comments"]
+                latest = self._latest.setdefault((sub.post_id, sub.keys[1]), parts)
+                if latest.head == parts.head and latest.items == parts.items:
+                    sections["comments"] = latest
+                else:
+                    self._latest[(sub.post_id, sub.keys[1])] = parts
+            sub.sent.update(sections)
+            sub.restart()
+            return page.block, json.dumps({"block": page.block, "sections": _whole(sections)})
+
+    def _render(self, page: PostPage, names: tuple[str, ...]) -> dict[str, str | Parts]:
+        out: dict[str, str | Parts] = dict(self.render(page, tuple(n for n in names if n not in PARTS)))
+        for name in names:
+            if name in PARTS:
+                out[name] = self.parts(page)
+        return {name: out[name] for name in names}
 
     # -- the loop --------------------------------------------------------------------------
     async def run(self) -> None:
@@ -150,9 +252,9 @@ class LiveHub:
                     await to_thread.run_sync(self.names_elsewhere)
                     self._extra = Changes()
                     continue
-                messages = await to_thread.run_sync(self.step)
-                for sub, block, data in messages:
-                    sub.push(block, data)
+                messages = await to_thread.run_sync(self.step)  # (queued there)
+                for sub, _, _ in messages:
+                    sub.wake()
                 self.pushed += len(messages)
             except asyncio.CancelledError:
                 raise
@@ -161,7 +263,8 @@ class LiveHub:
                 await asyncio.sleep(1)
 
     def step(self) -> list[tuple[Subscriber, int, bytes]]:
-        """One tick: refresh the index and compute the message of every page it changed."""
+        """One tick: refresh the index, and compute and queue the message of every page it
+        changed (returned: the pages to wake)."""
         self.view.index.refresh(force=True)
         changes = self.view.index.take_changes()
         self.names_elsewhere()
@@ -182,57 +285,100 @@ class LiveHub:
         return out
 
     def fan_out(self, changes: Changes) -> list[tuple[Subscriber, int, bytes]]:
-        shared: dict[tuple[Any, ...], str] = {}  # (post, section, key) -> html
+        shared: dict[tuple[Any, ...], str | Parts] = {}  # (post, section, key) -> html or parts
         encoded: dict[tuple[Any, ...], bytes] = {}  # the sections sent -> the event, encoded once
+        deltas: dict[tuple[int, int], tuple[Parts, dict[str, Any] | None]] = {}  # (old, new) -> delta
         block = self.view.index.block
         out = []
         for post_id, subs in list(self._subs.items()):
             post_changed = changes.everything or post_id in changes.posts
             for sub in list(subs):
-                if block <= sub.seen and not sub.sent:
-                    continue  # the page has this block already (from the replica it came from)
-                own = changes.everything or (sub.account is not None and sub.account in changes.accounts)
-                if not (own or post_changed):
-                    continue
-                try:
-                    sections = self._sections(sub, own, shared)
-                except Exception:  # one page's failure is not every page's
-                    log.exception("could not render post %s for %s", post_id, sub.account)
-                    continue
-                if sections is None:
-                    continue
-                diff = {n: h for n, h in sections.items() if sub.sent.get(n) != h}
-                if not diff:
-                    continue
-                sub.sent.update(diff)
-                key = tuple((n, id(h)) for n, h in diff.items())
-                data = encoded.get(key)
-                if data is None:
-                    text = json.dumps({"block": block, "sections": diff})
-                    data = encoded[key] = ServerSentEvent(data=text, id=str(block)).encode()
-                out.append((sub, block, data))
+                with sub.lock:  # (a snapshot of this page waits, and this waits for one)
+                    data = self._message(sub, changes, post_changed, block, shared, encoded, deltas)
+                if data is not None:
+                    out.append((sub, block, data))
+        self._latest = {(post, key): parts for (post, _, key), parts in shared.items() if isinstance(parts, Parts)}
         return out
 
-    def _sections(self, sub: Subscriber, own: bool, shared: dict[tuple[Any, ...], str]) -> dict[str, str] | None:
+    def _message(
+        self, sub: Subscriber, changes: Changes, post_changed: bool, block: int,
+        shared: dict[tuple[Any, ...], str | Parts], encoded: dict[tuple[Any, ...], bytes],
+        deltas: dict[tuple[int, int], tuple[Parts, dict[str, Any] | None]],
+    ) -> bytes | None:
+        """The page's message for this block, computed against what it was sent and queued (with
+        its lock held); None: nothing to send."""
+        if block <= sub.seen and not sub.sent:
+            return None  # the page has this block already (from the replica it came from)
+        own = changes.everything or (sub.account is not None and sub.account in changes.accounts)
+        if not (own or post_changed):
+            return None
+        try:
+            sections = self._sections(sub, own, shared)
+        except Exception:  # one page's failure is not every page's
+            log.exception("could not render post %s for %s", sub.post_id, sub.account)
+            return None
+        if sections is None:
+            return None
+        whole: dict[str, str] = {}
+        parts: dict[str, dict[str, Any]] = {}
+        for name, new in sections.items():
+            old = sub.sent.get(name)
+            if isinstance(new, Parts):
+                if old is new:
+                    continue
+                if isinstance(old, Parts):
+                    memo = deltas.get((id(old), id(new)))
+                    if memo is None:  # (old is kept in the memo: its id is not reused)
+                        memo = deltas[(id(old), id(new))] = (old, new.delta(old))
+                    delta = memo[1]
+                    if delta == {}:
+                        continue  # the same: the page keeps the object it shares with others
+                        # (a render of its own, after an event for every page, would make its
+                        # next diff its own too: one computed and encoded per page)
+                    if delta is not None:
+                        sub.sent[name] = new
+                        parts[name] = delta
+                        continue
+                whole[name] = new.html  # the page has none of it, or a list this does not extend
+                sub.sent[name] = new
+            elif old != new:
+                whole[name] = new
+                sub.sent[name] = new
+        if not (whole or parts):
+            return None
+        key = tuple((n, id(h)) for n, h in whole.items()) + tuple((n, id(d)) for n, d in parts.items())
+        data = encoded.get(key)
+        if data is None:
+            message: dict[str, Any] = {"block": block, "sections": whole}
+            if parts:
+                message["parts"] = parts
+            data = encoded[key] = ServerSentEvent(data=json.dumps(message), id=str(block)).encode()
+        sub.push(block, data)
+        return data
+
+    def _sections(self, sub: Subscriber, own: bool, shared: dict[tuple[Any, ...], str | Parts]) -> dict[str, str | Parts] | None:
         if own:
             sub.keys = None
             page = self.view.page(sub.post_id, sub.account)
-            return None if page is None else self.render(page, SHARED + OWN)
+            return None if page is None else self._render(page, SHARED + OWN)
         keys = sub.keys  # an account's keys change only with an event naming it (then ``own``)
         if keys is None:
             keys = sub.keys = self._keys(sub)
         if keys is None:
             return None
-        out: dict[str, str] = {}
+        out: dict[str, str | Parts] = {}
         page = None
-        for name, key in zip(SHARED, keys, strict=True):
+        named = list(zip(SHARED, keys, strict=True))
+        if sub.account is None:  # a visitor's "pnl" is the post's public figures: the post's too
+            named.append((ANONYMOUS_SHARED, ("anonymous",)))
+        for name, key in named:
             memo = (sub.post_id, name, key)
             html = shared.get(memo)
             if html is None:
                 page = page or self.view.page(sub.post_id, sub.account)
                 if page is None:
                     return None
-                html = shared[memo] = self.render(page, (name,))[name]
+                html = shared[memo] = self._render(page, (name,))[name]
             out[name] = html
         return out
 
@@ -258,3 +404,7 @@ class LiveHub:
         )
         comments = (mine, balance if balance < fees["dislike"] else None)
         return votes, comments
+
+
+def _whole(sections: dict[str, str | Parts]) -> dict[str, str]:
+    return {name: html.html if isinstance(html, Parts) else html for name, html in sections.items()}

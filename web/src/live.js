@@ -5,6 +5,11 @@
 // at once after each mined transaction and after the account changes, and every few seconds
 // while the reader's time is being credited (that figure grows without a block). A section's
 // HTML is swapped only when it changed; focus inside it is put back on the same element.
+// The comments come as their parts once the page has the section (`parts`: the head, and each
+// new or changed comment with the id of the one before it). The server computes each stream
+// message against what it sent before on that stream, so they are applied in the order they
+// come; a polled answer older than what the page shows is dropped. A part that finds no place
+// (the page lacks the comment before it) makes the page poll the whole state.
 import { trackerReader } from "./signin.js";
 
 const PERIOD_MS = 1000; // polling, without a stream
@@ -49,11 +54,62 @@ function locator(node) {
   return sel;
 }
 
+// One element parsed from a fragment's HTML.
+function element(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html.trim();
+  return t.content.firstElementChild;
+}
+
+// Swaps `old` for `node`, noting where the focus was; returns the locator of the focus inside.
+function replace(old, node, active) {
+  const refocus = active && old.contains(active) ? locator(active) : null;
+  old.replaceWith(node);
+  return refocus;
+}
+
+/** Applies a section's parts (upserts, in order); false when one found no place. */
+function applyParts(name, delta, active, focus) {
+  let placed = true;
+  for (const el of sections(name)) {
+    if (typeof delta.head === "string") {
+      const head = el.querySelector('[data-part="head"]');
+      if (head) focus.push(replace(head, element(delta.head), active));
+      else placed = false;
+    }
+    const list = el.querySelector("ol.comments");
+    for (const [id, before, html] of Array.isArray(delta.items) ? delta.items : []) {
+      const node = list && element(String(html));
+      if (!node) {
+        placed = false;
+        break;
+      }
+      const old = list.querySelector(`:scope > li[id="comment-${Number(id)}"]`);
+      if (old) focus.push(replace(old, node, active));
+      else if (before === null) list.prepend(node);
+      else {
+        const prev = list.querySelector(`:scope > li[id="comment-${Number(before)}"]`);
+        if (prev) prev.after(node);
+        else placed = false;
+      }
+    }
+  }
+  applied.delete(name); // the section's HTML is no longer the last whole one applied
+  return placed;
+}
+
 /** Applies one live answer's sections; returns the names swapped. */
 export function apply(data) {
   const swapped = [];
   const active = document.activeElement;
   let refocus = null;
+  const focus = [];
+  for (const [name, delta] of Object.entries(data.parts || {})) {
+    if (!delta || typeof delta !== "object") continue;
+    if (!applyParts(name, delta, active, focus)) poll(); // the whole state, from /live
+    swapped.push(name);
+  }
+  refocus = focus.find((f) => f) || null;
   for (const [name, html] of Object.entries(data.sections || {})) {
     if (typeof html !== "string" || applied.get(name) === html) continue;
     applied.set(name, html);
@@ -72,10 +128,10 @@ export function apply(data) {
   return swapped;
 }
 
-function accept(data, gen) {
+function accept(data, gen, fromStream) {
   const block = Number(data.block);
-  if (gen !== generation || block < lastBlock) return;
-  if (Number.isFinite(block)) lastBlock = block;
+  if (gen !== generation || (!fromStream && block < lastBlock)) return;
+  if (Number.isFinite(block)) lastBlock = Math.max(lastBlock, block);
   apply(data);
   document.dispatchEvent(new CustomEvent("twei:live", { detail: data }));
 }
@@ -96,7 +152,7 @@ function openStream() {
   };
   source.onmessage = (event) => {
     try {
-      accept(JSON.parse(event.data), gen);
+      accept(JSON.parse(event.data), gen, true);
     } catch {
       /* a malformed event: the next one carries the state again */
     }
