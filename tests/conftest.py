@@ -96,12 +96,18 @@ def create_token(project, deployer):
     return create
 
 
-@pytest.fixture
-def token(create_token, deployer, minter):
-    """A TweiToken whose `minter` account holds MINTER_ROLE."""
+def token_with_minter(create_token, deployer, minter):
     contract = create_token()
     contract.grantRole(contract.MINTER_ROLE(), minter, sender=deployer)
     return contract
+
+
+@pytest.fixture(scope="module")
+def token(create_token, deployer, minter):
+    """A TweiToken whose `minter` account holds MINTER_ROLE: deployed once per module, and every
+    test starts from it as deployed (Ape reverts each test's transactions). A module whose tests
+    run a script in process with `--network` deploys per test instead (`tests/distributor/per_test.py`)."""
+    return token_with_minter(create_token, deployer, minter)
 
 
 @pytest.fixture

@@ -58,9 +58,10 @@ def create_distributor(project, deployer, guardian):
     return create
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def distributor(create_distributor, token, oracles):
-    """A distributor with 3 oracles, threshold 2, 1,000,000 TWEI daily cap, one hour challenge."""
+    """A distributor with 3 oracles, threshold 2, 1,000,000 TWEI daily cap, one hour challenge;
+    deployed once per module (Ape reverts each test's transactions)."""
     return create_distributor(token, oracles)
 
 

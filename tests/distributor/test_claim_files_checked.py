@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.distributor.conftest import make_tree
+from tests.distributor.per_test import per_test_distributor, per_test_token  # noqa: F401  (fixtures: see there)
 from tests.distributor.test_claim_wallet import write_day
 from tests.helpers import ONE
 from twei.breakdown import Breakdown

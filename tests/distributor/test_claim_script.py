@@ -9,6 +9,7 @@ import importlib.util
 from pathlib import Path
 
 from tests.distributor.test_claim_wallet import published  # noqa: F401  (fixture)
+from tests.distributor.per_test import per_test_distributor, per_test_token  # noqa: F401  (fixtures: see there)
 from tests.helpers import ONE
 
 
