@@ -13,6 +13,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
+from markupsafe import escape
 
 from tests.helpers import ANY_FEE
 from twei.flows import FlowCategory as C
@@ -53,11 +54,15 @@ def test_page__pnl_block_equals_ape_run_report_to_the_wei(client, day, project, 
         published_breakdowns(out / "settlements", chain.chain_id, int(distributor.activeRoot()[1])),
         treasury=engagement.treasury(),
     )
-    shown = amounts(client.get(f"/posts/{result.post_id}", params={"account": account}).text)
+    html = client.get(f"/posts/{result.post_id}", params={"account": account}).text
+    shown = amounts(html)
     for category in C:
         assert shown[category.display_name] == format_twei(report.lines.get(category, 0), 4), category
     assert shown["Total Twei Earned"] == format_twei(report.total, 4)
     assert report.lines[C.PNL_REPORTS] == 10**18  # the demo bought one: an on-chain line
+    # Why the pool lines are what they are: the trust weight, beside the 13 lines as in the report.
+    assert report.weight_note.startswith("Pool lines are weighted by trust")  # the demo's seeds
+    assert f'id="pool-weight">{escape(report.weight_note)}</p>' in html
 
 
 def test_page__an_on_chain_payment_shows_on_the_next_render(client, day, project, accounts):
