@@ -5,6 +5,7 @@ import pytest
 from eth_account import Account
 from hexbytes import HexBytes
 
+from tests.distributor.per_test import per_test_distributor, per_test_token  # noqa: F401  (fixtures: see there)
 from tests.helpers import CHALLENGE_PERIOD, DAILY_CAP
 
 pytestmark = pytest.mark.chain
