@@ -9,6 +9,7 @@ from twei.units import twei
 pytestmark = pytest.mark.chain
 
 START = twei(20)  # the genesis balance of every demo account
+DAY = 86_400
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +76,14 @@ def test_demo__narration_says_what_each_account_earned_and_paid(day):
     assert ledger["critic"].endswith("paid 2 -> 18 TWEI (-2 net)")
     assert ledger["author"].strip().startswith("author    earned 4.5 from the pool + 0.5 on-chain, paid 5")
     assert not any(line.startswith(("INFO:", "SUCCESS:")) for line in lines)
+
+
+def test_demo__started_minutes_before_utc_midnight_settles_the_next_day(project, chain, accounts, tmp_path):
+    """Started within the genesis root's challenge period of midnight, the day's settlement was
+    due at a time the chain had already passed (the demo failed between 23:00 and 00:00 UTC)."""
+    midnight = (int(chain.pending_timestamp) // DAY + 1) * DAY
+    chain.pending_timestamp = midnight - 300
+    chain.mine()
+    result = run_demo(project, chain, accounts, tmp_path / "day", say=lambda line: None)
+    assert result.epoch == midnight // DAY
+    assert result.reports["commenter"].lines[C.READ_REWARDS] == twei("0.15")  # the day's reads were settled

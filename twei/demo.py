@@ -42,6 +42,8 @@ MARKER = ".twei-demo"
 API_KEY = "demo-key"
 #: Every demo account's starting balance, paid by the genesis root.
 START = 20 * 10**18
+#: Chain time the demo's day needs after the genesis root's challenge period: its reads and actions.
+NEEDED_IN_THE_DAY_S = 1_800
 COMMENT = "Great point about focus."
 ARTICLE = (
     "Why honest reading time matters. "
@@ -166,6 +168,18 @@ def _set_time(chain: Any, timestamp: int) -> None:
         chain.provider.make_request("evm_setNextBlockTimestamp", [int(timestamp)])
 
 
+def _a_day_that_fits(chain: Any, challenge: int) -> int:
+    """The demo's day: the chain's today, unless what must happen in it (the genesis root's
+    challenge period, then the day's actions) would run past its end; then the next day, the
+    chain moved to its first second. Started within an hour of UTC midnight, the day's
+    settlement would otherwise be due at a time the chain has passed already."""
+    now = int(chain.pending_timestamp)
+    if (now // DAY + 1) * DAY - now < challenge + NEEDED_IN_THE_DAY_S:
+        _set_time(chain, (now // DAY + 1) * DAY + 1)
+        _mine(chain)
+    return int(chain.pending_timestamp) // DAY
+
+
 def _mine(chain: Any) -> None:
     from ape.exceptions import APINotImplementedError
 
@@ -205,7 +219,7 @@ def run_demo(
     token, distributor, engagement = contracts.token, contracts.distributor, contracts.engagement
     challenge = distributor.challengePeriod()
 
-    today = chain.pending_timestamp // DAY
+    today = _a_day_that_fits(chain, challenge)
     job = SettlementJob(
         chain_id=chain.chain_id,
         store=JobStore(out / "settlements" / str(chain.chain_id) / "job.db"),
