@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import to_checksum_address
+from twei.addresses import checksum
 
 from twei.breakdown import Breakdown, breakdown_path, iter_breakdowns
 from twei.economy import FULL_WEIGHT, RELEASED_POST
@@ -99,12 +99,12 @@ def build_report(
     If the account is the ``treasury``, its loss-category flows are fees it received (each
     action emits the payer's Flow first, then the treasury's): in a transaction where it has two
     such flows of one category it paid the first itself, and every other one is a receipt."""
-    account = to_checksum_address(account)
-    is_treasury = treasury is not None and to_checksum_address(treasury) == account
+    account = checksum(account)
+    is_treasury = treasury is not None and checksum(treasury) == account
     lines: dict[FlowCategory, int] = {}
     received = 0
     seen: set[tuple[str, FlowCategory]] = set()
-    mine = [f for f in flows if f.post_id == post_id and to_checksum_address(f.account) == account]
+    mine = [f for f in flows if f.post_id == post_id and checksum(f.account) == account]
     for flow in sorted(mine, key=lambda f: (f.transaction_hash, f.log_index)):
         if is_treasury and flow.category.side is Side.LOSS:
             key = (flow.transaction_hash, flow.category)
@@ -128,7 +128,7 @@ def weight_note(account: str, breakdowns: Iterable[Breakdown]) -> str:
     whose breakdown carries weights (README, "The pool pays people, not keys"), what it holds of
     its reading, and what held reading it has been paid (a line of no post). Empty when no
     breakdown is weighted."""
-    account = to_checksum_address(account)
+    account = checksum(account)
     last = None
     released = 0
     for day in breakdowns:

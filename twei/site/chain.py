@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import to_checksum_address
+from twei.addresses import checksum
 from hexbytes import HexBytes
 from web3 import Web3
 
@@ -60,7 +60,7 @@ class Contracts:
         cls, web3: Web3, chain_id: int, addresses: dict[str, str], abis: dict[str, list[dict[str, Any]]], start_block: int = 0
     ) -> Contracts:
         def at(name: str) -> Any:
-            return web3.eth.contract(address=to_checksum_address(addresses[name]), abi=abis[name])
+            return web3.eth.contract(address=checksum(addresses[name]), abi=abis[name])
 
         return cls(web3, chain_id, at("TweiToken"), at("Engagement"), at("RewardDistributor"), abis, start_block)
 
@@ -327,7 +327,7 @@ class EngagementIndex:
         block = int(raw["blockNumber"])
         for value in args.values():
             if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-                account = to_checksum_address(value)
+                account = checksum(value)
                 self._touched[account] = block
                 self._changes.accounts.add(account)
         if kind == "distributor" and name == "RootPublished":
@@ -345,20 +345,20 @@ class EngagementIndex:
         self._changes.posts.add(int(args["postId"]))
         if name == "PostPublished":
             pid = int(args["postId"])
-            self.posts[pid] = PostState(pid, to_checksum_address(args["author"]), bytes(args["contentHash"]), int(args["wordCount"]), block)
+            self.posts[pid] = PostState(pid, checksum(args["author"]), bytes(args["contentHash"]), int(args["wordCount"]), block)
         elif name == "Commented":
             cid, pid = int(args["commentId"]), int(args["postId"])
-            self.comments[cid] = CommentState(cid, pid, to_checksum_address(args["commenter"]), bytes(args["contentHash"]), block)
+            self.comments[cid] = CommentState(cid, pid, checksum(args["commenter"]), bytes(args["contentHash"]), block)
             if pid in self.posts:
                 self.posts[pid].comments.append(cid)
         elif name == "Voted":
             post = self.posts.get(int(args["postId"]))
             if post is not None:
-                post.voters[to_checksum_address(args["voter"])] = int(args["vote"])
+                post.voters[checksum(args["voter"])] = int(args["vote"])
         elif name == "Reacted":
             comment = self.comments.get(int(args["commentId"]))
             if comment is not None:
-                comment.reactors[to_checksum_address(args["reactor"])] = int(args["reaction"])
+                comment.reactors[checksum(args["reactor"])] = int(args["reaction"])
                 if int(args["reaction"]) == LIKE:
                     comment.likes += 1
                 else:
@@ -366,7 +366,7 @@ class EngagementIndex:
         elif name == "ReportPurchased":
             post = self.posts.get(int(args["postId"]))
             if post is not None:
-                buyer = to_checksum_address(args["buyer"])
+                buyer = checksum(args["buyer"])
                 post.report_buyers[buyer] = post.report_buyers.get(buyer, 0) + 1
         elif name == "Flow":
             self.flows[int(args["postId"])].append(
@@ -374,12 +374,12 @@ class EngagementIndex:
                     transaction_hash="0x" + bytes(raw["transactionHash"]).hex(),
                     log_index=int(raw["logIndex"]),
                     post_id=int(args["postId"]),
-                    account=to_checksum_address(args["account"]),
+                    account=checksum(args["account"]),
                     category=FlowCategory(int(args["category"])),
                     amount=int(args["amount"]),
                 )
             )
 
     def flows_of(self, post_id: int, account: str) -> list[FlowRecord]:
-        account = to_checksum_address(account)
+        account = checksum(account)
         return [f for f in self.flows.get(post_id, ()) if f.account == account]

@@ -51,8 +51,8 @@ from typing import Any
 
 from anyio import to_thread
 from sse_starlette import ServerSentEvent
-from eth_utils import to_checksum_address
 
+from twei.addresses import checksum
 from twei.site.chain import Changes
 from twei.site.view import PostPage, SiteView
 
@@ -122,7 +122,7 @@ class Subscriber:
 
     def __init__(self, post_id: int, account: str | None, seen: int = -1) -> None:
         self.post_id = post_id
-        self.account = to_checksum_address(account) if account else None
+        self.account = checksum(account) if account else None
         #: The block the page had already (its ``Last-Event-ID``, maybe from another replica):
         #: nothing of a block up to it is sent again.
         self.seen = seen
@@ -200,7 +200,7 @@ class LiveHub:
     def touch(self, account: str) -> None:
         """Something of ``account`` changed off-chain (its display name): its pages get their
         own sections again and every page its comments."""
-        self._extra.accounts.add(to_checksum_address(account))
+        self._extra.accounts.add(checksum(account))
         self._extra.posts.update(self._subs)
 
     def names_elsewhere(self) -> None:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from eth_utils import function_abi_to_4byte_selector, keccak, to_checksum_address
+from eth_utils import function_abi_to_4byte_selector, keccak
 from hexbytes import HexBytes
 
+from twei.addresses import checksum
 from twei.breakdown import Breakdown, breakdown_path
 from twei.claim import ClaimPlan, SettlementSource, find_leaf, plan_claim
 from twei.errors import ClaimError, ConfigError, FileMismatch, TweiError
@@ -316,14 +317,14 @@ class SiteView:
             with self._global_lock:
                 if self._global[0] != self.index.global_block:
                     block = self.index.global_block
-                    self._global = (block, {"treasury": to_checksum_address(self.engagement.treasury())})
+                    self._global = (block, {"treasury": checksum(self.engagement.treasury())})
         return self._global[1]["treasury"]
 
     def account_chain(self, account: str) -> AccountChain:
         """The account's balance, allowance, level and claim plan: from the cache while no
         event since names it, else read again in one JSON-RPC batch (when the provider takes
         batches) and kept."""
-        account = to_checksum_address(account)
+        account = checksum(account)
         root = self.distributor.activeRoot()
         cached = self._accounts.get(account)
         if cached is not None and cached.block >= self.index.touched_at(account) and cached.root == root:
@@ -455,7 +456,7 @@ class SiteView:
     def comment_level(self, account: str) -> dict[str, Any]:
         """How the account comments now: with its claimed level ("claimed"), with the active
         root's leaf ("leaf"), or not at all ("refused", with the level and the XP missing)."""
-        account = to_checksum_address(account)
+        account = checksum(account)
         need = self.fees()["min_level"]
         chain = self.account_chain(account)
         level, current = chain.level, chain.level_current
@@ -542,7 +543,7 @@ class SiteView:
         title = oracle_title or title
         if text is not None:
             self.register_with_oracle(post_id, post.author, post.word_count, title, text)
-        account = to_checksum_address(account) if account else None
+        account = checksum(account) if account else None
         comment_ids = post.comments
         authors = sorted({self.index.comments[c].commenter for c in comment_ids} | {post.author} | ({account} if account else set()))
         names = self.texts.names(authors)
