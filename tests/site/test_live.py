@@ -430,3 +430,34 @@ def test_page__the_comments_section_is_rendered_as_its_parts_join(client, day):
     hub = client.app.state.hub
     html = client.get(f"/posts/{result.post_id}").text
     assert f'<div data-live="comments">{hub.parts(hub.view.page(result.post_id, None)).html}</div>' in html
+
+
+def test_hub__the_event_loop_fan_out_sends_every_page_its_message_and_a_held_or_unkeyed_page_in_a_thread(
+    client, day, project, accounts
+):
+    """The app's loop computes the bystanders' messages on the event loop (their renders done
+    first in a thread); a page a snapshot holds, or one whose keys are unknown, is done in a
+    thread after. Every page gets one message and then shows what a fresh page shows."""
+    result, _ = day
+    hub = client.app.state.hub
+    pages = _open(hub, result.post_id, None, *(Account.create().address for _ in range(3)), accounts[2].address)
+    (anon, _), (held, _), (unkeyed, _), (plain, _), (commenter, _) = pages
+    unkeyed.keys = None  # (as after an event that named its account)
+    try:
+        _comment(project, result, accounts, "one the event loop sends")
+        held.lock.acquire()  # a snapshot of this page is being taken
+        release = threading.Timer(0.3, held.lock.release)
+        release.start()
+        sent = asyncio.run(asyncio.wait_for(hub.fan_out_async(hub.changes()), 30))
+        release.join(5)
+        assert sent == len(pages)
+        for sub, model in pages:
+            data = asyncio.run(asyncio.wait_for(sub.next(), 5))
+            model.apply(_data(data[1]))
+            assert model.shows(hub, sub), sub.account
+            with pytest.raises(TimeoutError):  # one message each
+                asyncio.run(asyncio.wait_for(sub.next(), 0.05))
+        assert unkeyed.keys is not None
+    finally:
+        for sub, _ in pages:
+            hub.unsubscribe(sub)

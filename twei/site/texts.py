@@ -105,6 +105,10 @@ class TextStore:
         self._known: dict[bytes, str] = {}
         self._changes_since: int | None = None  # the database's clock at the last name_changes
         self._changes_seen: set[tuple[str, int]] = set()
+        #: Bumped when a name is set through this store or seen set through another
+        #: (:meth:`changed_names`), and by :meth:`forget_names`: the names a caller keeps are good
+        #: while it is unchanged.
+        self.names_version = 0
 
     def add(self, text: str) -> bytes:
         """Keep ``text``; its keccak256 (what the contract call must carry)."""
@@ -167,6 +171,7 @@ class TextStore:
             raise TextRefused("another account's name looks the same: choose another")
         if claim is Claim.OLDER:
             raise TextRefused("a newer name is already set for this account: sign the name again")
+        self.names_version += 1
         return account
 
     def prune(self, referenced: set[bytes], now_ms: int | None = None) -> int:
@@ -191,7 +196,13 @@ class TextStore:
         first, self._changes_since = self._changes_since is None, now
         fresh = {(c.account, c.set_ms) for c in changes} - self._changes_seen
         self._changes_seen = {(c.account, c.set_ms) for c in changes if c.changed_ms >= now - 2 * overlap_ms}
+        if fresh and not first:
+            self.names_version += 1
         return set() if first else {account for account, _ in fresh}
+
+    def forget_names(self) -> None:
+        """Names may have changed in the database by another way than this store."""
+        self.names_version += 1
 
     def close(self) -> None:
         self.backend.close()

@@ -12,6 +12,7 @@ breakdowns.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -268,6 +269,10 @@ class SiteView:
         self._global_lock = threading.Lock()
         self._registered: set[int] = set()
         self._accounts: dict[str, AccountChain] = {}
+        self._post_names: dict[int, tuple[Any, dict[str, str]]] = {}  # post -> (key, names): see _names
+        self._account_names: tuple[int, dict[str, str | None]] = (-1, {})
+        self._xp: tuple[Any, dict[str, int]] = (None, {})  # (the job store's mtime and size, account -> XP)
+        self._local = threading.local()  # per thread: a read-only connection to the job store
         self.rpc = RawCalls(contracts.web3)
         self._post_texts: dict[tuple[int, bytes], tuple[str, str]] = {}
         self._selectors = {
@@ -325,34 +330,58 @@ class SiteView:
         event since names it, else read again in one JSON-RPC batch (when the provider takes
         batches) and kept."""
         account = checksum(account)
-        root = self.distributor.activeRoot()
         cached = self._accounts.get(account)
-        if cached is not None and cached.block >= self.index.touched_at(account) and cached.root == root:
+        if cached is not None and self._current(cached, account):
             return cached
+        return self._read_accounts([account])[0]
+
+    def account_chains(self, accounts: list[str], per_batch: int = 200) -> None:
+        """Read the state of those ``accounts`` the cache does not hold current, ``per_batch``
+        accounts to a JSON-RPC batch: after an event for every page (a root, a pause), the
+        open pages' accounts in a few dozen requests rather than one each."""
+        stale = []
+        for account in dict.fromkeys(checksum(a) for a in accounts):
+            cached = self._accounts.get(account)
+            if cached is None or not self._current(cached, account):
+                stale.append(account)
+        for i in range(0, len(stale), per_batch):
+            self._read_accounts(stale[i : i + per_batch])
+
+    def _current(self, cached: AccountChain, account: str) -> bool:
+        return cached.block >= self.index.touched_at(account) and cached.root == self.distributor.activeRoot()
+
+    def _read_accounts(self, accounts: list[str]) -> list[AccountChain]:
+        root = self.distributor.activeRoot()
         block = self.index.block
         c = self.contracts
-        word = bytes(12) + bytes.fromhex(account[2:])
         sel = self._selectors
-        answers = self.rpc.calls(
-            [
+        spender = bytes(12) + bytes.fromhex(c.engagement.address[2:])
+        calls = []
+        for account in accounts:
+            word = bytes(12) + bytes.fromhex(account[2:])
+            calls += [
                 (c.token.address, sel["balanceOf"] + word),
-                (c.token.address, sel["allowance"] + word + bytes(12) + bytes.fromhex(c.engagement.address[2:])),
+                (c.token.address, sel["allowance"] + word + spender),
                 (c.distributor.address, sel["currentLevelOf"] + word),
                 (c.distributor.address, sel["claimed"] + word),
                 (c.distributor.address, sel["levelOf"] + word),
             ]
-        )
-        balance, allowance, claimed, recorded = (int.from_bytes(answers[i][:32], "big") for i in (0, 1, 3, 4))
-        level, current = int.from_bytes(answers[2][:32], "big"), bool(int.from_bytes(answers[2][32:64], "big"))
-        try:
-            plan: ClaimPlan | str = plan_claim(_Known(self.distributor, claimed, recorded), self.source, account)
-        except ClaimError as err:
-            plan = str(err)
-        state = AccountChain(block, root, int(balance), int(allowance), int(level), bool(current), plan)
-        if len(self._accounts) > 200_000:  # a bound: the cache holds the accounts of open pages
+        answers = self.rpc.calls(calls)
+        if len(self._accounts) + len(accounts) > 200_000:  # a bound: the cache holds the accounts of open pages
             self._accounts.clear()
-        self._accounts[account] = state
-        return state
+        out = []
+        for n, account in enumerate(accounts):
+            mine = answers[5 * n : 5 * n + 5]
+            balance, allowance, claimed, recorded = (int.from_bytes(mine[i][:32], "big") for i in (0, 1, 3, 4))
+            level, current = int.from_bytes(mine[2][:32], "big"), bool(int.from_bytes(mine[2][32:64], "big"))
+            try:
+                plan: ClaimPlan | str = plan_claim(_Known(self.distributor, claimed, recorded), self.source, account)
+            except ClaimError as err:
+                plan = str(err)
+            state = AccountChain(block, root, int(balance), int(allowance), int(level), bool(current), plan)
+            self._accounts[account] = state
+            out.append(state)
+        return out
 
     # -- published files -------------------------------------------------------------------
     def active_epoch(self) -> int:
@@ -438,19 +467,40 @@ class SiteView:
         return int(cumulative), int(level), list(tree.get_proof(index))
 
     def xp_of(self, account: str) -> int | None:
-        """The account's XP from the settlement job's store, when this machine has it."""
-        if self.job_db is None or not Path(self.job_db).exists():
+        """The account's XP from the settlement job's store, when this machine has it: kept
+        until the store's files change (a settlement), read through one read-only connection per
+        thread."""
+        if self.job_db is None:
             return None
         try:
-            db = sqlite3.connect(f"file:{self.job_db}?mode=ro", uri=True, timeout=1)
-            try:
-                row = db.execute("SELECT xp FROM accounts WHERE address = ?", (account,)).fetchone()
-            finally:
-                db.close()
+            stat = os.stat(self.job_db)
+        except OSError:
+            return None
+        try:  # (the store is in WAL mode: a settlement's writes land in its -wal file first)
+            wal = os.stat(f"{self.job_db}-wal")
+            stamp: tuple[int, ...] = (stat.st_ino, stat.st_mtime_ns, stat.st_size, wal.st_mtime_ns, wal.st_size)
+        except OSError:
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._xp[0] != stamp:
+            self._xp = (stamp, {})
+        known = self._xp[1]
+        if account in known:
+            return known[account]
+        try:
+            opened = getattr(self._local, "job_db", None)
+            if opened is None or opened[0] != stamp:  # (a store replaced by a new file: reopened)
+                if opened is not None:
+                    opened[1].close()
+                opened = self._local.job_db = (stamp, sqlite3.connect(f"file:{self.job_db}?mode=ro", uri=True, timeout=1))
+            row = opened[1].execute("SELECT xp FROM accounts WHERE address = ?", (account,)).fetchone()
         except sqlite3.Error as err:
             log.warning("cannot read XP from %s: %s", self.job_db, err)
+            self._local.job_db = None
             return None
-        return int(row[0]) if row else 0
+        if len(known) > 200_000:
+            known.clear()
+        xp = known[account] = int(row[0]) if row else 0
+        return xp
 
     # -- what a comment needs --------------------------------------------------------------
     def comment_level(self, account: str) -> dict[str, Any]:
@@ -545,8 +595,7 @@ class SiteView:
             self.register_with_oracle(post_id, post.author, post.word_count, title, text)
         account = checksum(account) if account else None
         comment_ids = post.comments
-        authors = sorted({self.index.comments[c].commenter for c in comment_ids} | {post.author} | ({account} if account else set()))
-        names = self.texts.names(authors)
+        names = self._names(post, account)
         comments = []
         for cid in comment_ids:
             c = self.index.comments[cid]
@@ -586,6 +635,30 @@ class SiteView:
         else:
             page.public = self.public_figures(post, comments)
         return page
+
+    def _names(self, post: Any, account: str | None) -> dict[str, str]:
+        """The display names of the post's author, its commenters and ``account``: the post's
+        read once per block and per change of names (not once per page), the account's once per
+        change of names."""
+        version = self.texts.names_version
+        key = (self.index.block, version, len(post.comments))
+        cached = self._post_names.get(post.post_id)
+        if cached is None or cached[0] != key:
+            authors = sorted({self.index.comments[c].commenter for c in post.comments} | {post.author})
+            if len(self._post_names) > 10_000:
+                self._post_names.clear()
+            cached = self._post_names[post.post_id] = (key, self.texts.names(authors))
+        names = cached[1]
+        if account is None or account in names:
+            return names
+        if self._account_names[0] != version:
+            self._account_names = (version, {})
+        known = self._account_names[1]
+        if account not in known:
+            if len(known) > 200_000:
+                known.clear()
+            known[account] = self.texts.names([account]).get(account)
+        return names if known[account] is None else {**names, account: known[account]}
 
     def public_figures(self, post: Any, comments: list[CommentView]) -> dict[str, Any]:
         """What anyone can check about the post, shown to a visitor without a wallet: its votes,
