@@ -7,10 +7,12 @@ with one-second blocks, `ape run site` on it, a post with comments), then:
   account (random addresses, plus the three accounts that act), from ``--client-processes``
   separate processes running aiohttp (not browsers);
 - measures the site process while they are open and idle: CPU (its own, from /proc) and memory;
-- sends ``--rounds`` rounds of a like, a comment and a claim, one action every ``--gap`` s, and
-  for each one measures, from the moment its receipt is available, when every page that must
-  show it received an event at (or after) its block: every page for a like or a comment, the
-  claimer's own page for a claim. Prints p50/p99/max of those latencies, the CPU and memory;
+- sends ``--rounds`` rounds of a comment, a like and a transfer, one action every ``--gap`` s,
+  then (``--pause``) the guardian pauses claims, and for each one measures, from the moment its
+  receipt is available, when every page that must show it received an event at (or after) its
+  block: every page for a comment, a like or the pause (an event that changes every page's own
+  sections), the receiver's own page for a transfer. Prints p50/p99/max of those latencies, the
+  CPU and memory;
 - with Debian's `wrk` (``make bench-tools``), the per-request figures of the issue's table:
   ``/posts/1/live`` without and with an account, 1 and 50 connections.
 
@@ -40,6 +42,8 @@ from web3.logs import DISCARD
 
 from bench.site import AUTHOR, COMMENTER, LIKER, set_up
 from tests.ops.testnet import SEPOLIA, Site, address
+
+GUARDIAN = 6  # the Anvil account the bench's deployment names guardian (tests.ops.testnet)
 
 
 def _raise_fd_limit(need: int) -> None:
@@ -171,6 +175,8 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=1.5, help="seconds between two actions")
     parser.add_argument("--comments", type=int, default=10, help="comments on the post before the crowd")
     parser.add_argument("--client-processes", type=int, default=2, help="processes holding the streams")
+    parser.add_argument("--pause", action=argparse.BooleanOptionalAction, default=True,
+                        help="last, the guardian pauses claims (an event for every page)")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="0: skip the per-request figures")
     args = parser.parse_args()
     _raise_fd_limit(args.clients + 200)
@@ -218,7 +224,7 @@ def main() -> None:
             idle = (proc.cpu_s() - idle0) / (time.monotonic() - t_idle)
             print(f"idle with {opened:,} open pages: site CPU {idle * 100:.1f}% of a core, RSS {proc.rss_mb():.0f} MB")
 
-            actions = _actions(net, w3, contracts, args.rounds)
+            actions = _actions(net, w3, contracts, args.rounds, args.pause)
             cpu1, t1 = proc.cpu_s(), time.monotonic()
             sent = []
             for what, who, send in actions:
@@ -283,12 +289,13 @@ def main() -> None:
     print(f"  all      {len(everything):>8,} deliveries: p50 {statistics.median(everything):.2f} s, p99 {_pct(everything, 0.99):.2f} s")
 
 
-def _actions(net: Site, w3: Web3, contracts: dict[str, str], rounds: int):
+def _actions(net: Site, w3: Web3, contracts: dict[str, str], rounds: int, pause: bool):
     """``rounds`` × (a comment, a like of it, a transfer of 0.01 Twei to a reader), as (what, account,
     send) with send() -> tx hash. The like's comment is the one just sent (its id from the
     receipt). The third is the account-only path (an event naming one reader): a claim takes
     it too, but the day's claims were all made by `ape run bootstrap`, and a claim of nothing
-    new changes nothing on the page (so nothing is pushed to measure)."""
+    new changes nothing on the page (so nothing is pushed to measure). With ``pause``, last, the
+    guardian pauses claims: an event that changes every page's own sections (as a root does)."""
     import json
 
     abis = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{net.site_port}/site/abi.json").read())
@@ -310,6 +317,9 @@ def _actions(net: Site, w3: Web3, contracts: dict[str, str], rounds: int):
         out.append(("comment", commenter, comment(n)))
         out.append(("like", liker, lambda: engagement.functions.like(last_comment[-1]).transact({"from": liker})))
         out.append(("transfer", AUTHOR, lambda: token.functions.transfer(address(AUTHOR), 10**16).transact({"from": liker})))
+    if pause:  # an event for every page: each page's own sections change (its claim is refused)
+        distributor = w3.eth.contract(address=contracts["RewardDistributor"], abi=abis["RewardDistributor"])
+        out.append(("pause", GUARDIAN, lambda: distributor.functions.pause().transact({"from": address(GUARDIAN)})))
     return out
 
 

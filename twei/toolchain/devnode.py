@@ -3,8 +3,9 @@
 ``python -m twei.toolchain.devnode start --port 8545 --pidfile .anvil-demo.pid`` starts
 ``node_modules/.bin/anvil`` (Ape's test mnemonic, chain id 31337, automining) in the background
 unless one already answers on the port, waits until it answers, and records its pid;
-``stop --pidfile …`` ends that process (and only it). Its clock starts a day behind the wall
-clock (:data:`BEHIND_S`), so the demo's day ends in step with the wall clock.
+``stop --pidfile …`` ends that process (and only it). Its clock starts at the first minute of
+the wall clock's yesterday (:func:`genesis_time`), so the demo's day ends in step with the wall
+clock.
 """
 
 from __future__ import annotations
@@ -34,18 +35,25 @@ def _answers(port: int) -> bool:
         return False
 
 
-#: How far behind the wall clock a new node's clock starts: the demo's day is then yesterday, and
-#: its settlement (the next day's first minutes plus two challenge periods) ends near the wall
-#: clock, where the demo leaves the chain (twei.demo). A read on the demo's site then falls on
-#: the chain's today and is settled like any other day.
-BEHIND_S = 86_400
+DAY = 86_400
 
 
-def start(port: int, pidfile: Path, behind_s: int = BEHIND_S) -> str:
+def genesis_time(now: float | None = None) -> int:
+    """The node's first block time: a minute into the wall clock's yesterday (UTC). The demo's
+    day is then yesterday, all of it, and its settlement (the next day's first minute plus two
+    challenge periods) ends before the wall clock or, in today's first hours, a little after it
+    but on the same day, where the demo leaves the chain (twei.demo). A read on the demo's site
+    then falls on the chain's today and is settled like any other day. (A fixed 24 h behind
+    left the demo's day too short to settle in when the node started late in the evening.)"""
+    now = time.time() if now is None else now
+    return (int(now) // DAY - 1) * DAY + 60
+
+
+def start(port: int, pidfile: Path) -> str:
     if _answers(port):
         return f"a node answers on port {port} already: using it"
     log = open(Path(pidfile).with_suffix(".log"), "w")
-    genesis = int(time.time()) - behind_s
+    genesis = genesis_time()
     process = subprocess.Popen(
         [_bin("anvil"), "--port", str(port), "--mnemonic", TEST_MNEMONIC, "--timestamp", str(genesis), "--silent"],
         stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
