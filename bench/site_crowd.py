@@ -177,6 +177,7 @@ def main() -> None:
     parser.add_argument("--client-processes", type=int, default=2, help="processes holding the streams")
     parser.add_argument("--pause", action=argparse.BooleanOptionalAction, default=True,
                         help="last, the guardian pauses claims (an event for every page)")
+    parser.add_argument("--pause-wait", type=float, default=120, help="seconds the pages are given to show the pause")
     parser.add_argument("--wrk-seconds", type=int, default=5, help="0: skip the per-request figures")
     args = parser.parse_args()
     _raise_fd_limit(args.clients + 200)
@@ -240,7 +241,7 @@ def main() -> None:
                     continue
                 sent.append((what, who, receipt["blockNumber"], time.time()))
                 time.sleep(args.gap)
-            time.sleep(3)
+            time.sleep(args.pause_wait if args.pause else 3)
             busy = (proc.cpu_s() - cpu1) / (time.monotonic() - t1)
             client_busy = (sum(c.cpu_s() for c in clients) - client_cpu0) / (time.monotonic() - t1)
             rss = proc.rss_mb()
@@ -270,7 +271,7 @@ def main() -> None:
         for i in targets:
             events = [(t, n) for b, t, n in records[i] if b >= block]
             if not events:
-                missing += 1
+                missing += what != "pause"  # (a pause changes only the pages with a claim to refuse)
                 continue
             first, size = min(events)
             by_kind.setdefault(what, []).append(max(0.0, first - at))

@@ -47,6 +47,9 @@ MAX_TEXT_BYTES = 65_536
 MAX_NAME_CHARS = 32
 NAME_SIGNATURE_TTL_MS = 600_000
 UNREFERENCED_TTL_MS = 86_400_000
+#: A text not found is not asked of the store again for this long (every page of its post asks):
+#: one stored through another replica shows after at most this much.
+MISS_TTL_S = 1.0
 
 
 
@@ -103,6 +106,7 @@ class TextStore:
             self.backend.fill_skeletons(skeleton)
         self.chain_id = chain_id
         self._known: dict[bytes, str] = {}
+        self._missing: dict[bytes, float] = {}  # a text not found -> when (see MISS_TTL_S)
         self._changes_since: int | None = None  # the database's clock at the last name_changes
         self._changes_seen: set[tuple[str, int]] = set()
         #: Bumped when a name is set through this store or seen set through another
@@ -119,6 +123,7 @@ class TextStore:
             raise TextRefused(f"the text is {len(raw):,} bytes; at most {MAX_TEXT_BYTES:,}")
         digest = keccak(raw)
         self.backend.add_text(digest, text, int(time.time() * 1000))
+        self._missing.pop(digest, None)
         return digest
 
     def get(self, content_hash: bytes) -> str | None:
@@ -127,9 +132,16 @@ class TextStore:
         known = self._known.get(bytes(content_hash))
         if known is not None:
             return known
+        missed = self._missing.get(bytes(content_hash))
+        if missed is not None and time.monotonic() - missed < MISS_TTL_S:
+            return None  # (asked again by every page of its post: the store is asked once a second)
         text = self.backend.get_text(bytes(content_hash))
         if text is None or keccak(text.encode("utf-8")) != bytes(content_hash):
+            if len(self._missing) > 50_000:
+                self._missing.clear()
+            self._missing[bytes(content_hash)] = time.monotonic()
             return None
+        self._missing.pop(bytes(content_hash), None)
         if len(self._known) > 50_000:
             self._known.clear()
         self._known[bytes(content_hash)] = text
