@@ -497,6 +497,20 @@ def test_hub__many_open_pages_are_frozen_out_of_the_collectors_scans_and_thawed_
         hub.keep_collections_short(after_push=True)
         assert ref() is None  # thawed, collected, frozen again
         assert gc.get_freeze_count() > 0
+        monkeypatch.setattr(live, "THAW_EVERY_S", 3_600)
+        node = Node()
+        node.me = node
+        subs[1].sent["votes"] = node
+        ref = weakref.ref(node)
+        more = [hub.subscribe(1, None) for _ in range(2)]
+        hub.keep_collections_short(after_push=True)  # frozen with five pages open
+        del node, subs[1].sent["votes"]
+        hub.unsubscribe(more.pop())
+        hub.keep_collections_short()  # one of five closed: not yet a quarter
+        assert ref() is not None
+        hub.unsubscribe(more.pop())
+        hub.keep_collections_short()  # two of five closed, no push: thawed and collected
+        assert ref() is None
         for sub in subs:
             hub.unsubscribe(sub)
         hub.keep_collections_short()

@@ -226,6 +226,7 @@ class LiveHub:
         self.pushed = 0  # messages queued, for the benchmark and the tests
         self._thawed = time.monotonic()  # when the frozen objects were last thawed and collected
         self._frozen_pages = 0  # pages open at the last freeze
+        self._closed = 0  # pages closed since the last thaw
 
     # -- pages -----------------------------------------------------------------------------
     @property
@@ -239,6 +240,7 @@ class LiveHub:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self._subs.get(sub.post_id)
+        self._closed += 1
         if subs is not None:
             subs.discard(sub)
             if not subs:
@@ -325,18 +327,23 @@ class LiveHub:
         and whenever a tenth more pages opened since the last freeze; the collector then scans
         only what was made since. What the frozen objects leave in cycles when their pages close
         is collected when they are thawed: every :data:`THAW_EVERY_S`, right after a push (the
-        moment the pages have the least to wait for), one full collection."""
+        moment the pages have the least to wait for), and as soon as a quarter of the frozen
+        pages closed (a crowd that comes and goes, or opens and drops streams on purpose, leaves
+        at most that much uncollected), one full collection."""
         pages = self.open_pages
         if pages < FREEZE_FROM:
             if gc.get_freeze_count():
                 gc.unfreeze()
+            self._closed = 0
             return
-        if not (after_push or pages > self._frozen_pages * 1.1):
+        churned = self._closed > max(FREEZE_FROM, self._frozen_pages) // 4
+        if not (after_push or churned or pages > self._frozen_pages * 1.1):
             return
-        if after_push and time.monotonic() - self._thawed > THAW_EVERY_S:
+        if churned or (after_push and time.monotonic() - self._thawed > THAW_EVERY_S):
             gc.unfreeze()
             gc.collect()
             self._thawed = time.monotonic()
+            self._closed = 0
         gc.freeze()
         self._frozen_pages = pages
 
