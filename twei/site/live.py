@@ -249,7 +249,6 @@ class LiveHub:
     def touch(self, account: str) -> None:
         """Something of ``account`` changed off-chain (its display name): its pages get their
         own sections again and every page its comments."""
-        self.view.texts.forget_names()
         self._extra.accounts.add(checksum(account))
         self._extra.posts.update(self._subs)
 
@@ -535,10 +534,7 @@ class LiveHub:
                 return None
             mine = self._render(page, OWN)
             for name, key in self._named(sub, keys):
-                memo = (sub.post_id, name, key)
-                if memo not in block.shared:
-                    block.shared[memo] = self._render(page, (name,))[name]
-                mine[name] = block.shared[memo]
+                mine[name] = block.shared.get((sub.post_id, name, key)) or self._render_shared(sub, name, key, block, page)
             return {name: mine[name] for name in SHARED + OWN}
         keys = sub.keys  # an account's keys change only with an event naming it (then ``own``)
         if keys is None:
@@ -582,8 +578,8 @@ class LiveHub:
             named.append((ANONYMOUS_SHARED, ("anonymous",)))
         return named
 
-    def _render_shared(self, sub: Subscriber, name: str, key: Any, block: _Block) -> str | Parts | None:
-        page = self.view.page(sub.post_id, sub.account)
+    def _render_shared(self, sub: Subscriber, name: str, key: Any, block: _Block, page: PostPage | None = None) -> str | Parts | None:
+        page = page or self.view.page(sub.post_id, sub.account)
         if page is None:
             return None
         html = block.shared[(sub.post_id, name, key)] = self._render(page, (name,))[name]

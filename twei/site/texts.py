@@ -110,8 +110,7 @@ class TextStore:
         self._changes_since: int | None = None  # the database's clock at the last name_changes
         self._changes_seen: set[tuple[str, int]] = set()
         #: Bumped when a name is set through this store or seen set through another
-        #: (:meth:`changed_names`), and by :meth:`forget_names`: the names a caller keeps are good
-        #: while it is unchanged.
+        #: (:meth:`changed_names`): the names a caller keeps are good while it is unchanged.
         self.names_version = 0
 
     def add(self, text: str) -> bytes:
@@ -211,10 +210,6 @@ class TextStore:
         if fresh and not first:
             self.names_version += 1
         return set() if first else {account for account, _ in fresh}
-
-    def forget_names(self) -> None:
-        """Names may have changed in the database by another way than this store."""
-        self.names_version += 1
 
     def close(self) -> None:
         self.backend.close()
